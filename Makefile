@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# nicguard: one static library, thin programs over it, cmocka unit tests, bats integration tests.
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wformat=2 -Wvla -Wwrite-strings
+CPPFLAGS += -D_GNU_SOURCE -Isrc/lib -Isrc/bin
+LDLIBS_UDEV := $(shell pkg-config --libs libudev 2>/dev/null || echo -ludev)
+
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/nicguard
+MANDIR ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSCTLDIR ?= $(PREFIX)/lib/sysctl.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DATADIR ?= $(PREFIX)/share
+
+CPPFLAGS += -DNG_LIBEXECDIR=\"$(LIBEXECDIR)\" -DNG_SBINDIR=\"$(SBINDIR)\"
+
+# `make SANITIZE=1` (or `make asan`) builds into build-asan with ASan and UBSan.
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD ?= build
+endif
+
+LIB_SRC := $(sort $(wildcard src/lib/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libnicguard.a
+
+# The admin CLI: nicguard.c plus one cmd-*.c per subcommand. Every other src/bin/nicguard-*.c
+# is a program of its own. All of them share log.c and the library.
+CLI_SRC := src/bin/nicguard.c $(sort $(wildcard src/bin/cmd-*.c))
+BIN_COMMON := $(BUILD)/bin/log.o
+HELPER_SRC := $(sort $(wildcard src/bin/nicguard-*.c))
+HELPERS := $(HELPER_SRC:src/bin/%.c=$(BUILD)/%)
+PROGRAMS := $(BUILD)/nicguard $(HELPERS)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit-check bats-check asan install clean
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: src/%.c src/lib/nicguard.h src/lib/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/nicguard: $(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BIN_COMMON) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
+
+$(BUILD)/nicguard-%: $(BUILD)/bin/nicguard-%.o $(BIN_COMMON) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
+
+$(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB) src/lib/nicguard.h src/lib/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) \
+		-lcmocka $(LDLIBS_UDEV) $(LDLIBS)
+
+check: all unit-check bats-check
+
+unit-check: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+# bats runs the programs from $(BUILD); it must run as root (network namespaces).
+bats-check: all
+	NG_BUILD=$(abspath $(BUILD)) bats --tap tests/bats
+
+asan:
+	$(MAKE) SANITIZE=1 check
+
+clean:
+	rm -rf build build-asan
+
+install:: all
+	install -D -m 0755 $(BUILD)/nicguard $(DESTDIR)$(SBINDIR)/nicguard
+
+-include $(sort $(wildcard mk/*.mk))

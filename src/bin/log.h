@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* log.h: entry-point logging: stderr for the admin CLI, syslog (ident "nicguard") for helpers. */
+#ifndef NICGUARD_LOG_H
+#define NICGUARD_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+enum ng_log_to {
+	NG_LOG_STDERR = 1 << 0,
+	NG_LOG_SYSLOG = 1 << 1,
+	NG_LOG_STDOUT = 1 << 2,	/* vzdump copies a hook's stdout into the task log */
+};
+
+/* Start logging for program PROG (the word after "nicguard" in syslog lines, e.g. "udev")
+ * to the given destinations; verbose lets LOG_DEBUG through. */
+void ng_log_open(const char *prog, unsigned to, bool verbose);
+
+/* One line at priority PRIO (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG); no newline needed. */
+void ng_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A trace sink for ng_ctx_set_trace(): sends library trace lines to LOG_DEBUG. */
+void ng_log_trace(void *data, const char *line);
+
+#endif
