@@ -192,13 +192,16 @@ const char *ng_key_name(enum ng_group group, enum ng_set set);
 void ng_items_free(struct ng_item *items, size_t n);
 
 /* Section kinds of the policy file: [driver NAME...], [interface GLOB...], [mac MAC...],
- * [pci ADDR-GLOB...], [watch]; the built-in defaults are sections of kind driver. */
+ * [pci ADDR-GLOB...] match interfaces and hold settings; [watch] and [pve] are option
+ * sections holding plain key = value pairs that their own files validate (watch.c, pve.c).
+ * The built-in defaults are sections of kind driver. */
 enum ng_match {
 	NG_MATCH_DRIVER,
 	NG_MATCH_NAME,
 	NG_MATCH_MAC,
 	NG_MATCH_PCI,
 	NG_MATCH_WATCH,
+	NG_MATCH_PVE,
 	NG_MATCH_MAX,
 };
 
@@ -209,10 +212,10 @@ struct ng_section {
 	struct ng_origin origin; /* the header line */
 	struct ng_item *items;
 	size_t nitems;
-	char **watch_keys;	/* [watch] only: key and value text pairs, validated by watch.c */
-	char **watch_values;
-	unsigned *watch_lines;
-	size_t nwatch;
+	char **opt_keys;	/* option sections only: key and value text, and each line */
+	char **opt_values;
+	unsigned *opt_lines;
+	size_t nopts;
 	bool bad;		/* holds a diagnostic: ignored by resolve */
 };
 
