@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* value.c: values in ethtool(8) words turned into items, for policy files and stanza keys. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+#define MAX_CPUS 8192		/* the kernel's largest NR_CPUS */
+
+/* Policy keys. Keep sorted: ng_key_lookup uses bsearch and a unit test checks the order.
+ * backup-uplink is a flag of the backup set: it says which ports a vzdump job tightens. */
+static const struct key {
+	const char *name;
+	enum ng_group group;
+	enum ng_set set;
+} keys[] = {
+	{ "backup-coalesce", NG_COALESCE, NG_SET_BACKUP },
+	{ "backup-link", NG_LINK, NG_SET_BACKUP },
+	{ "backup-offload", NG_OFFLOAD, NG_SET_BACKUP },
+	{ "backup-ring", NG_RING, NG_SET_BACKUP },
+	{ "backup-uplink", NG_FLAG, NG_SET_BACKUP },
+	{ "coalesce", NG_COALESCE, NG_SET_NORMAL },
+	{ "ethtool", NG_ETHTOOL, NG_SET_NORMAL },
+	{ "interrupt-throttle-rate", NG_ITR, NG_SET_NORMAL },
+	{ "link", NG_LINK, NG_SET_NORMAL },
+	{ "offload", NG_OFFLOAD, NG_SET_NORMAL },
+	{ "ring", NG_RING, NG_SET_NORMAL },
+	{ "rps", NG_RPS, NG_SET_NORMAL },
+	{ "skip", NG_FLAG, NG_SET_NORMAL },
+	{ "watch-coalesce", NG_COALESCE, NG_SET_WATCH },
+	{ "watch-offload", NG_OFFLOAD, NG_SET_WATCH },
+	{ "watch-ring", NG_RING, NG_SET_WATCH },
+};
+
+static int cmp_key(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct key *)e)->name);
+}
+
+int ng_key_lookup(const char *key, enum ng_group *group, enum ng_set *set)
+{
+	const struct key *k = bsearch(key, keys, NG_ARRAY_SIZE(keys), sizeof(keys[0]), cmp_key);
+
+	if (!k)
+		return -ENOENT;
+	*group = k->group;
+	*set = k->set;
+	return 0;
+}
+
+const char *ng_key_name(enum ng_group group, enum ng_set set)
+{
+	for (size_t i = 0; i < NG_ARRAY_SIZE(keys); i++)
+		if (keys[i].group == group && keys[i].set == set)
+			return keys[i].name;
+	return NULL;
+}
+
+const char *ng_key_suggest(const char *word)
+{
+	const char *names[NG_ARRAY_SIZE(keys)];
+
+	for (size_t i = 0; i < NG_ARRAY_SIZE(keys); i++)
+		names[i] = keys[i].name;
+	return ng_suggest(word, names, NG_ARRAY_SIZE(names));
+}
+
+bool ng_value_tables_sorted(void)
+{
+	return ng_table_sorted(keys, NG_ARRAY_SIZE(keys), sizeof(keys[0]));
+}
+
+void ng_items_free(struct ng_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i].text);
+	free(items);
+}
+
+int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bool by_set)
+{
+	struct ng_item *slot = NULL, *v;
+	char *text = NULL;
+
+	if (it->text && !(text = strdup(it->text)))
+		return -ENOMEM;
+	for (size_t i = 0; i < *n && !slot; i++) {
+		struct ng_item *o = &(*items)[i];
+
+		if (o->group == it->group && strcmp(o->name, it->name) == 0 &&
+		    (!by_set || o->set == it->set))
+			slot = o;
+	}
+	if (!slot) {
+		v = realloc(*items, (*n + 1) * sizeof(*v));
+		if (!v) {
+			free(text);
+			return -ENOMEM;
+		}
+		*items = v;
+		slot = &v[(*n)++];
+	} else {
+		free(slot->text);
+	}
+	*slot = *it;
+	slot->text = text;
+	return 0;
+}
+
+/* The parse of one value: items collected here first, so a bad value adds nothing. */
+struct parse {
+	enum ng_group group;
+	enum ng_set set;
+	struct ng_origin origin;
+	struct ng_item *v;
+	size_t n;
+	struct ng_err *err;
+};
+
+static int fail(struct parse *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Say what is wrong with the value; the caller adds where it was. Returns -EINVAL. */
+static int fail(struct parse *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ng_err_vset(ps->err, -EINVAL, NULL, 0, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int add(struct parse *ps, const char *name, int64_t num, const char *text)
+{
+	struct ng_item it = {
+		.group = ps->group, .set = ps->set, .num = num, .origin = ps->origin,
+		.text = (char *)text,
+	};
+
+	if (strlen(name) >= sizeof(it.name))
+		return fail(ps, "name too long: \"%.60s\"", name);
+	memcpy(it.name, name, strlen(name) + 1);
+	if (ng_items_put(&ps->v, &ps->n, &it, true) < 0)
+		return ng_err_set(ps->err, -ENOMEM, NULL, 0, "out of memory");
+	return 0;
+}
+
+/* A decimal number in [0, max]; no sign, no hex: ethtool words are plain numbers. */
+static bool number(const char *s, int64_t max, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool onoff(const char *s, int64_t *out)
+{
+	if (strcmp(s, "on") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0)
+		*out = 0;
+	else
+		return false;
+	return true;
+}
+
+/* "unknown offload "tos" (did you mean "tso"?)"; hint may be NULL. Returns -EINVAL. */
+static int unknown(struct parse *ps, const char *what, const char *word, const char *hint)
+{
+	if (hint)
+		return fail(ps, "unknown %s \"%s\" (did you mean \"%s\"?)", what, word, hint);
+	return fail(ps, "unknown %s \"%s\"", what, word);
+}
+
+static int parse_offload(struct parse *ps, const struct ng_words *w)
+{
+	for (size_t i = 0; i < w->n; i += 2) {
+		const char *name = w->v[i];
+		char canon[NG_NAME_MAX];
+		int64_t on;
+		int r;
+
+		if (ng_feature_canonical(name, canon, sizeof(canon)) < 0)
+			return unknown(ps, "offload", name, ng_feature_suggest(name));
+		if (i + 1 >= w->n)
+			return fail(ps, "offload \"%s\" needs on or off", name);
+		if (!onoff(w->v[i + 1], &on))
+			return fail(ps, "offload %s: \"%s\" is not on or off", name, w->v[i + 1]);
+		r = add(ps, canon, on, NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* One link word and its value into *v; returns 0 or -EINVAL. */
+static int link_word(struct parse *ps, const char *k, const char *val, int64_t *v)
+{
+	static const char *const words[] = { "autoneg", "duplex", "speed" };
+
+	if (strcmp(k, "speed") != 0 && strcmp(k, "duplex") != 0 && strcmp(k, "autoneg") != 0) {
+		const char *hint = ng_suggest(k, words, NG_ARRAY_SIZE(words));
+
+		if (hint)
+			return unknown(ps, "link setting", k, hint);
+		return fail(ps, "unknown link setting \"%s\": use speed, duplex, autoneg, "
+			    "or an ethtool = line for others", k);
+	}
+	if (!val)
+		return fail(ps, "link %s needs a value", k);
+	if (strcmp(k, "speed") == 0) {
+		if (!number(val, INT32_MAX, v) || *v == 0)
+			return fail(ps, "link speed \"%s\" is not a positive number of Mb/s", val);
+	} else if (strcmp(k, "duplex") == 0) {
+		if (strcmp(val, "half") != 0 && strcmp(val, "full") != 0)
+			return fail(ps, "link duplex \"%s\" is not half or full", val);
+		*v = strcmp(val, "full") == 0;
+	} else if (!onoff(val, v)) {
+		return fail(ps, "link autoneg \"%s\" is not on or off", val);
+	}
+	return 0;
+}
+
+static int parse_link(struct parse *ps, const struct ng_words *w)
+{
+	const char *speed = NULL, *duplex = NULL;
+	int64_t v = 0, autoneg = -1;
+
+	for (size_t i = 0; i < w->n; i += 2) {
+		const char *k = w->v[i], *val = i + 1 < w->n ? w->v[i + 1] : NULL;
+		int r = link_word(ps, k, val, &v);
+
+		if (r < 0)
+			return r;
+		if (strcmp(k, "speed") == 0)
+			speed = val;
+		else if (strcmp(k, "duplex") == 0)
+			duplex = val;
+		else
+			autoneg = v;
+		r = add(ps, k, v, NULL);
+		if (r < 0)
+			return r;
+	}
+	/* Forcing speed or duplex with autoneg on only changes what is advertised. */
+	if ((speed || duplex) && autoneg != 0)
+		return fail(ps, "%s %s needs autoneg off: with autoneg on the link partner decides",
+			    speed ? "speed" : "duplex", speed ? speed : duplex);
+	return 0;
+}
+
+/* coalesce and ring: PARAM N pairs from a table; adaptive-* take on|off. */
+static int parse_params(struct parse *ps, const struct ng_words *w)
+{
+	bool ring = ps->group == NG_RING;
+	const char *what = ring ? "ring" : "coalesce";
+
+	for (size_t i = 0; i < w->n; i += 2) {
+		const char *k = w->v[i], *val = i + 1 < w->n ? w->v[i + 1] : NULL;
+		const struct ng_param *pm = ring ? ng_ring_param(k) : ng_coalesce_param(k);
+		int64_t v;
+		int r;
+
+		if (!pm)
+			return unknown(ps, ring ? "ring parameter" : "coalesce parameter", k,
+				       ring ? ng_ring_suggest(k) : ng_coalesce_suggest(k));
+		if (!val)
+			return fail(ps, "%s %s needs a value", what, k);
+		if (strncmp(k, "adaptive-", 9) == 0) {
+			if (!onoff(val, &v))
+				return fail(ps, "coalesce %s: \"%s\" is not on or off", k, val);
+		} else if (!number(val, UINT32_MAX, &v)) {
+			return fail(ps, "%s %s: \"%s\" is not a number (0-%u)", what, k, val,
+				    UINT32_MAX);
+		}
+		r = add(ps, k, v, NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A sysfs mask: hex digits, or comma-separated groups of exactly 8 (as the kernel prints). */
+static bool is_mask(const char *s)
+{
+	size_t run = 0;
+	bool comma = false;
+
+	if (!*s)
+		return false;
+	for (const char *c = s; *c; c++) {
+		if (*c == ',') {
+			if (run != 8)
+				return false;
+			comma = true;
+			run = 0;
+		} else if (hexval(*c) < 0) {
+			return false;
+		} else {
+			run++;
+		}
+	}
+	return !comma || run == 8;
+}
+
+static void set_bit32(uint32_t *bits, unsigned b)
+{
+	bits[b / 32] |= UINT32_C(1) << (b % 32);
+}
+
+/* Fill bits (MAX_CPUS wide) from canonical rps text; bits from `limit` up are dropped. */
+static int rps_bits(const char *t, uint32_t *bits, unsigned limit)
+{
+	if (strcmp(t, "all") == 0) {
+		for (unsigned b = 0; b < limit; b++)
+			set_bit32(bits, b);
+		return 0;
+	}
+	if (strcmp(t, "none") == 0)
+		return 0;
+	if (is_mask(t)) {
+		size_t len = strlen(t);
+		unsigned b = 0;
+
+		for (size_t i = len; i-- > 0;) {
+			int d = hexval(t[i]);
+
+			if (d < 0)
+				continue;	/* a comma */
+			for (int k = 0; k < 4; k++, b++)
+				if ((d >> k) & 1) {
+					if (b >= MAX_CPUS)
+						return -ERANGE;
+					if (b < limit)
+						set_bit32(bits, b);
+				}
+		}
+		return 0;
+	}
+	for (const char *c = t; *c;) {
+		int64_t lo, hi;
+		char num[8];
+		size_t k;
+
+		for (k = 0; c[k] >= '0' && c[k] <= '9' && k < sizeof(num) - 1; k++)
+			num[k] = c[k];
+		num[k] = '\0';
+		if (!number(num, MAX_CPUS - 1, &lo))
+			return -EINVAL;
+		c += k;
+		hi = lo;
+		if (*c == '-') {
+			c++;
+			for (k = 0; c[k] >= '0' && c[k] <= '9' && k < sizeof(num) - 1; k++)
+				num[k] = c[k];
+			num[k] = '\0';
+			if (!number(num, MAX_CPUS - 1, &hi) || hi < lo)
+				return -EINVAL;
+			c += k;
+		}
+		if (*c != ',' && *c != '\0')
+			return -EINVAL;
+		if (*c == ',' && !*++c)
+			return -EINVAL;
+		for (int64_t b = lo; b <= hi && b < limit; b++)
+			set_bit32(bits, (unsigned)b);
+	}
+	return 0;
+}
+
+/* Canonical text: masks lose commas and leading zeros ("none" if zero); lists become
+ * sorted ranges ("0-3,8"). */
+static int rps_canonical(const char *t, char **out)
+{
+	uint32_t bits[MAX_CPUS / 32] = { 0 };
+	bool mask = is_mask(t);
+	char buf[MAX_CPUS / 4 + 2];
+	size_t o = 0;
+
+	if (strcmp(t, "all") == 0 || strcmp(t, "none") == 0) {
+		*out = strdup(t);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (!mask && !strpbrk(t, "-,"))
+		return -EINVAL;
+	if (rps_bits(t, bits, MAX_CPUS) < 0)
+		return mask ? -ERANGE : -EINVAL;
+	if (mask) {
+		bool lead = true;
+
+		for (const char *c = t; *c; c++) {
+			if (*c == ',' || (lead && *c == '0'))
+				continue;
+			lead = false;
+			buf[o++] = (char)(hexval(*c) < 10 ? *c : 'a' + hexval(*c) - 10);
+		}
+		buf[o] = '\0';
+		*out = strdup(o ? buf : "none");
+		return *out ? 0 : -ENOMEM;
+	}
+	for (unsigned b = 0; b < MAX_CPUS; b++) {
+		unsigned e = b;
+
+		if (!(bits[b / 32] >> (b % 32) & 1))
+			continue;
+		while (e + 1 < MAX_CPUS && (bits[(e + 1) / 32] >> ((e + 1) % 32) & 1))
+			e++;
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, e > b ? "%s%u-%u" : "%s%u",
+				      o ? "," : "", b, e);
+		if (o >= sizeof(buf))
+			return -ERANGE;
+		b = e;
+	}
+	*out = strdup(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int parse_rps(struct parse *ps, const struct ng_words *w)
+{
+	char *text = NULL;
+	int r;
+
+	if (w->n != 1)
+		return fail(ps, "rps takes one value: all, none, a hex mask (ffff) or a CPU "
+			    "list (0-3,8)");
+	r = rps_canonical(w->v[0], &text);
+	if (r == -ENOMEM)
+		return ng_err_set(ps->err, r, NULL, 0, "out of memory");
+	if (r == -ERANGE)
+		return fail(ps, "rps \"%.40s\" names CPUs beyond %u", w->v[0], MAX_CPUS - 1);
+	if (r < 0)
+		return fail(ps, "rps \"%.40s\" is not all, none, a hex mask (ffff, "
+			    "00000000,0000000f) or a CPU list (0-3,8)", w->v[0]);
+	r = add(ps, "rps", 0, text);
+	free(text);
+	return r;
+}
+
+static int parse_ethtool(struct parse *ps, const struct ng_words *w)
+{
+	size_t len = 0, o = 0;
+	bool ifname = false;
+	char *text;
+	int r;
+
+	if (w->v[0][0] != '-' || !w->v[0][1])
+		return fail(ps, "ethtool line must start with an ethtool option such as "
+			    "--set-eee, not \"%.40s\"", w->v[0]);
+	for (size_t i = 0; i < w->n; i++) {
+		ifname |= strcmp(w->v[i], "{}") == 0;
+		len += strlen(w->v[i]) + 1;
+	}
+	if (!ifname)
+		return fail(ps, "ethtool line must name the interface as {}, e.g. "
+			    "\"--set-eee {} eee off\"");
+	text = malloc(len);
+	if (!text)
+		return ng_err_set(ps->err, -ENOMEM, NULL, 0, "out of memory");
+	for (size_t i = 0; i < w->n; i++)
+		o += (size_t)sprintf(text + o, "%s%s", i ? " " : "", w->v[i]);
+	r = add(ps, w->v[0], 0, text);
+	free(text);
+	return r;
+}
+
+static int parse_itr(struct parse *ps, const struct ng_words *w)
+{
+	int64_t v;
+
+	if (w->n != 1 || !number(w->v[0], 100000, &v) || v == 2 || (v > 4 && v < 100))
+		return fail(ps, "interrupt-throttle-rate \"%.40s\" is not valid: use 0 (off), "
+			    "1 (dynamic), 3 (dynamic conservative), 4 (simplified) or 100-100000 "
+			    "(interrupts per second)", w->v[0]);
+	return add(ps, "interrupt-throttle-rate", v, NULL);
+}
+
+static int parse_flag(struct parse *ps, const struct ng_words *w)
+{
+	static const char *const yes[] = { "yes", "on", "true" };
+	static const char *const no[] = { "no", "off", "false" };
+	const char *key = ng_key_name(NG_FLAG, ps->set);
+	int64_t v = -1;
+
+	for (size_t i = 0; i < NG_ARRAY_SIZE(yes) && w->n == 1; i++) {
+		if (strcmp(w->v[0], yes[i]) == 0)
+			v = 1;
+		if (strcmp(w->v[0], no[i]) == 0)
+			v = 0;
+	}
+	if (!key)
+		return fail(ps, "no flag for this set");
+	if (v < 0)
+		return fail(ps, "%s \"%.40s\" is not yes or no", key, w->v[0]);
+	return add(ps, key, v, NULL);
+}
+
+int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
+		   struct ng_origin origin, struct ng_item **items, size_t *n,
+		   struct ng_err *err)
+{
+	struct parse ps = { .group = group, .set = set, .origin = origin, .err = err };
+	struct ng_words w;
+	int r;
+
+	for (const char *c = text; *c; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t' && *c != ' ') || *c == 0x7f)
+			return ng_err_set(err, -EINVAL, NULL, 0, "control character in value");
+	if (ng_words_split(&w, text) < 0)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	if (w.n == 0) {
+		ng_words_free(&w);
+		return ng_err_set(err, -EINVAL, NULL, 0, "empty value");
+	}
+	switch (group) {
+	case NG_OFFLOAD:
+		r = parse_offload(&ps, &w);
+		break;
+	case NG_LINK:
+		r = parse_link(&ps, &w);
+		break;
+	case NG_COALESCE:
+	case NG_RING:
+		r = parse_params(&ps, &w);
+		break;
+	case NG_RPS:
+		r = parse_rps(&ps, &w);
+		break;
+	case NG_ETHTOOL:
+		r = parse_ethtool(&ps, &w);
+		break;
+	case NG_ITR:
+		r = parse_itr(&ps, &w);
+		break;
+	case NG_FLAG:
+		r = parse_flag(&ps, &w);
+		break;
+	default:
+		r = ng_err_set(err, -EINVAL, NULL, 0, "no such setting group");
+		break;
+	}
+	ng_words_free(&w);
+	/* Only a value without errors reaches the caller's items: later replaces earlier. */
+	for (size_t i = 0; r == 0 && i < ps.n; i++)
+		if (ng_items_put(items, n, &ps.v[i], true) < 0)
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	ng_items_free(ps.v, ps.n);
+	return r;
+}
+
+const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
+{
+	const char *s = NULL;
+
+	switch (it->group) {
+	case NG_OFFLOAD:
+		s = it->num ? "on" : "off";
+		break;
+	case NG_LINK:
+		if (strcmp(it->name, "duplex") == 0)
+			s = it->num ? "full" : "half";
+		else if (strcmp(it->name, "autoneg") == 0)
+			s = it->num ? "on" : "off";
+		break;
+	case NG_COALESCE:
+		if (strncmp(it->name, "adaptive-", 9) == 0)
+			s = it->num ? "on" : "off";
+		break;
+	case NG_RPS:
+	case NG_ETHTOOL:
+		s = it->text ? it->text : "";
+		break;
+	case NG_FLAG:
+		s = it->num ? "yes" : "no";
+		break;
+	default:
+		break;
+	}
+	if (s)
+		snprintf(buf, len, "%s", s);
+	else
+		snprintf(buf, len, "%lld", (long long)it->num);
+	return buf;
+}
+
+int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
+{
+	uint32_t bits[MAX_CPUS / 32] = { 0 };
+	unsigned chunks, width;
+	size_t o = 0;
+
+	if (it->group != NG_RPS || !it->text || ncpus == 0 || ncpus > MAX_CPUS)
+		return -EINVAL;
+	if (rps_bits(it->text, bits, ncpus) < 0)
+		return -EINVAL;
+	/* As the kernel's bitmap_string() prints it: 32-bit chunks, the first one only as
+	 * wide as the CPUs it holds need, so 2 CPUs give "3" and 40 give "ff,ffffffff". */
+	chunks = (ncpus + 31) / 32;
+	width = ((ncpus % 32) ? ncpus % 32 : 32);
+	width = (width + 3) / 4;
+	for (unsigned c = chunks; c-- > 0;) {
+		int m = snprintf(buf + o, len - o, "%s%0*x", o ? "," : "", (int)width, bits[c]);
+
+		if (m < 0 || (size_t)m >= len - o)
+			return -ENOSPC;
+		o += (size_t)m;
+		width = 8;
+	}
+	return 0;
+}
