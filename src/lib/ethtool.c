@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ethtool.c: SIOCETHTOOL and interface flag ioctls, the only file that talks to the kernel. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+static const char *cmd_name(uint32_t cmd)
+{
+	switch (cmd) {
+	case ETHTOOL_GSSET_INFO: return "ETHTOOL_GSSET_INFO";
+	case ETHTOOL_GSTRINGS: return "ETHTOOL_GSTRINGS";
+	case ETHTOOL_GFEATURES: return "ETHTOOL_GFEATURES";
+	case ETHTOOL_SFEATURES: return "ETHTOOL_SFEATURES";
+	case ETHTOOL_GLINKSETTINGS: return "ETHTOOL_GLINKSETTINGS";
+	case ETHTOOL_SLINKSETTINGS: return "ETHTOOL_SLINKSETTINGS";
+	case ETHTOOL_GSET: return "ETHTOOL_GSET";
+	case ETHTOOL_SSET: return "ETHTOOL_SSET";
+	case ETHTOOL_GCOALESCE: return "ETHTOOL_GCOALESCE";
+	case ETHTOOL_SCOALESCE: return "ETHTOOL_SCOALESCE";
+	case ETHTOOL_GRINGPARAM: return "ETHTOOL_GRINGPARAM";
+	case ETHTOOL_SRINGPARAM: return "ETHTOOL_SRINGPARAM";
+	case ETHTOOL_GDRVINFO: return "ETHTOOL_GDRVINFO";
+	default: return "SIOCETHTOOL";
+	}
+}
+
+/* One SIOCETHTOOL call; data starts with the u32 command. Returns the ioctl's
+ * non-negative result or -errno (err filled). */
+static int eth_ioctl(int fd, const char *ifname, void *data, struct ng_err *err)
+{
+	struct ifreq ifr;
+	uint32_t cmd;
+	int r;
+
+	memcpy(&cmd, data, sizeof(cmd));
+	memset(&ifr, 0, sizeof(ifr));
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return ng_err_set(err, -EINVAL, NULL, 0, "%s: name too long", ifname);
+	strcpy(ifr.ifr_name, ifname);
+	ifr.ifr_data = data;
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	if (r < 0) {
+		int e = errno;
+
+		return ng_err_set(err, -e, NULL, 0, "%s: %s: %s", ifname, cmd_name(cmd),
+				  strerror(e));
+	}
+	return r;
+}
+
+int ng_eth_open(struct ng_err *err)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		int e = errno;
+
+		return ng_err_set(err, -e, NULL, 0, "socket: %s", strerror(e));
+	}
+	return fd;
+}
+
+bool ng_features_bit(const uint32_t *blocks, size_t i)
+{
+	return blocks[i / 32] & (UINT32_C(1) << (i % 32));
+}
+
+void ng_features_set_bit(uint32_t *blocks, size_t i, bool on)
+{
+	if (on)
+		blocks[i / 32] |= UINT32_C(1) << (i % 32);
+	else
+		blocks[i / 32] &= ~(UINT32_C(1) << (i % 32));
+}
+
+void ng_features_free(struct ng_features *f)
+{
+	free(f->names);
+	free(f->available);
+	free(f->requested);
+	free(f->active);
+	free(f->never_changed);
+	memset(f, 0, sizeof(*f));
+}
+
+static int features_count(int fd, const char *ifname, size_t *n, struct ng_err *err)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} req = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	int r = eth_ioctl(fd, ifname, &req, err);
+
+	if (r < 0)
+		return r;
+	/* The kernel clears the bit of every set it does not know. */
+	if (!(req.hdr.sset_mask & (1ULL << ETH_SS_FEATURES)) || req.len == 0)
+		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no feature strings", ifname);
+	*n = req.len;
+	return 0;
+}
+
+static int features_names(int fd, const char *ifname, struct ng_features *f,
+			  struct ng_err *err)
+{
+	struct ethtool_gstrings *gs;
+	int r;
+
+	gs = calloc(1, sizeof(*gs) + f->n * ETH_GSTRING_LEN);
+	if (!gs)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	gs->cmd = ETHTOOL_GSTRINGS;
+	gs->string_set = ETH_SS_FEATURES;
+	gs->len = (uint32_t)f->n;
+	r = eth_ioctl(fd, ifname, gs, err);
+	if (r >= 0) {
+		memcpy(f->names, gs->data, f->n * ETH_GSTRING_LEN);
+		for (size_t i = 0; i < f->n; i++)
+			f->names[i][ETH_GSTRING_LEN - 1] = '\0';
+		r = 0;
+	}
+	free(gs);
+	return r;
+}
+
+static int features_blocks(int fd, const char *ifname, struct ng_features *f,
+			   struct ng_err *err)
+{
+	struct ethtool_gfeatures *gf;
+	int r;
+
+	gf = calloc(1, sizeof(*gf) + f->nblocks * sizeof(gf->features[0]));
+	if (!gf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	gf->cmd = ETHTOOL_GFEATURES;
+	gf->size = (uint32_t)f->nblocks;
+	r = eth_ioctl(fd, ifname, gf, err);
+	if (r >= 0) {
+		for (size_t b = 0; b < f->nblocks; b++) {
+			f->available[b] = gf->features[b].available;
+			f->requested[b] = gf->features[b].requested;
+			f->active[b] = gf->features[b].active;
+			f->never_changed[b] = gf->features[b].never_changed;
+		}
+		r = 0;
+	}
+	free(gf);
+	return r;
+}
+
+int ng_eth_features_get(int fd, const char *ifname, struct ng_features *f, struct ng_err *err)
+{
+	size_t n = 0;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	r = features_count(fd, ifname, &n, err);
+	if (r < 0)
+		return r;
+	f->n = n;
+	f->nblocks = (n + 31) / 32;
+	f->names = calloc(n, sizeof(*f->names));
+	f->available = calloc(f->nblocks, sizeof(uint32_t));
+	f->requested = calloc(f->nblocks, sizeof(uint32_t));
+	f->active = calloc(f->nblocks, sizeof(uint32_t));
+	f->never_changed = calloc(f->nblocks, sizeof(uint32_t));
+	if (!f->names || !f->available || !f->requested || !f->active || !f->never_changed)
+		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	if (r == 0)
+		r = features_names(fd, ifname, f, err);
+	if (r == 0)
+		r = features_blocks(fd, ifname, f, err);
+	if (r < 0)
+		ng_features_free(f);
+	return r;
+}
+
+int ng_eth_features_set(int fd, const char *ifname, const uint32_t *valid,
+			const uint32_t *requested, size_t nblocks, int *ret, struct ng_err *err)
+{
+	struct ethtool_sfeatures *sf;
+	int r;
+
+	sf = calloc(1, sizeof(*sf) + nblocks * sizeof(sf->features[0]));
+	if (!sf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	sf->cmd = ETHTOOL_SFEATURES;
+	sf->size = (uint32_t)nblocks;
+	for (size_t b = 0; b < nblocks; b++) {
+		sf->features[b].valid = valid[b];
+		sf->features[b].requested = requested[b];
+	}
+	r = eth_ioctl(fd, ifname, sf, err);
+	free(sf);
+	if (r < 0)
+		return r;
+	*ret = r;
+	return 0;
+}
+
+/* GLINKSETTINGS handshake: ask with nwords 0, the kernel answers with -N, ask with N. */
+static int link_get_ksettings(int fd, const char *ifname, struct ng_link *l,
+			      struct ng_err *err)
+{
+	int8_t nwords;
+	int r;
+
+	memset(&l->ks, 0, sizeof(l->ks));
+	l->ks.req.cmd = ETHTOOL_GLINKSETTINGS;
+	r = eth_ioctl(fd, ifname, &l->ks, err);
+	if (r < 0)
+		return r;
+	nwords = l->ks.req.link_mode_masks_nwords;
+	if (nwords >= 0 || l->ks.req.cmd != ETHTOOL_GLINKSETTINGS)
+		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: %s: no handshake", ifname,
+				  cmd_name(ETHTOOL_GLINKSETTINGS));
+	nwords = (int8_t)-nwords;
+	memset(&l->ks, 0, sizeof(l->ks));
+	l->ks.req.cmd = ETHTOOL_GLINKSETTINGS;
+	l->ks.req.link_mode_masks_nwords = nwords;
+	r = eth_ioctl(fd, ifname, &l->ks, err);
+	if (r < 0)
+		return r;
+	if (l->ks.req.link_mode_masks_nwords != nwords)
+		return ng_err_set(err, -EIO, NULL, 0, "%s: %s: mask size changed", ifname,
+				  cmd_name(ETHTOOL_GLINKSETTINGS));
+	l->legacy = false;
+	l->speed = l->ks.req.speed;
+	l->duplex = l->ks.req.duplex;
+	l->autoneg = l->ks.req.autoneg;
+	return 0;
+}
+
+int ng_eth_link_get(int fd, const char *ifname, struct ng_link *l, struct ng_err *err)
+{
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	r = link_get_ksettings(fd, ifname, l, err);
+	if (r != -EOPNOTSUPP)
+		return r;
+	/* Drivers without get_link_ksettings may still have the legacy interface. */
+	l->cmd.cmd = ETHTOOL_GSET;
+	r = eth_ioctl(fd, ifname, &l->cmd, err);
+	if (r < 0)
+		return r;
+	l->legacy = true;
+	l->speed = ethtool_cmd_speed(&l->cmd);
+	l->duplex = l->cmd.duplex;
+	l->autoneg = l->cmd.autoneg;
+	return 0;
+}
+
+int ng_eth_link_set(int fd, const char *ifname, const struct ng_link *l, struct ng_err *err)
+{
+	int r;
+
+	if (l->legacy) {
+		struct ethtool_cmd cmd = l->cmd;
+
+		cmd.cmd = ETHTOOL_SSET;
+		ethtool_cmd_speed_set(&cmd, l->speed);
+		cmd.duplex = l->duplex;
+		cmd.autoneg = l->autoneg;
+		r = eth_ioctl(fd, ifname, &cmd, err);
+	} else {
+		/* Send back what was read, masks included, with the three fields changed. */
+		struct ng_ksettings ks = l->ks;
+
+		ks.req.cmd = ETHTOOL_SLINKSETTINGS;
+		ks.req.speed = l->speed;
+		ks.req.duplex = l->duplex;
+		ks.req.autoneg = l->autoneg;
+		r = eth_ioctl(fd, ifname, &ks, err);
+	}
+	return r < 0 ? r : 0;
+}
+
+int ng_eth_coalesce_get(int fd, const char *ifname, struct ethtool_coalesce *c,
+			struct ng_err *err)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->cmd = ETHTOOL_GCOALESCE;
+	r = eth_ioctl(fd, ifname, c, err);
+	return r < 0 ? r : 0;
+}
+
+int ng_eth_coalesce_set(int fd, const char *ifname, const struct ethtool_coalesce *c,
+			struct ng_err *err)
+{
+	struct ethtool_coalesce s = *c;
+	int r;
+
+	s.cmd = ETHTOOL_SCOALESCE;
+	r = eth_ioctl(fd, ifname, &s, err);
+	return r < 0 ? r : 0;
+}
+
+int ng_eth_ring_get(int fd, const char *ifname, struct ethtool_ringparam *rp,
+		    struct ng_err *err)
+{
+	int r;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->cmd = ETHTOOL_GRINGPARAM;
+	r = eth_ioctl(fd, ifname, rp, err);
+	return r < 0 ? r : 0;
+}
+
+int ng_eth_ring_set(int fd, const char *ifname, const struct ethtool_ringparam *rp,
+		    struct ng_err *err)
+{
+	struct ethtool_ringparam s = *rp;
+	int r;
+
+	s.cmd = ETHTOOL_SRINGPARAM;
+	r = eth_ioctl(fd, ifname, &s, err);
+	return r < 0 ? r : 0;
+}
+
+int ng_eth_drvinfo(int fd, const char *ifname, struct ethtool_drvinfo *d, struct ng_err *err)
+{
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->cmd = ETHTOOL_GDRVINFO;
+	r = eth_ioctl(fd, ifname, d, err);
+	if (r < 0)
+		return r;
+	d->driver[sizeof(d->driver) - 1] = '\0';
+	d->bus_info[sizeof(d->bus_info) - 1] = '\0';
+	return 0;
+}
+
+static int flags_ioctl(int fd, const char *ifname, unsigned long req, unsigned *flags,
+		       struct ng_err *err)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return ng_err_set(err, -EINVAL, NULL, 0, "%s: name too long", ifname);
+	strcpy(ifr.ifr_name, ifname);
+	ifr.ifr_flags = (short)*flags;
+	if (ioctl(fd, req, &ifr) < 0) {
+		int e = errno;
+
+		return ng_err_set(err, -e, NULL, 0, "%s: %s: %s", ifname,
+				  req == SIOCGIFFLAGS ? "SIOCGIFFLAGS" : "SIOCSIFFLAGS",
+				  strerror(e));
+	}
+	*flags = (unsigned short)ifr.ifr_flags;
+	return 0;
+}
+
+int ng_eth_flags_get(int fd, const char *ifname, unsigned *flags, struct ng_err *err)
+{
+	*flags = 0;
+	return flags_ioctl(fd, ifname, SIOCGIFFLAGS, flags, err);
+}
+
+int ng_eth_flags_set(int fd, const char *ifname, unsigned flags, struct ng_err *err)
+{
+	return flags_ioctl(fd, ifname, SIOCSIFFLAGS, &flags, err);
+}
+
+static int set_up(int fd, const char *ifname, bool up, struct ng_err *err)
+{
+	unsigned flags;
+	int r = ng_eth_flags_get(fd, ifname, &flags, err);
+
+	if (r < 0)
+		return r;
+	if (!!(flags & IFF_UP) == up)
+		return 0;
+	flags = up ? flags | IFF_UP : flags & ~(unsigned)IFF_UP;
+	return ng_eth_flags_set(fd, ifname, flags, err);
+}
+
+int ng_link_set_up(const struct ng_ctx *ctx, const char *ifname, bool up, struct ng_err *err)
+{
+	int fd, r;
+
+	if (!ng_ifname_valid(ifname))
+		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
+	fd = ng_eth_open(err);
+	if (fd < 0)
+		return fd;
+	ng_trace(ctx, "%s: set %s", ifname, up ? "up" : "down");
+	r = set_up(fd, ifname, up, err);
+	close(fd);
+	return r;
+}
+
+int ng_link_bounce(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err)
+{
+	int fd, r;
+
+	if (!ng_ifname_valid(ifname))
+		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
+	fd = ng_eth_open(err);
+	if (fd < 0)
+		return fd;
+	ng_trace(ctx, "%s: bounce (down, up)", ifname);
+	/* Going down resets the MAC on e1000e (e1000e_down); up brings the queues back. */
+	r = set_up(fd, ifname, false, err);
+	if (r == 0)
+		r = set_up(fd, ifname, true, err);
+	close(fd);
+	return r;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rps.c: read and write the RPS CPU masks of an interface's rx queues through sysfs. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+#define RPS_MASK_MAX 1024	/* 4096 CPUs: 128 groups of 8 hex digits and commas */
+
+const char *ng_rps_mask_norm(const char *mask, char *buf, size_t len)
+{
+	size_t o = 0;
+	bool lead = true;
+
+	for (const char *p = mask; *p && o + 1 < len; p++) {
+		if (*p == ',' || isspace((unsigned char)*p))
+			continue;
+		if (lead && *p == '0')
+			continue;
+		lead = false;
+		buf[o++] = (char)tolower((unsigned char)*p);
+	}
+	if (o == 0 && len > 1)
+		buf[o++] = '0';
+	if (len > 0)
+		buf[o] = '\0';
+	return buf;
+}
+
+bool ng_rps_mask_equal(const char *a, const char *b)
+{
+	char na[RPS_MASK_MAX], nb[RPS_MASK_MAX];
+
+	return strcmp(ng_rps_mask_norm(a, na, sizeof(na)), ng_rps_mask_norm(b, nb, sizeof(nb)))
+	       == 0;
+}
+
+unsigned ng_rps_ncpus(const struct ng_ctx *ctx)
+{
+	char path[PATH_MAX], *buf = NULL, *p;
+	unsigned long max = 0;
+	size_t len;
+
+	if (ng_path(ctx, path, sizeof(path), "/sys/devices/system/cpu/possible") < 0 ||
+	    ng_read_file(path, false, 4096, &buf, &len) < 0)
+		return 1;
+	/* "0-7" or "0,2-3": the highest CPU number plus one. */
+	for (p = buf; *p;) {
+		if (isdigit((unsigned char)*p)) {
+			unsigned long v = strtoul(p, &p, 10);
+
+			if (v > max)
+				max = v;
+		} else {
+			p++;
+		}
+	}
+	free(buf);
+	return max >= 4096 ? 4096 : (unsigned)max + 1;
+}
+
+static bool is_rx_queue(const char *name)
+{
+	const char *p = name + 3;
+
+	if (strncmp(name, "rx-", 3) != 0 || !*p)
+		return false;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static int cmp_queue(const void *a, const void *b)
+{
+	unsigned long x = strtoul(*(char *const *)a + 3, NULL, 10);
+	unsigned long y = strtoul(*(char *const *)b + 3, NULL, 10);
+
+	return x < y ? -1 : x > y;
+}
+
+void ng_rps_free(char **masks, size_t n)
+{
+	for (size_t i = 0; masks && i < n; i++)
+		free(masks[i]);
+	free(masks);
+}
+
+/* The rx-N names under queues/, sorted by N. */
+static int list_queues(const struct ng_ctx *ctx, const char *ifname, char ***out, size_t *n,
+		       struct ng_err *err)
+{
+	char path[PATH_MAX], **v = NULL;
+	struct dirent *de;
+	size_t cnt = 0;
+	DIR *d;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/queues", ifname) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
+	d = opendir(path);
+	if (!d) {
+		r = -errno;
+		return ng_err_set(err, r == -ENOENT ? -ENODEV : r, NULL, 0, "%s: %s", path,
+				  strerror(-r));
+	}
+	while ((de = readdir(d))) {
+		char **nv;
+
+		if (!is_rx_queue(de->d_name))
+			continue;
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv || !(nv[cnt] = strdup(de->d_name))) {
+			v = nv ? nv : v;
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+			break;
+		}
+		v = nv;
+		cnt++;
+	}
+	closedir(d);
+	if (r < 0) {
+		ng_rps_free(v, cnt);
+		return r;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_queue);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int ng_rps_read(const struct ng_ctx *ctx, const char *ifname, char ***masks, size_t *n,
+		struct ng_err *err)
+{
+	char **q;
+	size_t nq;
+	int r;
+
+	*masks = NULL;
+	*n = 0;
+	r = list_queues(ctx, ifname, &q, &nq, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nq && r == 0; i++) {
+		char path[PATH_MAX], *buf;
+		size_t len;
+
+		if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/queues/%s/rps_cpus",
+			    ifname, q[i]) < 0) {
+			r = ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
+			break;
+		}
+		r = ng_read_file(path, false, RPS_MASK_MAX, &buf, &len);
+		if (r < 0) {
+			/* No rps_cpus at all: the kernel was built without CONFIG_RPS. */
+			ng_err_set(err, r == -ENOENT ? -EOPNOTSUPP : r, NULL, 0, "%s: %s", path,
+				   strerror(-r));
+			r = r == -ENOENT ? -EOPNOTSUPP : r;
+			break;
+		}
+		while (len > 0 && isspace((unsigned char)buf[len - 1]))
+			buf[--len] = '\0';
+		free(q[i]);
+		q[i] = buf;
+	}
+	if (r == 0 && nq == 0)
+		r = ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no rx queues", ifname);
+	if (r < 0) {
+		ng_rps_free(q, nq);
+		return r;
+	}
+	*masks = q;
+	*n = nq;
+	return 0;
+}
+
+static int write_mask(const char *path, const char *mask, struct ng_err *err)
+{
+	size_t len = strlen(mask);
+	ssize_t w;
+	int fd, r = 0;
+
+	/* sysfs attribute: one write() of the whole value, no temp file, no O_CREAT. */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		return ng_err_set(err, r, NULL, 0, "%s: %s", path, strerror(-r));
+	}
+	w = write(fd, mask, len);
+	if (w < 0)
+		r = -errno;
+	else if ((size_t)w != len)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		return ng_err_set(err, r, NULL, 0, "%s: %s", path, strerror(-r));
+	return 0;
+}
+
+int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
+		 unsigned *written, struct ng_err *err)
+{
+	char **cur, **q;
+	size_t n, nq;
+	int r;
+
+	*written = 0;
+	r = ng_rps_read(ctx, ifname, &cur, &n, err);
+	if (r < 0)
+		return r;
+	r = list_queues(ctx, ifname, &q, &nq, err);
+	if (r < 0) {
+		ng_rps_free(cur, n);
+		return r;
+	}
+	for (size_t i = 0; i < n && i < nq && r == 0; i++) {
+		char path[PATH_MAX];
+
+		if (ng_rps_mask_equal(cur[i], mask))
+			continue;
+		if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/queues/%s/rps_cpus",
+			    ifname, q[i]) < 0) {
+			r = ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
+			break;
+		}
+		r = write_mask(path, mask, err);
+		if (r == 0) {
+			ng_trace(ctx, "%s: %s/rps_cpus %s -> %s", ifname, q[i], cur[i], mask);
+			(*written)++;
+		}
+	}
+	ng_rps_free(cur, n);
+	ng_rps_free(q, nq);
+	return r;
+}
