@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Proxmox VE: the vzdump hook and the guest hookscript, installed under their libexec names.
+# A copy at ROOT$(LIBEXECDIR)/NAME works on the tree under ROOT: that is how tests run them.
+
+install:: all
+	install -D -m 0755 $(BUILD)/nicguard-vzdump-hook $(DESTDIR)$(LIBEXECDIR)/vzdump-hook
+	install -D -m 0755 $(BUILD)/nicguard-guest-hook $(DESTDIR)$(LIBEXECDIR)/guest-hook

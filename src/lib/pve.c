@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pve.c: Proxmox VE guests of this node, their locks, task liveness, unlocking, [pve] options. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+/* ------------------------------------------------------------ guest configs */
+
+int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val, size_t vlen)
+{
+	const char *p = buf, *end = buf + len;
+	size_t kl = strlen(key);
+
+	val[0] = '\0';
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol ? eol + 1 : end;
+
+		if (!eol)
+			eol = end;
+		/* PVE's parser: "[name]", "[PENDING]", "[special:...]" end the main section. */
+		if (*p == '[')
+			break;
+		/* Keys start in column 0 (`^([a-z][a-z_]*\d*):`); a later line overrides. */
+		if ((size_t)(eol - p) > kl && memcmp(p, key, kl) == 0 && p[kl] == ':') {
+			const char *v = p + kl + 1, *e = eol;
+			size_t n;
+
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			while (e > v && isspace((unsigned char)e[-1]))
+				e--;
+			n = (size_t)(e - v);
+			if (n >= vlen)
+				return -EINVAL;
+			memcpy(val, v, n);
+			val[n] = '\0';
+		}
+		p = next;
+	}
+	return 0;
+}
+
+/* "VMID.conf" with a plain decimal VMID, as PVE names guest configs. */
+static bool conf_name(const char *name, unsigned *vmid)
+{
+	unsigned long v = 0;
+	const char *p = name;
+
+	if (*p < '1' || *p > '9')
+		return false;
+	for (; isdigit((unsigned char)*p); p++) {
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > 999999999UL)
+			return false;
+	}
+	if (strcmp(p, ".conf") != 0)
+		return false;
+	*vmid = (unsigned)v;
+	return true;
+}
+
+struct sweep {
+	struct ng_guest *v;
+	size_t n, cap;
+	char *buf;		/* one read buffer for every config */
+	size_t bufcap;
+};
+
+static int read_at(struct sweep *s, int dfd, const char *name, size_t *len)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int r = 0;
+
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t got;
+
+		if (*len == s->bufcap) {
+			size_t cap = s->bufcap * 2;
+			char *nb;
+
+			if (cap > (16u << 20)) {
+				r = -EFBIG;
+				break;
+			}
+			nb = realloc(s->buf, cap);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			s->buf = nb;
+			s->bufcap = cap;
+		}
+		got = read(fd, s->buf + *len, s->bufcap - *len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -errno;
+			break;
+		}
+		*len += (size_t)got;
+		/* A regular file reads short only at its end: spare the read that says so. */
+		if (got == 0 || *len < s->bufcap)
+			break;
+	}
+	close(fd);
+	return r;
+}
+
+static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
+		     enum ng_guest_type type, struct ng_err *err)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (ng_path(ctx, path, sizeof(path), "/etc/pve/local/%s", sub) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	d = opendir(path);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return ng_err_set(err, -errno, path, 0, "cannot list: %s", strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		struct ng_guest *g;
+		unsigned vmid;
+		size_t len;
+
+		if (!conf_name(de->d_name, &vmid))
+			continue;
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 64;
+			struct ng_guest *nv = realloc(s->v, cap * sizeof(*nv));
+
+			if (!nv) {
+				r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+				break;
+			}
+			s->v = nv;
+			s->cap = cap;
+		}
+		g = &s->v[s->n++];
+		memset(g, 0, sizeof(*g));
+		g->vmid = vmid;
+		g->type = type;
+		g->error = read_at(s, dirfd(d), de->d_name, &len);
+		if (g->error == -ENOMEM) {
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+			break;
+		}
+		if (g->error == 0 &&
+		    ng_guest_conf_value(s->buf, len, "lock", g->lock, sizeof(g->lock)) < 0)
+			g->error = -EINVAL;
+		/* Too long to be ours: still someone's hookscript, to be left alone. */
+		if (g->error == 0 && ng_guest_conf_value(s->buf, len, "hookscript", g->hookscript,
+							 sizeof(g->hookscript)) < 0)
+			snprintf(g->hookscript, sizeof(g->hookscript), "(too long to show)");
+	}
+	closedir(d);
+	return r;
+}
+
+static int guest_cmp(const void *a, const void *b)
+{
+	const struct ng_guest *x = a, *y = b;
+
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	return x->vmid < y->vmid ? -1 : x->vmid > y->vmid;
+}
+
+int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		  struct ng_err *err)
+{
+	struct sweep s = { .bufcap = 16384 };
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	s.buf = malloc(s.bufcap);
+	if (!s.buf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	r = sweep_dir(ctx, &s, "qemu-server", NG_GUEST_QEMU, err);
+	if (r == 0)
+		r = sweep_dir(ctx, &s, "lxc", NG_GUEST_LXC, err);
+	free(s.buf);
+	if (r < 0) {
+		free(s.v);
+		return r;
+	}
+	if (s.n > 1)
+		qsort(s.v, s.n, sizeof(*s.v), guest_cmp);
+	*out = s.v;
+	*n = s.n;
+	return 0;
+}
+
+/* -------------------------------------------------------------------- tasks */
+
+/* Exactly n hex digits (n_max when more are allowed) followed by ':'. */
+static const char *hex_field(const char *p, size_t n_min, size_t n_max, unsigned long long *v)
+{
+	size_t i = 0;
+
+	*v = 0;
+	for (; i < n_max && isxdigit((unsigned char)p[i]); i++) {
+		int c = tolower((unsigned char)p[i]);
+
+		*v = *v * 16 + (unsigned long long)(isdigit(c) ? c - '0' : c - 'a' + 10);
+	}
+	if (i < n_min || p[i] != ':')
+		return NULL;
+	return p + i + 1;
+}
+
+/* A field up to the next ':' copied into buf; NULL when too long or no ':' follows. */
+static const char *str_field(const char *p, char *buf, size_t len, bool may_be_empty)
+{
+	const char *c = strchr(p, ':');
+	size_t n;
+
+	if (!c)
+		return NULL;
+	n = (size_t)(c - p);
+	if (n >= len || (n == 0 && !may_be_empty))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (isspace((unsigned char)p[i]) || !isprint((unsigned char)p[i]))
+			return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return c + 1;
+}
+
+int ng_upid_parse(const char *text, struct ng_upid *out)
+{
+	unsigned long long pid, start;
+	const char *p = text;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(p, "UPID:", 5) != 0)
+		return -EINVAL;
+	p = str_field(p + 5, out->node, sizeof(out->node), false);
+	/* Node names: [a-zA-Z0-9] with inner '-', as PVE's UPID regex says. */
+	for (const char *c = out->node; p && *c; c++)
+		if (!isalnum((unsigned char)*c) && (*c != '-' || c == out->node || !c[1]))
+			return -EINVAL;
+	if (p)
+		p = hex_field(p, 8, 8, &pid);
+	if (p)
+		p = hex_field(p, 8, 9, &out->pstart);
+	if (p)
+		p = hex_field(p, 8, 8, &start);
+	if (p)
+		p = str_field(p, out->type, sizeof(out->type), false);
+	if (p)
+		p = str_field(p, out->id, sizeof(out->id), true);
+	if (p)
+		p = str_field(p, out->user, sizeof(out->user), false);
+	if (!p || pid == 0 || pid > 0x7fffffff)
+		return -EINVAL;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p)
+		return -EINVAL;
+	out->pid = (int)pid;
+	out->starttime = (unsigned long)start;
+	return 0;
+}
+
+int ng_upid_alive(const struct ng_ctx *ctx, const struct ng_upid *u)
+{
+	char path[4096], *buf, *p, *tok, *save = NULL;
+	unsigned long long starttime = 0;
+	char state = 0;
+	int r, field = 2;
+
+	if (ng_path(ctx, path, sizeof(path), "/proc/%d/stat", u->pid) < 0)
+		return -ENAMETOOLONG;
+	r = ng_read_file(path, false, 65536, &buf, NULL);
+	if (r == -ENOENT || r == -ESRCH)
+		return 0;
+	if (r < 0)
+		return r;
+	/* The command name may hold spaces and parentheses: fields resume after the last ')'. */
+	p = strrchr(buf, ')');
+	for (tok = p ? strtok_r(p + 1, " \n", &save) : NULL; tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		if (++field == 3)
+			state = tok[0];
+		if (field == 22) {
+			starttime = strtoull(tok, NULL, 10);
+			break;
+		}
+	}
+	free(buf);
+	if (field != 22)
+		return -EINVAL;
+	return starttime == u->pstart && state != 'Z' && state != 'X';
+}
+
+/* Does some process hold an flock on the file at path? Read from /proc/locks, so the lock
+ * is never taken. Matched on the inode number: a clash with another file system's inode
+ * can only make us say "alive", the safe answer. */
+static int flock_held(const struct ng_ctx *ctx, const char *path, struct ng_err *err)
+{
+	char locks[4096], *buf, *line, *save = NULL;
+	struct stat st;
+	int r, held = 0;
+
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : ng_err_set(err, -errno, path, 0, "cannot stat: %s",
+							  strerror(errno));
+	if (ng_path(ctx, locks, sizeof(locks), "/proc/locks") < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	r = ng_read_file(locks, false, 16u << 20, &buf, NULL);
+	if (r < 0)
+		return ng_err_set(err, r, locks, 0, "cannot read: %s", strerror(-r));
+	for (line = strtok_r(buf, "\n", &save); line && !held;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char type[16], dev[64];
+		unsigned long long ino;
+		const char *c;
+
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0 EOF"; waiters carry "->". */
+		if (strstr(line, "->"))
+			continue;
+		c = strchr(line, ':');
+		if (!c || sscanf(c + 1, "%15s %*s %*s %*d %63s", type, dev) != 2 ||
+		    strcmp(type, "FLOCK") != 0)
+			continue;
+		c = strrchr(dev, ':');
+		if (c && sscanf(c + 1, "%llu", &ino) == 1 && ino == (unsigned long long)st.st_ino)
+			held = 1;
+	}
+	free(buf);
+	return held;
+}
+
+static int upid_file_alive(const struct ng_ctx *ctx, const char *path, bool vzdump_only,
+			   char *why, size_t whylen)
+{
+	char *buf, *line, *save = NULL;
+	int r, alive = 0;
+
+	r = ng_read_file(path, false, 16u << 20, &buf, NULL);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	for (line = strtok_r(buf, "\n", &save); line && !alive;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct ng_upid u;
+		char *sp = strchr(line, ' ');
+
+		/* tasks/active lines are "UPID saved[ ENDTIME STATUS]". */
+		if (sp)
+			*sp = '\0';
+		if (ng_upid_parse(line, &u) < 0 || (vzdump_only && strcmp(u.type, "vzdump") != 0))
+			continue;
+		if (ng_upid_alive(ctx, &u) == 1) {
+			snprintf(why, whylen, "task %s is alive (pid %d)", line, u.pid);
+			alive = 1;
+		}
+	}
+	free(buf);
+	return alive;
+}
+
+int ng_pve_backup_alive(const struct ng_ctx *ctx, char *why, size_t whylen, struct ng_err *err)
+{
+	char path[4096];
+	int r;
+
+	why[0] = '\0';
+	if (ng_path(ctx, path, sizeof(path), "/var/run/vzdump.lock") < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	r = flock_held(ctx, path, err);
+	if (r != 0) {
+		if (r > 0)
+			snprintf(why, whylen, "%s is locked by a running vzdump", path);
+		return r;
+	}
+	ng_path(ctx, path, sizeof(path), "/var/run/vzdump.pid");
+	r = upid_file_alive(ctx, path, false, why, whylen);
+	if (r == 0) {
+		ng_path(ctx, path, sizeof(path), "/var/log/pve/tasks/active");
+		r = upid_file_alive(ctx, path, true, why, whylen);
+	}
+	if (r < 0)
+		return ng_err_set(err, r, path, 0, "cannot read: %s", strerror(-r));
+	return r;
+}
+
+/* -------------------------------------------------------------- unlocking */
+
+/* Run `qm|pct ARGS...` for guest g; a non-zero exit is -EIO with its first output line. */
+static int run_tool(const struct ng_ctx *ctx, const struct ng_guest *g, const char *a1,
+		    const char *a2, const char *a3, struct ng_err *err)
+{
+	/* qm and pct are Perl programs: give them a PATH of their own, nothing else. */
+	static const char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
+					    NULL };
+	const char *tool = g->type == NG_GUEST_QEMU ? "qm" : "pct";
+	const char *prog = ng_ctx_program(ctx, tool);
+	char vmid[16], out[512];
+	const char *argv[] = { prog, a1, vmid, a2, a3, NULL };
+	int status, r;
+
+	snprintf(vmid, sizeof(vmid), "%u", g->vmid);
+	r = ng_exec(prog, argv, envp, 30000, out, sizeof(out), &status, err);
+	if (r < 0)
+		return r;
+	if (status != 0) {
+		out[strcspn(out, "\n")] = '\0';
+		return ng_err_set(err, -EIO, NULL, 0, "%s %s %u exited with %d%s%s", tool, a1,
+				  g->vmid, status, out[0] ? ": " : "", out);
+	}
+	return 0;
+}
+
+int ng_pve_unlock(const struct ng_ctx *ctx, const struct ng_guest *g, struct ng_err *err)
+{
+	return run_tool(ctx, g, "unlock", NULL, NULL, err);
+}
+
+int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
+			  struct ng_err *err)
+{
+	return run_tool(ctx, g, "set", "--hookscript", volid, err);
+}
+
+/* `path` of a storage in storage.cfg text ("TYPE: NAME" headers, indented "key value"
+ * lines); *snippets tells whether its content list names snippets. */
+static void storage_find(const char *buf, const char *storage, char *path, size_t plen,
+			 bool *found, bool *snippets)
+{
+	bool in = false;
+	char *copy = strdup(buf), *line, *save = NULL;
+
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char k[32], v[4096];
+
+		if (line[0] != ' ' && line[0] != '\t') {
+			in = sscanf(line, "%*[a-z]: %4095s", v) == 1 && strcmp(v, storage) == 0;
+			*found |= in;
+			continue;
+		}
+		if (!in || sscanf(line, " %31s %4095s", k, v) != 2)
+			continue;
+		if (strcmp(k, "path") == 0)
+			snprintf(path, plen, "%s", v);
+		else if (strcmp(k, "content") == 0)
+			*snippets = strstr(v, "snippets") != NULL;
+	}
+	free(copy);
+}
+
+int ng_pve_snippets_dir(const struct ng_ctx *ctx, const char *storage, char *dir, size_t len,
+			bool *snippets, struct ng_err *err)
+{
+	char cfg[4096], path[4096] = "";
+	bool found = false;
+	char *buf = NULL;
+	int r;
+
+	*snippets = false;
+	if (ng_path(ctx, cfg, sizeof(cfg), "/etc/pve/storage.cfg") < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	r = ng_read_file(cfg, false, 1u << 20, &buf, NULL);
+	if (r < 0 && r != -ENOENT)
+		return ng_err_set(err, r, cfg, 0, "cannot read: %s", strerror(-r));
+	if (buf)
+		storage_find(buf, storage, path, sizeof(path), &found, snippets);
+	free(buf);
+	/* PVE's built-in `local` is a dir storage at /var/lib/vz even without an entry. */
+	if (!path[0] && strcmp(storage, "local") == 0) {
+		snprintf(path, sizeof(path), "/var/lib/vz");
+		*snippets |= !found;
+	}
+	if (!path[0])
+		return ng_err_set(err, -ENOENT, cfg, 0, "no storage \"%s\" with a path", storage);
+	if (ng_path(ctx, dir, len, "%s/snippets", path) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- options */
+
+/* Keep sorted: searched with bsearch. */
+static const struct pve_key {
+	const char *name;
+	size_t offset;
+} pve_keys[] = {
+	{ "abort-on-error", offsetof(struct ng_pve_opts, abort_on_error) },
+	{ "unlock-stale", offsetof(struct ng_pve_opts, unlock_stale) },
+};
+
+static int key_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct pve_key *)e)->name);
+}
+
+static const struct pve_key *pve_key(const char *name)
+{
+	return bsearch(name, pve_keys, NG_ARRAY_SIZE(pve_keys), sizeof(pve_keys[0]), key_cmp);
+}
+
+static int yes_no(const char *v)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "true"))
+		return 1;
+	if (!strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "false"))
+		return 0;
+	return -1;
+}
+
+int ng_pve_section_check(const struct ng_section *s, const char *file, struct ng_diags *d)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < s->nopts; i++) {
+		const char *k = s->opt_keys[i], *v = s->opt_values[i];
+		int r = 0;
+
+		if (!pve_key(k))
+			r = ng_diags_add(d, file, s->opt_lines[i],
+					 "[pve]: unknown key \"%s\" (known: abort-on-error, "
+					 "unlock-stale)", k);
+		else if (yes_no(v) < 0)
+			r = ng_diags_add(d, file, s->opt_lines[i],
+					 "[pve] %s: \"%s\" is not yes or no", k, v);
+		else
+			continue;
+		if (r < 0)
+			return r;
+		bad++;
+	}
+	return bad;
+}
+
+bool ng_pve_tables_sorted(void)
+{
+	return ng_table_sorted(pve_keys, NG_ARRAY_SIZE(pve_keys), sizeof(pve_keys[0]));
+}
+
+void ng_pve_opts_get(const struct ng_policy *p, struct ng_pve_opts *out)
+{
+	out->abort_on_error = false;
+	out->unlock_stale = true;
+	for (size_t i = 0; p && i < p->nsections; i++) {
+		const struct ng_section *s = &p->sections[i];
+
+		if (s->kind != NG_MATCH_PVE || s->bad)
+			continue;
+		for (size_t j = 0; j < s->nopts; j++) {
+			const struct pve_key *k = pve_key(s->opt_keys[j]);
+			int v = yes_no(s->opt_values[j]);
+
+			if (k && v >= 0)
+				*(bool *)((char *)out + k->offset) = v;
+		}
+	}
+}
+
+/* ------------------------------------------------------------ guest devices */
+
+/* prefix, VMID, sep, N: the whole name, digits without leading zeros. */
+static bool dev_name(const char *name, const char *prefix, unsigned vmid, char sep)
+{
+	char want[32];
+	size_t n = (size_t)snprintf(want, sizeof(want), "%s%u%c", prefix, vmid, sep);
+	const char *p = name + n;
+
+	if (strncmp(name, want, n) != 0 || !isdigit((unsigned char)*p) || (*p == '0' && p[1]))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p == '\0';
+}
+
+bool ng_pve_guest_dev(const char *ifname, unsigned vmid)
+{
+	return dev_name(ifname, "tap", vmid, 'i') || dev_name(ifname, "veth", vmid, 'i') ||
+	       dev_name(ifname, "fwpr", vmid, 'p') || dev_name(ifname, "fwln", vmid, 'i');
+}
+
+struct ng_ctx *ng_pve_ctx_new(const struct ng_ctx_opts *base, struct ng_err *err)
+{
+	struct ng_ctx_opts o = base ? *base : (struct ng_ctx_opts){ 0 };
+	char qm[4096], pct[4096];
+	const char *root = o.root && o.root[0] ? o.root : "/";
+
+	if (strcmp(root, "/") != 0) {
+		size_t l = strlen(root);
+
+		while (l > 1 && root[l - 1] == '/')
+			l--;
+		if (snprintf(qm, sizeof(qm), "%.*s/usr/sbin/qm", (int)l, root) >= (int)sizeof(qm) ||
+		    snprintf(pct, sizeof(pct), "%.*s/usr/sbin/pct", (int)l, root) >=
+			    (int)sizeof(pct)) {
+			ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+			return NULL;
+		}
+		if (!o.qm)
+			o.qm = qm;
+		if (!o.pct)
+			o.pct = pct;
+	}
+	return ng_ctx_new(&o, err);
+}
