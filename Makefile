@@ -36,7 +36,7 @@ LIB := $(BUILD)/libnicguard.a
 # The admin CLI: nicguard.c plus one cmd-*.c per subcommand. Every other src/bin/nicguard-*.c
 # is a program of its own. All of them share log.c and the library.
 CLI_SRC := src/bin/nicguard.c $(sort $(wildcard src/bin/cmd-*.c))
-BIN_COMMON := $(BUILD)/bin/log.o
+BIN_COMMON := $(BUILD)/bin/log.o $(BUILD)/bin/render.o
 HELPER_SRC := $(sort $(wildcard src/bin/nicguard-*.c))
 HELPERS := $(HELPER_SRC:src/bin/%.c=$(BUILD)/%)
 PROGRAMS := $(BUILD)/nicguard $(HELPERS)
@@ -50,6 +50,8 @@ all: $(PROGRAMS)
 $(BUILD)/%.o: src/%.c src/lib/nicguard.h src/lib/internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/bin/render.o: src/bin/cmd.h src/bin/render.h
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -67,14 +69,16 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB) src/lib/nicguard.h src/lib/int
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) \
 		-lcmocka $(LDLIBS_UDEV) $(LDLIBS)
 
-check: all unit-check bats-check
+# tests/run-tests runs the unit tests, then bats, and ends with `N passed, N failed`.
+# bats runs the programs from $(BUILD); it must run as root (network namespaces).
+check: all $(UNIT_TESTS)
+	NG_BUILD=$(abspath $(BUILD)) bash tests/run-tests
 
 unit-check: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	NG_BUILD=$(abspath $(BUILD)) bash tests/run-tests --unit
 
-# bats runs the programs from $(BUILD); it must run as root (network namespaces).
 bats-check: all
-	NG_BUILD=$(abspath $(BUILD)) bats --tap tests/bats
+	NG_BUILD=$(abspath $(BUILD)) bash tests/run-tests --bats
 
 asan:
 	$(MAKE) SANITIZE=1 check

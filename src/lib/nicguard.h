@@ -132,6 +132,16 @@ int ng_iface_read_index(const struct ng_ctx *ctx, int ifindex, struct ng_iface *
 int ng_iface_list(const struct ng_ctx *ctx, struct ng_iface **out, size_t *n,
 		  struct ng_err *err);
 
+/* -------------------------------------------------------------- ethtool.c */
+
+/* Set interface IFNAME administratively up or down (SIOCSIFFLAGS) in the caller's network
+ * namespace; nothing is written when it already is. Returns 0 or a negative errno. */
+int ng_link_set_up(const struct ng_ctx *ctx, const char *ifname, bool up, struct ng_err *err);
+
+/* Bounce IFNAME: down, then up (the mildest recovery of a hung NIC; on e1000e a full MAC
+ * reset). Returns 0 or a negative errno (-ENODEV, -EPERM) with err filled. */
+int ng_link_bounce(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err);
+
 /* -------------------------------------------------------- value.c, policy.c */
 
 /* What a setting belongs to. */
@@ -178,11 +188,17 @@ int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 		   struct ng_origin origin, struct ng_item **items, size_t *n,
 		   struct ng_err *err);
 
+/* Render an NG_RPS item as the sysfs rps_cpus mask for a machine with ncpus CPUs, the way
+ * the kernel prints it (comma every 32 bits: 2 CPUs "3", 40 CPUs "ff,ffffffff"); CPUs beyond
+ * ncpus are dropped. Returns 0, -EINVAL (not an rps item, ncpus 0 or > 8192), -ENOSPC. */
+int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len);
+
 /* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
 const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
 
 /* Look a policy key up ("offload", "backup-coalesce", "interrupt-throttle-rate", "skip"):
- * returns 0 and fills group/set, or -ENOENT. */
+ * returns 0 and fills group/set, or -ENOENT. Flags: skip is (NG_FLAG, NG_SET_NORMAL),
+ * backup-uplink is (NG_FLAG, NG_SET_BACKUP); ng_resolve returns flags whatever the set. */
 int ng_key_lookup(const char *key, enum ng_group *group, enum ng_set *set);
 
 /* The key as written for (group, set), e.g. "backup-offload". NULL if there is none. */
@@ -262,7 +278,8 @@ struct ng_wanted {
 	bool builtin;		/* a built-in section matched */
 };
 
-/* Resolve p for ifc and set. Returns 0 or -ENOMEM. */
+/* Resolve p for ifc and set (flags, NG_FLAG, whatever the set). Sections marked bad are
+ * left out. Item origins point into p: keep p while w is used. Returns 0 or -ENOMEM. */
 int ng_resolve(const struct ng_policy *p, const struct ng_iface *ifc, enum ng_set set,
 	       struct ng_wanted *out, struct ng_err *err);
 
@@ -351,5 +368,641 @@ int ng_atomic_write_owned(const char *path, const void *buf, size_t len, unsigne
 /* Read a whole (small) file into a NUL-terminated buffer; refuses symlinks when
  * nofollow. Caller frees. Returns 0 or a negative errno. */
 int ng_read_file(const char *path, bool nofollow, size_t max, char **buf, size_t *len);
+
+/* ------------------------------------------------------------- pve.c, vzdump.c */
+
+enum ng_guest_type {
+	NG_GUEST_QEMU,		/* /etc/pve/local/qemu-server/VMID.conf, unlocked with qm */
+	NG_GUEST_LXC,		/* /etc/pve/local/lxc/VMID.conf, unlocked with pct */
+};
+
+/* One guest of this node, as its config file says. */
+struct ng_guest {
+	unsigned vmid;
+	enum ng_guest_type type;
+	char lock[24];		/* the main section's `lock:` value; "" when there is none */
+	char hookscript[128];	/* its `hookscript:` volume id; "" when there is none */
+	int error;		/* negative errno when the config could not be read, else 0 */
+};
+
+/* The value of key (e.g. "lock") in a guest config held in memory, main section only:
+ * reading stops at the first section header ([snapshot name], [PENDING],
+ * [special:cloudinit]); comment lines do not count; a later line overrides. val gets ""
+ * when there is none. Returns 0, or -EINVAL when the value is too long for val. */
+int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val, size_t vlen);
+
+/* This node's guests: root/etc/pve/local/{qemu-server,lxc}/VMID.conf, sorted by type, then
+ * vmid. A config that cannot be read is listed with error set. A missing directory counts
+ * as empty. Caller frees *out. Returns 0 or a negative errno with err filled. */
+int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		  struct ng_err *err);
+
+/* Is ifname one of guest vmid's host-side devices: tap<VMID>i<N> (QEMU), veth<VMID>i<N>
+ * (LXC), fwpr<VMID>p<N> or fwln<VMID>i<N> (firewall bridge ports)? fwbr<VMID>i<N>, the
+ * firewall bridge itself, is not: it has no settings of its own to keep. */
+bool ng_pve_guest_dev(const char *ifname, unsigned vmid);
+
+/* A context for the Proxmox side: as base says, except that with a root other than "/"
+ * Proxmox's tools default to root/usr/sbin/qm and root/usr/sbin/pct, so a fake tree carries
+ * its own stand-ins just as it carries its own configs. */
+struct ng_ctx *ng_pve_ctx_new(const struct ng_ctx_opts *base, struct ng_err *err);
+
+/* A Proxmox task id: UPID:NODE:PID:PSTART:STARTTIME:TYPE:ID:USER: (numbers in hex). */
+struct ng_upid {
+	char node[64];
+	int pid;
+	unsigned long long pstart;	/* the process start time, /proc/PID/stat field 22 */
+	unsigned long starttime;	/* the task's start, seconds since the epoch */
+	char type[32];			/* "vzdump", "qmstart", ... */
+	char id[64];
+	char user[128];
+};
+
+/* Parse text (trailing blanks and newline allowed). Returns 0 or -EINVAL. */
+int ng_upid_parse(const char *text, struct ng_upid *out);
+
+/* Is the task's process alive: /proc/PID/stat under the root exists, its field 22 equals
+ * pstart and its state is not Z (zombie) or X. Returns 1, 0, or a negative errno when
+ * /proc/PID/stat exists but cannot be read or parsed. */
+int ng_upid_alive(const struct ng_ctx *ctx, const struct ng_upid *u);
+
+/* Is a vzdump backup running on this node? Yes when some process holds an flock on
+ * /var/run/vzdump.lock (seen in /proc/locks: nicguard never takes that lock itself, since
+ * holding it even briefly fails a vzdump started with lockwait 0), or when the UPID in
+ * /var/run/vzdump.pid or a vzdump task in /var/log/pve/tasks/active is alive. Returns 1
+ * with why saying which, 0, or a negative errno (err filled) when it cannot tell. */
+int ng_pve_backup_alive(const struct ng_ctx *ctx, char *why, size_t whylen, struct ng_err *err);
+
+/* Unlock a guest through the context's "qm" or "pct" program: argv `unlock VMID`, empty
+ * environment, 30 s timeout. Returns 0, or a negative errno (-EIO for a non-zero exit)
+ * with err holding the program's first line of output. */
+int ng_pve_unlock(const struct ng_ctx *ctx, const struct ng_guest *g, struct ng_err *err);
+
+/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID`, like ng_pve_unlock. */
+int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
+			  struct ng_err *err);
+
+/* The snippets directory of storage (root + its `path` in /etc/pve/storage.cfg, or
+ * /var/lib/vz for the built-in "local") + "/snippets". *snippets tells whether the storage
+ * allows the snippets content type. Returns 0, -ENOENT (no such storage with a path). */
+int ng_pve_snippets_dir(const struct ng_ctx *ctx, const char *storage, char *dir, size_t len,
+			bool *snippets, struct ng_err *err);
+
+/* Run program path with argv and envp as given, on the caller's stdin, stdout and stderr,
+ * and wait for it (no timeout: a chained vzdump hook gets the time vzdump gives it).
+ * *status gets its exit code or 128 + signal. Returns 0, or a negative errno when it could
+ * not run (err filled). */
+int ng_pve_run_chained(const char *path, char *const argv[], char *const envp[], int *status,
+		       struct ng_err *err);
+
+/* The [pve] options of a policy; later sections override earlier ones, sections marked
+ * bad are ignored. Keys: abort-on-error = yes|no (default no: the hooks never fail a
+ * backup or a guest start), unlock-stale = yes|no (default yes: job-end unlocks stale
+ * `lock: backup`). */
+struct ng_pve_opts {
+	bool abort_on_error;
+	bool unlock_stale;
+};
+
+void ng_pve_opts_get(const struct ng_policy *p, struct ng_pve_opts *out);
+
+/* The value of the `script:` line of a vzdump.conf held in memory into script ("" when
+ * there is none). Returns 0 or -ENAMETOOLONG. */
+int ng_vzdump_conf_script(const char *buf, size_t len, char *script, size_t scriptlen);
+
+/* Make vzdump.conf text call hook: an existing `script:` line gets hook as its value (the
+ * rest of the file is kept byte for byte), else `script: HOOK` is appended. The new text
+ * goes to *out (caller frees). Returns 0 or -ENOMEM. */
+int ng_vzdump_conf_enable(const char *buf, size_t len, const char *hook, char **out,
+			  size_t *outlen);
+
+/* Undo ng_vzdump_conf_enable line-wise in text edited since: the `script: HOOK` line is
+ * turned back into `script: CHAIN`, or removed when chain is "" or NULL. Returns 0,
+ * -ENOENT when no script line names hook, -ENOMEM. */
+int ng_vzdump_conf_disable(const char *buf, size_t len, const char *hook, const char *chain,
+			   char **out, size_t *outlen);
+
+/* What `nicguard pve enable-hook` and `disable-hook` did or would do. */
+struct ng_pve_hook_change {
+	bool changed;		/* false: already so, nothing written */
+	char chain[4096];	/* the admin's hook kept as the chained one; "" if none */
+	char text[640];		/* one line for the admin */
+};
+
+/* Enable: make root/etc/vzdump.conf call hook (an absolute path as vzdump sees it). The
+ * original file is kept byte for byte as root/etc/nicguard/vzdump.conf.orig (its `script:`
+ * is the chained hook); vzdump.conf is then written atomically. dry_run writes nothing.
+ * Returns 0 or a negative errno with err filled. */
+int ng_pve_hook_enable(const struct ng_ctx *ctx, const char *hook, bool dry_run,
+		       struct ng_pve_hook_change *out, struct ng_err *err);
+
+/* Disable: put back the original vzdump.conf byte for byte when the file is still as
+ * enable-hook wrote it (or remove it when there was none), else undo the script line
+ * only; then remove the kept copy. */
+int ng_pve_hook_disable(const struct ng_ctx *ctx, const char *hook, bool dry_run,
+			struct ng_pve_hook_change *out, struct ng_err *err);
+
+/* The chained hook recorded by enable-hook ("" when none). Returns 0, or a negative errno
+ * when the kept copy exists but cannot be read. */
+int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len);
+
+/* Where a hook program runs from says which root it works on: a binary installed as
+ * R + install_path (e.g. R/usr/libexec/nicguard/vzdump-hook) works on root R; any other
+ * location on "/". Tests copy the hook into a fake tree, so vzdump's emptied environment
+ * stays exactly as vzdump makes it. root gets "/" or R. Returns 0 or -ENAMETOOLONG. */
+int ng_pve_root_from_exe(const char *exe, const char *install_path, char *root, size_t len);
+
+/* ---------------------------------------------------------------- backup.c */
+
+/* The backup uplinks: interfaces whose resolved policy says backup-uplink = yes; when none
+ * does, the physical ports enslaved to a bridge directly or through a bond. Caller frees
+ * *out. Returns 0 or a negative errno. */
+int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
+		      struct ng_iface **out, size_t *n, struct ng_err *err);
+
+/* Open the backup window: save the current values (ng_snapshot) of the settings the
+ * backup-* keys name on every uplink to root/run/nicguard/backup-state (mode 0600,
+ * atomically), then apply the backup-* settings. A state file already there (a crashed
+ * job) is kept: its interfaces keep their saved originals, only uplinks it lacks are
+ * added. Nothing is applied to an uplink whose original values could not be saved.
+ * Results go to rep; each problem is one line in problems. *kept tells whether an
+ * earlier state was kept. Returns 0, or the negative errno of the first problem. */
+int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
+		      struct ng_diags *problems, bool *kept);
+
+/* Close the window: apply the saved values, then remove the state file. Interfaces that
+ * are gone are dropped (with a problem line); those whose restore failed stay in the file
+ * for the next try. *had_state is false when there was nothing to restore. Returns 0 or
+ * the negative errno of the first problem. */
+int ng_backup_restore(const struct ng_ctx *ctx, struct ng_report *rep,
+		      struct ng_diags *problems, bool *had_state);
+
+/* True when a saved backup-window state exists. */
+bool ng_backup_active(const struct ng_ctx *ctx);
+
+/* ---------------------------------------------------------------- stanza.c */
+
+/* The nicguard-* keys of one interface's `iface NAME` stanzas in /etc/network/interfaces
+ * and the files it sources, parsed with ng_value_parse; origins are "FILE:LINE" with FILE
+ * as the admin wrote it (without the root). Merge them over ng_resolve's result with
+ * ng_wanted_merge: stanza keys win. */
+struct ng_stanza {
+	struct ng_item *items;
+	size_t n;
+	bool found;		/* some `iface NAME` stanza exists */
+	char **files;		/* the file names origins point into */
+	size_t nfiles;
+	struct ng_diags diags;	/* bad values and unreadable sourced files, each with its place */
+};
+
+/* Read root/etc/network/interfaces (following source and source-directory) and collect
+ * ifname's nicguard-* keys; bad values go to out->diags, the rest is kept. A missing file
+ * is no error. Returns 0 or a negative errno (-ENOMEM) with err filled. */
+int ng_stanza_load(const struct ng_ctx *ctx, const char *ifname, struct ng_stanza *out,
+		   struct ng_err *err);
+
+/* Parse one stanza key's value: key without the "nicguard-" prefix ("offload",
+ * "backup-offload", "skip"); text may hold several values joined by newlines (classic
+ * ifupdown's form of a repeated key), each parsed by ng_value_parse. Items are appended.
+ * Returns 0, -EINVAL (unknown key, module parameter, bad value: err says which) or -ENOMEM. */
+int ng_stanza_value(const char *key, const char *text, struct ng_origin origin,
+		    struct ng_item **items, size_t *n, struct ng_err *err);
+
+/* Merge the items of set (and every flag) over w, as ng_wanted_merge does: for status,
+ * explain and apply, merge a stanza's items over ng_resolve's result for the same set. The
+ * stanza must outlive w (origins point into its file names). Returns 0 or -ENOMEM. */
+int ng_stanza_merge(struct ng_wanted *w, const struct ng_item *items, size_t n, enum ng_set set);
+
+void ng_stanza_free(struct ng_stanza *s);
+
+/* -------------------------------------------------------------- modprobe.c */
+
+#define NG_MODPROBE_FILE "/etc/modprobe.d/nicguard.conf"
+
+/* One e1000e port, in the driver's probe order. */
+struct ng_itr_port {
+	char pci_addr[16];
+	char ifname[NG_IFNAMSIZ];	/* "" when the port has no interface now */
+	int64_t itr;			/* the value written for this port */
+	bool from_policy;		/* false: the policy has none; the default 3 is written */
+	struct ng_origin origin;
+};
+
+struct ng_modprobe {
+	struct ng_itr_port *ports;
+	size_t n;
+	bool no_ports;		/* no e1000e port found: ports[0] stands for the first one */
+	bool any;		/* some port has a policy value: an options line is written */
+};
+
+/* The valid InterruptThrottleRate values: 0, 1, 3, 4, 100-100000. */
+bool ng_itr_valid(int64_t v);
+
+/* The e1000e ports (root/sys/bus/pci/drivers/e1000e, sorted by PCI address: the order the
+ * driver probes them and reads its per-port parameter arrays) with the interrupt-throttle-rate
+ * the policy resolves for each. Returns 0, -EINVAL for an invalid value (err says which
+ * port and where it was set), or another negative errno. */
+int ng_modprobe_plan(const struct ng_ctx *ctx, const struct ng_policy *p,
+		     struct ng_modprobe *out, struct ng_err *err);
+
+/* The file text: the marker line, one comment per port, and `options e1000e
+ * InterruptThrottleRate=V,V` when m->any. Caller frees *text. Returns 0 or -ENOMEM. */
+int ng_modprobe_render(const struct ng_modprobe *m, char **text, struct ng_err *err);
+
+/* Write text to root/etc/modprobe.d/nicguard.conf with ng_atomic_write_owned. */
+int ng_modprobe_write(const struct ng_ctx *ctx, const char *text, struct ng_err *err);
+
+void ng_modprobe_free(struct ng_modprobe *m);
+
+enum ng_initramfs {
+	NG_INITRAMFS_UNKNOWN,	/* no initramfs-tools under the root */
+	NG_INITRAMFS_WITHOUT,	/* e1000e is loaded from the root file system */
+	NG_INITRAMFS_WITH,	/* e1000e is in the initramfs: options need update-initramfs -u */
+};
+
+/* Whether the initramfs carries e1000e (initramfs-tools' MODULES setting and
+ * /etc/initramfs-tools/modules); why gets one line saying how that was decided. */
+enum ng_initramfs ng_initramfs_e1000e(const struct ng_ctx *ctx, char *why, size_t len);
+
+/* Run the context's update-initramfs with -u. *status gets its exit status and out its
+ * output. Returns 0 when it ran, or a negative errno with err filled. */
+int ng_initramfs_update(const struct ng_ctx *ctx, int *status, char *out, size_t outlen,
+			struct ng_err *err);
+
+/* ---------------------------------------------------------------- sysctl.c */
+
+#define NG_SYSCTL_LOCAL_FILE "/etc/sysctl.d/61-nicguard-local.conf"
+
+/* One network sysctl: what is in effect, what this machine needs, and where the value in
+ * effect was set. */
+struct ng_sysctl_row {
+	const char *name;	/* net.core.netdev_max_backlog */
+	int64_t effective;	/* -1 when it cannot be read (e.g. not in this namespace) */
+	int64_t needed;		/* by the formula for this machine */
+	int64_t recommended;	/* max(effective, needed): an admin's higher value stays */
+	char source[300];	/* FILE:LINE of the sysctl.d line in effect, or "kernel default" */
+	const char *why;	/* one line */
+};
+
+struct ng_sysctl_check {
+	struct ng_sysctl_row rows[8];
+	size_t n;
+	unsigned ncpus;		/* online CPUs */
+	unsigned speed;		/* fastest link in Mb/s (1000 when no speed is known) */
+};
+
+/* Compare the effective values (root/proc/sys) with what this machine needs. Returns 0 or
+ * a negative errno with err filled. */
+int ng_sysctl_check(const struct ng_ctx *ctx, struct ng_sysctl_check *out, struct ng_err *err);
+
+/* The sysctl.d text raising every row whose effective value is below what is needed (a
+ * marker header, and a comment when nothing needs raising). Caller frees *text. */
+int ng_sysctl_render(const struct ng_sysctl_check *c, char **text, struct ng_err *err);
+
+/* Write text to root/etc/sysctl.d/61-nicguard-local.conf with ng_atomic_write_owned. */
+int ng_sysctl_write(const struct ng_ctx *ctx, const char *text, struct ng_err *err);
+
+/* ---------------------------------------------------------------- doctor.c */
+
+/* One known trap found on this machine, with the way out. */
+struct ng_finding {
+	const char *check;	/* a short id: "ifupdown2-offload-keys", "itr-default", ... */
+	char *where;		/* FILE:LINE, an interface, or "kernel log" */
+	char *what;
+	char *fix;
+};
+
+struct ng_doctor {
+	struct ng_finding *v;
+	size_t n, cap;
+	struct ng_diags notes;	/* checks that could not run, and why */
+};
+
+/* Scan for every trap doctor knows; counters are sampled twice, interval_ms apart (0:
+ * once, so nothing can be seen rising). Returns 0 (findings are data) or -ENOMEM. */
+int ng_doctor_run(const struct ng_ctx *ctx, const struct ng_policy *p, unsigned interval_ms,
+		  struct ng_doctor *out, struct ng_err *err);
+void ng_doctor_free(struct ng_doctor *d);
+
+/* ------------------------------------------------------- kmsg.c, signature.c */
+
+#define NG_KMSG_READ_MAX 8192	/* one read() of /dev/kmsg: every kernel record fits */
+
+/* One /dev/kmsg record: "PRIO,SEQ,TS_USEC,FLAG[,caller=T1];TEXT\n" and " KEY=VALUE\n" lines. */
+struct ng_kmsg {
+	unsigned facility;	/* PRIO >> 3: 0 kernel; writes to /dev/kmsg arrive as 1 (user) */
+	unsigned level;		/* PRIO & 7: 0 emerg ... 7 debug */
+	uint64_t seq;
+	uint64_t ts_usec;	/* since boot */
+	char flag;		/* '-', 'c' (continuation) or '+' (fragment, old kernels) */
+	char caller[16];	/* "T123" or "C2" when the kernel adds caller=, else "" */
+	char subsystem[32];	/* the SUBSYSTEM= dictionary value, else "" */
+	char device[64];	/* the DEVICE= dictionary value ("+pci:0000:00:1f.6", "n3"), else "" */
+	size_t text_len;
+	bool truncated;		/* the text did not fit into text[] and was cut */
+	char text[NG_KMSG_READ_MAX]; /* \xNN unescaped: a hang dump keeps its '\n's */
+};
+
+/* Parse one record (pure). Garbage, a bad header or numbers out of range give -EINVAL;
+ * unknown header fields and dictionary keys are skipped. */
+int ng_kmsg_parse(const char *buf, size_t len, struct ng_kmsg *rec);
+
+/* The length of the first whole record in a byte stream (a FIFO or file holding records as
+ * /dev/kmsg prints them): its line and the dictionary lines after it. A record is whole
+ * when another record starts after it, or at the end of buf when buf ends with '\n' and
+ * `whole` (the source delivers records whole). Returns 0 when more bytes are needed. */
+size_t ng_kmsg_split(const char *buf, size_t len, bool whole);
+
+const char *ng_kmsg_facility_name(unsigned facility);	/* "kern", "user", ... */
+const char *ng_kmsg_level_name(unsigned level);		/* "emerg" ... "debug" */
+
+enum ng_sig_class {
+	NG_SIG_HANG,	/* the NIC stopped transmitting: recovery may act */
+	NG_SIG_RESET,	/* the driver reset the NIC itself: counted and logged */
+	NG_SIG_STALL,	/* a CPU stalled (soft lockup, RCU): host-wide, logged */
+	NG_SIG_INFO,	/* a companion line (hints, false hang): logged only */
+	NG_SIG_CLASS_MAX,
+};
+
+/* The printk prefix forms a signature's text may follow (bit mask). */
+#define NG_PFX_NONE	(1u << 0)	/* the text starts the line */
+#define NG_PFX_NETDEV	(1u << 1)	/* "DRIVER ADDR IFNAME: " (netdev_err and friends) */
+#define NG_PFX_DEV	(1u << 2)	/* "DRIVER ADDR: " (dev_err: no interface name) */
+#define NG_PFX_NAME	(1u << 3)	/* "IFNAME: " (a netdev without a parent device) */
+
+/* Where the interface a signature concerns is found. */
+enum ng_sig_locate {
+	NG_LOC_NETDEV,	/* the name in the netdev prefix */
+	NG_LOC_PCI,	/* the PCI address of the dev_err prefix or of DEVICE=+pci: */
+	NG_LOC_VIRTIO,	/* the virtio bus device (virtio0) of the prefix or DEVICE=+virtio: */
+	NG_LOC_TEXT,	/* the name inside the message (the old NETDEV WATCHDOG formats) */
+	NG_LOC_HOST,	/* no interface: the whole host */
+};
+
+/* One row of the signature table. */
+struct ng_sig {
+	const char *id;		/* "e1000e-hw-hang"; rows of one message in several forms share it */
+	enum ng_sig_class cls;
+	unsigned prefix;	/* NG_PFX_* */
+	const char *driver;	/* the prefix's driver must be this one; NULL: any */
+	const char *text;	/* template: literal text, %u %d %x numbers, %s a word, %i the
+				 * interface name, %* the rest; without %* the line must end */
+	enum ng_sig_locate locate;
+	int level;		/* the level the kernel prints it at (documentation) */
+	const char *source;	/* the kernel function that prints it */
+};
+
+/* What a match found in the record. */
+struct ng_sig_match {
+	const struct ng_sig *sig;
+	char driver[32];		/* from the prefix; "" if none */
+	char ifname[NG_IFNAMSIZ];	/* from the prefix or the text; "" if none */
+	char busdev[32];		/* the prefix's device: PCI address or virtioN; "" if none */
+	char device[64];		/* the record's DEVICE= value */
+};
+
+enum {
+	NG_SIG_ACCEPT_USER = 1 << 0,	/* match facility-user records too (see ng_sig_match) */
+};
+
+/* Match a record's first line against the table (pure); first matching row wins. Only
+ * kernel-facility records match: a user-space write to /dev/kmsg arrives as facility user,
+ * so it matches only with NG_SIG_ACCEPT_USER. Returns true and fills m. */
+bool ng_sig_match(const struct ng_kmsg *rec, unsigned flags, struct ng_sig_match *m);
+
+/* The table, for listing and tests. */
+const struct ng_sig *ng_sig_table(size_t *n);
+const char *ng_sig_class_name(enum ng_sig_class c);
+
+/* ---------------------------------------------------------------- watch.c */
+
+/* Default node_exporter textfile-collector path of the daemon's metrics. */
+#define NG_METRICS_PATH "/var/lib/prometheus/node-exporter/nicguard.prom"
+
+/* The rungs of the recovery ladder. */
+enum ng_watch_step {
+	NG_STEP_NONE,		/* nothing to do */
+	NG_STEP_LOG,		/* a rung that only logs: act when the hang comes back */
+	NG_STEP_BOUNCE,		/* link down, up */
+	NG_STEP_REAPPLY,	/* re-apply the policy with the watch-* settings, and persist that */
+	NG_STEP_REBIND,		/* unbind and bind the device's driver */
+	NG_STEP_MAX,
+};
+
+const char *ng_watch_step_name(enum ng_watch_step s);	/* "bounce", ... */
+
+/* What the daemon does about a hang on a backup uplink while a vzdump backup runs. */
+enum ng_watch_backup {
+	NG_BACKUP_REAPPLY,	/* re-apply the stricter watch-* settings (the link stays up) and
+				 * hold bounce/rebind until the backup window closes */
+	NG_BACKUP_LOG,		/* only log; hold every step until the window closes */
+	NG_BACKUP_ALLOW,	/* act as at any other time */
+};
+
+#define NG_WATCH_LADDER_MAX 8
+#define NG_WATCH_PER_HOUR_MAX 60
+
+/* The [watch] options, for the whole daemon or resolved for one interface. */
+struct ng_watch_opts {
+	enum ng_watch_step ladder[NG_WATCH_LADDER_MAX];	/* ladder = bounce reapply rebind */
+	size_t nladder;
+	unsigned act_on;		/* act-on = hang: bit (1 << enum ng_sig_class) */
+	uint64_t debounce_ms;		/* debounce = 5s: identical repeats counted, not logged */
+	uint64_t settle_ms;		/* settle = 3s: detections this soon after an action */
+	uint64_t min_interval_ms;	/* min-interval = 10s: between two actions; doubles */
+	uint64_t backoff_max_ms;	/* backoff-max = 1h: cap of the doubling */
+	uint64_t reset_after_ms;	/* reset-after = 1h: no detection that long: first rung */
+	uint64_t quiet_ms;		/* quiet-after-boot = 2m: uptime before any action */
+	unsigned max_per_hour;		/* max-per-hour = 6: actions per interface, any hour */
+	enum ng_watch_backup during_backup; /* during-backup = reapply|log|allow */
+	bool accept_user;		/* accept-user = no: match facility-user records (global) */
+	char metrics_path[256];		/* metrics = PATH|none (global) */
+	uint64_t metrics_interval_ms;	/* metrics-interval = 5m; 0: only on events (global) */
+};
+
+void ng_watch_opts_default(struct ng_watch_opts *o);
+
+/* Check one [watch] line: KEY, or driver.NAME.KEY / interface.NAME.KEY for the keys that
+ * can be set per driver or interface. The policy parser calls it for each [watch] line.
+ * Returns 0, or -EINVAL with err->msg saying what is wrong (no file or line). */
+int ng_watch_option_check(const char *key, const char *value, struct ng_err *err);
+
+/* The options for interface ifc (NULL: the daemon-wide ones): defaults, then the plain keys
+ * of every good [watch] section in order, then keys scoped to ifc's driver, then to its
+ * name. Sections marked bad are left out, as ng_resolve does. */
+void ng_watch_opts_resolve(const struct ng_policy *p, const struct ng_iface *ifc,
+			   struct ng_watch_opts *o);
+
+/* The decision engine: per-interface state, pure (time is passed in). */
+struct ng_watch;
+
+struct ng_watch *ng_watch_new(void);
+void ng_watch_free(struct ng_watch *w);
+
+struct ng_watch_input {
+	const struct ng_sig *sig;	/* the detection; NULL: a held step came due */
+	const char *ifname;		/* "" or NULL: host-wide, or no interface found */
+	uint64_t now_ms;		/* CLOCK_BOOTTIME: monotonic, and the uptime */
+	int64_t wall;			/* time(NULL), for last-event times */
+	bool backup;			/* a backup window is open and ifname is an uplink */
+	bool history;			/* from the ring buffer's backlog (--scan): never act */
+};
+
+enum ng_watch_why {
+	NG_WHY_ACT,		/* do step now */
+	NG_WHY_DEBOUNCED,	/* an identical repeat within debounce: counted, not logged */
+	NG_WHY_LOG_ONLY,	/* class not acted on, no interface, or history */
+	NG_WHY_SETTLING,	/* right after an action on this interface: its echo */
+	NG_WHY_QUIET,		/* quiet period after boot: held until due_ms */
+	NG_WHY_WAIT,		/* min-interval or backoff: held until due_ms */
+	NG_WHY_HELD,		/* a step is already held until due_ms */
+	NG_WHY_LIMIT,		/* max-per-hour reached: nothing (a slot frees at due_ms) */
+	NG_WHY_BACKUP,		/* backup window: step is the gentle substitute or NONE; the
+				 * disruptive step is held and re-checked at due_ms */
+};
+
+const char *ng_watch_why_name(enum ng_watch_why why);
+
+struct ng_watch_decision {
+	enum ng_watch_step step;	/* what to do now; NG_STEP_NONE: nothing */
+	enum ng_watch_why why;
+	uint64_t due_ms;
+	unsigned suppressed;		/* repeats folded in since the last logged detection */
+	char repeated[32];		/* ... of this signature */
+	unsigned rung;			/* the ladder rung this decision is about */
+	bool substitute;		/* step stands in for a held one (backup window) */
+	char ifname[NG_IFNAMSIZ];
+};
+
+/* Decide about one detection, or (in->sig NULL) about the held step of in->ifname. */
+void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
+		     const struct ng_watch_input *in, struct ng_watch_decision *d);
+
+enum ng_watch_result {
+	NG_WATCH_OK,
+	NG_WATCH_FAILED,	/* tried and failed: counts as an action (limits, backoff) */
+	NG_WATCH_SKIPPED,	/* nothing to do on that rung: the next rung comes due at once */
+};
+
+/* Tell the engine what became of decision d, carried out at now_ms. */
+void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
+		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms);
+
+/* When the earliest held step comes due (UINT64_MAX: none), and for which interface. */
+uint64_t ng_watch_next_due(const struct ng_watch *w, char *ifname, size_t len);
+
+/* Counters per interface ("" is the host), for metrics and status. */
+struct ng_watch_stats {
+	char ifname[NG_IFNAMSIZ];
+	uint64_t events[NG_SIG_CLASS_MAX];	/* detections per class, repeats included */
+	uint64_t actions[NG_STEP_MAX];		/* actions carried out per step */
+	uint64_t failed;			/* of which failed */
+	uint64_t suppressed;			/* debounced repeats */
+	int64_t last_event;			/* wall clock; 0: never */
+	char last_sig[32];			/* the last signature logged */
+	unsigned rung;
+	bool held;
+};
+
+size_t ng_watch_nstats(const struct ng_watch *w);
+const struct ng_watch_stats *ng_watch_stats_at(const struct ng_watch *w, size_t i);
+
+/* -------------------------------------------------------------- metrics.c */
+
+/* /proc/net/softnet_stat summed over CPUs. */
+struct ng_softnet {
+	uint64_t processed;	/* column 1 */
+	uint64_t dropped;	/* column 2: backlog full */
+	uint64_t squeezed;	/* column 3: time_squeeze */
+};
+
+/* Parse softnet_stat text (pure): hex columns by position, more or fewer columns than 3
+ * tolerated, rows with fewer than 3 or non-hex words skipped. *rows gets the rows used
+ * (one per online CPU). Returns 0, or -EINVAL when no row was usable. */
+int ng_softnet_parse(const char *buf, size_t len, struct ng_softnet *sum, unsigned *rows);
+
+struct ng_metrics_if {
+	char ifname[NG_IFNAMSIZ];
+	uint64_t rx_dropped;
+};
+
+/* One sample of the drop counters: softnet, and rx_dropped of physical ports, bridges and
+ * bonds (not of every container veth). */
+struct ng_metrics_sample {
+	uint64_t at_ms;
+	bool softnet_ok;
+	unsigned ncpus;
+	struct ng_softnet softnet;
+	struct ng_metrics_if *ifs;
+	size_t nifs;
+};
+
+int ng_metrics_sample(const struct ng_ctx *ctx, uint64_t now_ms, struct ng_metrics_sample *s,
+		      struct ng_err *err);
+void ng_metrics_sample_free(struct ng_metrics_sample *s);
+
+/* The daemon's own counters. */
+struct ng_watch_counters {
+	uint64_t records;	/* records read */
+	uint64_t lost;		/* overwritten before they were read (EPIPE, sequence gaps) */
+	uint64_t skipped;	/* too large for one read, or not parseable */
+};
+
+/* Render the metrics in Prometheus text format (marker line first): per-interface
+ * detections, actions, failures, repeats and last event time from w; the daemon's counters;
+ * and, with cur, rx_dropped and softnet totals plus their rates/deltas since prev (may be
+ * NULL). Caller frees *text. Returns 0 or -ENOMEM. */
+int ng_metrics_render(const struct ng_watch *w, const struct ng_watch_counters *c,
+		      const struct ng_metrics_sample *cur, const struct ng_metrics_sample *prev,
+		      char **text, size_t *len);
+
+/* Write text to root + file (mode 0644, atomically, never over a file nicguard did not
+ * write). */
+int ng_metrics_write(const struct ng_ctx *ctx, const char *file, const char *text, size_t len,
+		     struct ng_err *err);
+
+/* -------------------------------------------------------------- recover.c */
+
+/* The interface a match concerns: the name the record gives, when such an interface
+ * exists; else the record's DEVICE= (+pci:ADDR, +virtio:virtioN, nIFINDEX) or the prefix's
+ * bus device, through root/sys/bus/{pci,virtio}/devices/DEV/net/ (first name, sorted).
+ * Returns 0, -EINVAL for a host-wide signature, -ENODEV when none is found (err says). */
+int ng_recover_locate(const struct ng_ctx *ctx, const struct ng_sig_match *m, char *ifname,
+		      size_t len, struct ng_err *err);
+
+/* Unbind ifc's device from its driver and bind it again (root/sys/bus/{pci,virtio}/drivers/
+ * DRIVER/{unbind,bind}). -ENODEV without a bus device (veth, bridge), -EOPNOTSUPP on other
+ * buses. The interface comes back with a new ifindex. */
+int ng_recover_rebind(const struct ng_ctx *ctx, const struct ng_iface *ifc, struct ng_err *err);
+
+/* The "reapply" rung: apply the policy for ifc, normal settings with the backup-* ones over
+ * them when backup, and the watch-* ones over all; then (unless NG_APPLY_DRY_RUN) mark ifc
+ * escalated. -ENOENT when the policy has no watch-* settings for ifc (nothing applied). */
+int ng_recover_reapply(const struct ng_ctx *ctx, const struct ng_policy *p,
+		       const struct ng_iface *ifc, bool backup, unsigned flags,
+		       struct ng_report *rep, struct ng_err *err);
+
+/* Escalation marks in root/run/nicguard/watch-escalated (one name per line, atomic,
+ * nicguard-owned; gone at reboot with /run). The udev helper asks ng_recover_marked() and
+ * then applies the watch-* settings over the normal ones, so they survive a re-probe. */
+int ng_recover_mark(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err);
+bool ng_recover_marked(const struct ng_ctx *ctx, const char *ifname);
+
+/* One detection or action, as nicguard-watch records it for `nicguard status`. */
+struct ng_watch_event {
+	int64_t time;			/* wall clock */
+	char sig[32];			/* signature id */
+	char ifname[NG_IFNAMSIZ];	/* "" : the host */
+	char action[16];		/* bounce, reapply, rebind, log, held, none */
+	char detail[160];		/* the outcome, or why nothing was done */
+};
+
+/* Write the recent events (oldest first) to root/run/nicguard/watch-events, atomically. */
+int ng_recover_events_write(const struct ng_ctx *ctx, const struct ng_watch_event *v, size_t n,
+			    struct ng_err *err);
+
+/* Read them back, oldest first; no file: 0 events. Caller frees *v. */
+int ng_recover_events_read(const struct ng_ctx *ctx, struct ng_watch_event **v, size_t *n,
+			   struct ng_err *err);
 
 #endif

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# libFuzzer targets: every fuzz/fuzz-NAME.c is one target, seeded from fuzz/corpus/NAME/.
+# `make fuzz FUZZ_SECONDS=N` runs each for N seconds (ASan + UBSan, leak checks on).
+
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD ?= build-fuzz
+FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -D_GNU_SOURCE -Isrc/lib
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
+FUZZ_TARGETS := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:src/lib/%.c=$(FUZZ_BUILD)/lib/%.o)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_TARGETS)
+
+$(FUZZ_BUILD)/lib/%.o: src/lib/%.c src/lib/nicguard.h src/lib/internal.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz-%: fuzz/fuzz-%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_UDEV)
+
+# New inputs go to a scratch corpus; the seed corpus in the tree is only read.
+fuzz: $(FUZZ_TARGETS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		name=$${t##*/fuzz-}; scratch=$(FUZZ_BUILD)/corpus/$$name; mkdir -p $$scratch; \
+		echo "== fuzz $$name for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 $$scratch fuzz/corpus/$$name 2>&1 | \
+			tee $(FUZZ_BUILD)/$$name.log | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY)' ; \
+		if grep -qE '==[0-9]+==ERROR|^SUMMARY: |deadly signal' $(FUZZ_BUILD)/$$name.log; then \
+			echo "fuzz $$name: FAILED (see $(FUZZ_BUILD)/$$name.log)"; exit 1; fi; \
+		echo "fuzz $$name: ok"; \
+	done
