@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# apply.sh: time `nicguard apply` on many veth interfaces against ethtool loops doing the same.
+#
+# Usage: bench/apply.sh [-n PAIRS] [-r RUNS]      (as root; default 200 pairs, 5 runs)
+#   NG_BUILD  the build directory holding nicguard (default: build/)
+#
+# In a network namespace it creates (and removes), PAIRS veth pairs benchN/peerN; the policy
+# `[interface bench*]` / `offload = tso off gso off gro off` covers the PAIRS bench ends.
+# Three ways of doing that work are timed, each run starting from every feature on again:
+#   nicguard     one `nicguard apply` for all interfaces (in process, one SFEATURES each)
+#   per-iface    one `ethtool -K IF tso off gso off gro off` per interface
+#   per-setting  one ethtool process per interface and setting, as Debian's if-up.d hook
+#                and ifupdown2's ethtool addon do
+# Every run is checked with `ethtool -k` afterwards. Prints median and fastest times and
+# the ratios of the medians.
+set -euo pipefail
+
+pairs=200
+runs=5
+while getopts n:r:h opt; do
+	case $opt in
+	n) pairs=$OPTARG ;;
+	r) runs=$OPTARG ;;
+	*) sed -n '3,5s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	esac
+done
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NICGUARD=${NG_BUILD:-$top/build}/nicguard
+ETHTOOL=$(command -v ethtool || echo /usr/sbin/ethtool)
+[ -x "$NICGUARD" ] || { echo "apply.sh: $NICGUARD not built (run make)" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "apply.sh: needs root (network namespaces)" >&2; exit 2; }
+
+ns=ng-bench-$$
+tmp=$(mktemp -d)
+cleanup() {
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+in_ns() {
+	ip netns exec "$ns" "$@"
+}
+
+ip netns add "$ns"
+for ((i = 0; i < pairs; i++)); do
+	echo "link add name bench$i type veth peer name peer$i"
+	echo "link set bench$i up"
+	echo "link set peer$i up"
+done >"$tmp/links"
+ip -n "$ns" -batch "$tmp/links"
+
+printf '[interface bench*]\noffload = tso off gso off gro off\n' >"$tmp/off.conf"
+printf '[interface bench*]\noffload = tso on gso on gro on\n' >"$tmp/on.conf"
+
+# The timed part runs inside the namespace, so `ip netns exec` costs nothing to anyone.
+cat >"$tmp/run.sh" <<'EOF'
+set -eu
+variant=$1 pairs=$2 nicguard=$3 ethtool=$4 conf=$5
+start=$(date +%s%N)
+case $variant in
+nicguard)
+	"$nicguard" -c "$conf" apply >/dev/null
+	;;
+per-iface)
+	for ((i = 0; i < pairs; i++)); do
+		"$ethtool" -K "bench$i" tso off gso off gro off
+	done
+	;;
+per-setting)
+	for ((i = 0; i < pairs; i++)); do
+		for f in tso gso gro; do
+			"$ethtool" -K "bench$i" "$f" off
+		done
+	done
+	;;
+esac
+end=$(date +%s%N)
+echo $(((end - start) / 1000))
+EOF
+
+# Each feature of a sample of interfaces (first, middle, last) must read STATE.
+check_state() {
+	local state=$1 i f
+	for i in 0 $((pairs / 2)) $((pairs - 1)); do
+		for f in tcp-segmentation-offload generic-segmentation-offload \
+			generic-receive-offload tx-tcp6-segmentation; do
+			if ! in_ns "$ETHTOOL" -k "bench$i" | grep -q "^[[:space:]]*$f: $state"; then
+				echo "apply.sh: bench$i $f is not $state" >&2
+				exit 1
+			fi
+		done
+	done
+}
+
+reset_on() {
+	in_ns "$NICGUARD" -c "$tmp/on.conf" apply >/dev/null
+	check_state on
+}
+
+variants=(nicguard per-iface per-setting)
+declare -A times
+for ((r = 0; r < runs; r++)); do
+	for v in "${variants[@]}"; do
+		reset_on
+		us=$(in_ns bash "$tmp/run.sh" "$v" "$pairs" "$NICGUARD" "$ETHTOOL" "$tmp/off.conf")
+		check_state off
+		times[$v]+="$us "
+	done
+done
+
+# Median and minimum of a list of microsecond counts, in milliseconds.
+stats() {
+	tr ' ' '\n' <<<"$1" | grep . | sort -n |
+		awk '{ v[NR] = $1 } END {
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.1f %.1f\n", m / 1000, v[1] / 1000 }'
+}
+
+read -r ng_med ng_min < <(stats "${times[nicguard]}")
+read -r pi_med pi_min < <(stats "${times[per-iface]}")
+read -r ps_med ps_min < <(stats "${times[per-setting]}")
+
+echo "apply benchmark: $pairs veth interfaces x 3 settings (tso gso gro), $runs runs each"
+echo "kernel $(uname -r), $(nproc) CPUs, $("$ETHTOOL" --version | head -1)"
+printf '  %-44s %9s ms (fastest %s)\n' \
+	"nicguard apply (1 process)" "$ng_med" "$ng_min" \
+	"ethtool -K per interface ($pairs processes)" "$pi_med" "$pi_min" \
+	"ethtool -K per setting ($((pairs * 3)) processes)" "$ps_med" "$ps_min"
+awk -v ng="$ng_med" -v pi="$pi_med" -v ps="$ps_med" 'BEGIN {
+	printf "  ratio per-interface loop / nicguard: %.1fx\n", pi / ng
+	printf "  ratio per-setting loop / nicguard:   %.1fx (goal: 20x or better)\n", ps / ng
+}'

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cmd-status.c: `nicguard status`: interface facts, wanted settings, actual state, drift. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nicguard.h"
+#include "cmd.h"
+#include "log.h"
+#include "render.h"
+
+static const char help[] =
+	"NAME\n"
+	"    nicguard status - show interfaces, the settings the policy wants, and drift\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    nicguard [-c FILE] [--root DIR] [--no-builtin] [-v] status [--json] [IFACE...]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    For each named interface (or every interface when none is named) shows its\n"
+	"    facts (ifindex, kind, driver, PCI address, MAC, master, up/down), then each\n"
+	"    setting the policy wants with the place it comes from (FILE:LINE or built-in),\n"
+	"    the value the device holds now, and whether it drifted: the device holds\n"
+	"    something else than the policy wants (`nicguard apply` would change it, or the\n"
+	"    driver refuses). Nothing is written: status compares through a dry run.\n"
+	"\n"
+	"    --json prints one document:\n"
+	"      {\"interfaces\": [{\"name\": \"eno1\", \"ifindex\": 2, \"kind\": \"physical\",\n"
+	"        \"driver\": \"e1000e\", \"pci\": \"0000:00:1f.6\", \"mac\": \"...\", ...,\n"
+	"        \"settings\": [{\"setting\": \"tso\", \"want\": \"off\", \"actual\": \"off\",\n"
+	"          \"drift\": false, \"outcome\": \"already\", \"origin\": \"FILE:LINE\"}]}]}\n"
+	"    Values that are unknown or absent are null.\n"
+	"\n"
+	"OPTIONS\n"
+	"    --json       print JSON instead of text\n"
+	"    -h, --help   show this help\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0  status shown (drift does not change the exit status: test it with --json)\n"
+	"    1  an interface is missing or could not be read\n"
+	"    2  bad usage, an invalid interface name, or an invalid policy\n"
+	"\n"
+	"EXAMPLES\n"
+	"    nicguard status eno1\n"
+	"    nicguard status --json | jq '.interfaces[].settings[] | select(.drift)'\n";
+
+/* What the section printers get for one interface. */
+struct status_iface {
+	const struct ng_iface *ifc;
+	const struct ng_wanted *want;	/* the normal set */
+	const struct ng_report *rep;	/* a dry run of want: the actual state and drift */
+};
+
+/* The skip = yes item of the interface, or NULL. */
+static const struct ng_item *skip_item(const struct status_iface *s)
+{
+	return ng_wanted_skip(s->want) ? ng_wanted_find(s->want, NG_FLAG, "skip") : NULL;
+}
+
+/* One part of an interface's status. To show more (watch events, stanza provenance), add
+ * a row to the table below: each printer adds lines in text and keys in JSON. */
+struct status_section {
+	void (*text)(const struct status_iface *s, FILE *out);
+	void (*json)(const struct status_iface *s, struct ng_json *j);
+};
+
+static void facts_text(const struct status_iface *s, FILE *out)
+{
+	char line[512];
+
+	fprintf(out, "%s\n", ng_render_facts(s->ifc, line, sizeof(line)));
+}
+
+static void facts_json(const struct status_iface *s, struct ng_json *j)
+{
+	ng_json_facts(j, s->ifc);
+}
+
+static const char *state_text(const struct ng_result *r, char *buf, size_t len)
+{
+	if (r->group == NG_ETHTOOL && r->outcome == NG_PLANNED)
+		return "unknown (a pass-through line cannot be read back)";
+	switch (r->outcome) {
+	case NG_ALREADY:
+		return "ok";
+	case NG_PLANNED:
+		return "DRIFT";
+	case NG_FIXED:
+		return "DRIFT (fixed by the driver)";
+	case NG_UNSUPPORTED:
+		snprintf(buf, len, "unsupported (%s)",
+			 r->error ? strerror(-r->error) : "not supported by the device");
+		return buf;
+	default:
+		snprintf(buf, len, "%s (%s)", ng_outcome_name(r->outcome),
+			 r->error ? strerror(-r->error) : "see nicguard apply");
+		return buf;
+	}
+}
+
+static void settings_text(const struct status_iface *s, FILE *out)
+{
+	char want[NG_NAME_MAX + NG_TEXT_MAX + 16], state[NG_TEXT_MAX], where[300];
+
+	if (skip_item(s)) {
+		fprintf(out, "  skipped (skip = yes) [%s]\n",
+			ng_render_origin(&skip_item(s)->origin, where, sizeof(where)));
+		return;
+	}
+	if (s->rep->n == 0) {
+		fprintf(out, "  no settings\n");
+		return;
+	}
+	for (size_t i = 0; i < s->rep->n; i++) {
+		const struct ng_result *r = &s->rep->v[i];
+
+		ng_render_setting(r, want, sizeof(want));
+		fprintf(out, "  %-24s actual %-8s %s [%s]\n", want, r->was[0] ? r->was : "-",
+			state_text(r, state, sizeof(state)),
+			ng_render_origin(&r->origin, where, sizeof(where)));
+	}
+}
+
+static void settings_json(const struct status_iface *s, struct ng_json *j)
+{
+	bool drift = false;
+
+	ng_json_bool(j, "skip", skip_item(s) != NULL);
+	ng_json_open(j, "settings", '[');
+	for (size_t i = 0; i < s->rep->n; i++) {
+		ng_json_result(j, &s->rep->v[i]);
+		drift |= ng_result_drift(&s->rep->v[i]);
+	}
+	ng_json_close(j, ']');
+	ng_json_bool(j, "drift", drift);
+}
+
+static const struct status_section sections[] = {
+	{ facts_text, facts_json },
+	{ settings_text, settings_json },
+};
+
+/* Resolve and dry-run one interface, then run every section printer. */
+static void status_one(const struct ng_cli_env *env, const struct ng_iface *ifc,
+		       struct ng_json *j, bool *failed)
+{
+	struct ng_wanted w = { 0 };
+	struct ng_report rep = { 0 };
+	struct ng_stanza st = { 0 };
+	struct ng_err err = { 0 };
+	struct status_iface s = { ifc, &w, &rep };
+	char msg[1024];
+
+	/* nicguard-* keys of the interface's stanza win over the policy, as in if-up.d. */
+	if (ng_resolve(env->policy, ifc, NG_SET_NORMAL, &w, &err) < 0 ||
+	    ng_stanza_load(env->ctx, ifc->name, &st, &err) < 0 ||
+	    ng_stanza_merge(&w, st.items, st.n, NG_SET_NORMAL) < 0) {
+		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, msg, sizeof(msg)));
+		*failed = true;
+		goto out;
+	}
+	for (size_t i = 0; i < st.diags.n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", st.diags.v[i].file, st.diags.v[i].line,
+		       st.diags.v[i].msg);
+	if (!ng_wanted_skip(&w) && (w.matched || w.builtin || st.n) &&
+	    ng_apply(env->ctx, ifc, &w, NG_APPLY_DRY_RUN, &rep, &err) < 0) {
+		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, msg, sizeof(msg)));
+		*failed = true;
+	}
+	if (j)
+		ng_json_open(j, NULL, '{');
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (j)
+			sections[i].json(&s, j);
+		else
+			sections[i].text(&s, stdout);
+	}
+	if (j)
+		ng_json_close(j, '}');
+out:
+	ng_report_free(&rep);
+	ng_wanted_free(&w);
+	ng_stanza_free(&st);
+}
+
+static int run(const struct ng_cli *cli, int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ng_cli_env env = { 0 };
+	struct ng_iface *ifs = NULL;
+	struct ng_json json;
+	bool failed = false, as_json = false;
+	size_t n = 0, nnames;
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			as_json = true;
+			break;
+		case 'h':
+			return ng_cli_help(help);
+		default:
+			return ng_cli_bad_option("status", argv);
+		}
+	}
+	nnames = (size_t)(argc - optind);
+	if (!ng_cli_names_valid(argv + optind, nnames))
+		return NG_EXIT_USAGE;
+	r = ng_cli_open(cli, &env);
+	if (r != NG_EXIT_OK)
+		goto out;
+	ng_cli_ifaces(env.ctx, argv + optind, nnames, &ifs, &n, &failed);
+	ng_json_init(&json, stdout);
+	if (as_json) {
+		ng_json_open(&json, NULL, '{');
+		ng_json_open(&json, "interfaces", '[');
+	}
+	for (size_t i = 0; i < n; i++)
+		status_one(&env, &ifs[i], as_json ? &json : NULL, &failed);
+	if (as_json) {
+		ng_json_close(&json, ']');
+		ng_json_close(&json, '}');
+		if (ng_json_finish(&json) < 0)
+			failed = true;
+	} else if (fflush(stdout) != 0) {
+		failed = true;
+	}
+	r = failed ? NG_EXIT_FAIL : NG_EXIT_OK;
+out:
+	free(ifs);
+	ng_cli_close(&env);
+	return r;
+}
+
+const struct ng_cmd ng_cmd_status = {
+	.name = "status",
+	.run = run,
+	.summary = "show interfaces, wanted settings with their origin, actual state and drift",
+};

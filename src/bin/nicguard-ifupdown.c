@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nicguard-ifupdown.c: the if-up.d script: nicguard-* stanza keys merged over the policy. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nicguard.h"
+#include "log.h"
+
+#define ENV_PREFIX "IF_NICGUARD_"
+
+extern char **environ;
+
+/* The stanza keys as the environment carries them: `nicguard-backup-offload` arrives as
+ * IF_NICGUARD_BACKUP_OFFLOAD (ifupdown uppercases and turns '-' into '_'). Classic ifupdown
+ * joins a repeated key's values with newlines; ifupdown2 passes the first value only. */
+static int collect_env(const char *ifname, struct ng_item **items, size_t *n, bool *bad)
+{
+	for (char **e = environ; *e; e++) {
+		struct ng_origin origin = { "ifupdown", 0 };
+		const char *eq = strchr(*e, '=');
+		struct ng_err err = { 0 };
+		char key[64];
+		size_t klen;
+		int r;
+
+		if (strncmp(*e, ENV_PREFIX, strlen(ENV_PREFIX)) != 0 || !eq)
+			continue;
+		klen = (size_t)(eq - *e) - strlen(ENV_PREFIX);
+		if (klen == 0 || klen >= sizeof(key))
+			continue;
+		for (size_t i = 0; i < klen; i++) {
+			char c = (*e)[strlen(ENV_PREFIX) + i];
+
+			key[i] = c == '_' ? '-' : (char)tolower((unsigned char)c);
+		}
+		key[klen] = '\0';
+		r = ng_stanza_value(key, eq + 1, origin, items, n, &err);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			/* One bad key must not cost the others: log it and go on. */
+			ng_log(LOG_ERR, "%s: nicguard-%s \"%.80s\": %s; ignored", ifname, key,
+			       eq + 1, err.msg);
+			*bad = true;
+		}
+	}
+	return 0;
+}
+
+static void log_report(const char *ifname, const struct ng_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct ng_result *r = &rep->v[i];
+		int prio = r->outcome == NG_FAILED ? LOG_WARNING :
+			   r->outcome == NG_CHANGED ? LOG_INFO : LOG_DEBUG;
+
+		ng_log(prio, "%s: %s %s: %s (was %s)%s%s", ifname, r->name, r->want,
+		       ng_outcome_name(r->outcome), r->was[0] ? r->was : "?",
+		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
+	}
+}
+
+/* Runs after the interface is up: classic ifupdown's post-up, ifupdown2's up. */
+static bool our_phase(void)
+{
+	const char *phase = getenv("PHASE"), *mode = getenv("MODE");
+
+	if (phase)
+		return strcmp(phase, "post-up") == 0 || strcmp(phase, "up") == 0;
+	return mode && strcmp(mode, "start") == 0;
+}
+
+static int run(const char *ifname)
+{
+	struct ng_ctx_opts opts = { .root = secure_getenv("NICGUARD_ROOT") };
+	struct ng_item *items = NULL;
+	struct ng_report rep = { 0 };
+	struct ng_wanted w = { 0 };
+	struct ng_policy *p = NULL;
+	struct ng_err err = { 0 };
+	struct ng_ctx *ctx = NULL;
+	struct ng_iface ifc;
+	char msg[1024];
+	bool bad = false;
+	size_t n = 0;
+	int r;
+
+	r = collect_env(ifname, &items, &n, &bad);
+	if (r < 0) {
+		ng_err_set(&err, r, NULL, 0, "out of memory");
+		goto out;
+	}
+	ctx = ng_ctx_new(&opts, &err);
+	if (!ctx) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = ng_iface_read(ctx, ifname, &ifc, &err);
+	if (r == -ENODEV) {
+		ng_log(LOG_INFO, "%s: no such interface now; nothing applied", ifname);
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = ng_policy_load(ctx, &p, &err);
+	for (size_t i = 0; p && i < p->diags.n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", p->diags.v[i].file, p->diags.v[i].line,
+		       p->diags.v[i].msg);
+	if (r < 0 && r != -EINVAL)
+		goto out;
+	r = ng_resolve(p, &ifc, NG_SET_NORMAL, &w, &err);
+	if (r == 0)
+		r = ng_stanza_merge(&w, items, n, NG_SET_NORMAL);
+	if (r < 0)
+		goto out;
+	if (ng_wanted_skip(&w)) {
+		ng_log(LOG_INFO, "%s: skip = yes, left alone", ifname);
+		goto out;
+	}
+	if (w.n == 0)
+		goto out;
+	r = ng_apply(ctx, &ifc, &w, 0, &rep, &err);
+	if (r == 0)
+		log_report(ifname, &rep);
+out:
+	if (r < 0)
+		ng_log(LOG_ERR, "%s: %s", ifname, ng_err_str(&err, msg, sizeof(msg)));
+	ng_report_free(&rep);
+	ng_wanted_free(&w);
+	ng_items_free(items, n);
+	ng_policy_free(p);
+	ng_ctx_free(ctx);
+	return r < 0 || bad ? -1 : 0;
+}
+
+int main(void)
+{
+	const char *ifname = getenv("IFACE"), *verbosity = getenv("VERBOSITY");
+	/* ifupdown2 sends our output to /dev/null; classic ifupdown shows it with -v. */
+	bool verbose = verbosity && strcmp(verbosity, "1") == 0;
+
+	ng_log_open("ifupdown", NG_LOG_SYSLOG | (verbose ? NG_LOG_STDERR : 0), verbose);
+	if (!our_phase() || !ifname || strcmp(ifname, "lo") == 0 ||
+	    strncmp(ifname, "--", 2) == 0)
+		return 0;	/* `ifup -a` runs us once with IFACE=--all */
+	if (!ng_ifname_valid(ifname)) {
+		ng_log(LOG_ERR, "IFACE \"%.40s\" is not a valid interface name", ifname);
+		return 0;
+	}
+	run(ifname);
+	return 0;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `nicguard doctor`: every trap found in prepared fixtures, each with a fix, and no false
+# alarm on a clean one. Drift needs a live interface: a veth in the test's namespace.
+
+load ../wiring
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	ng_ns_setup
+}
+
+teardown() {
+	ng_ns_teardown
+}
+
+# The finding lines of CHECK: "CHECK WHERE: what" followed by "    fix: ...".
+finding() {
+	grep -A1 "^$1 " <<<"$output"
+}
+
+@test "a clean machine: no finding, exit 0" {
+	root=$(copy_fixture doctor-clean)
+	# The initramfs was rebuilt after the options were written.
+	touch -d '2 hours ago' "$root/etc/modprobe.d/e1000e.conf"
+	run ng_nicguard --root "$root" doctor --interval 200
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "no known trap found" ]
+}
+
+@test "offload-* keys under ifupdown2 (through source), and addon keys on a bridge" {
+	root=$(copy_fixture doctor-traps)
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	finding ifupdown2-ethtool-keys | grep -q \
+		"^ifupdown2-ethtool-keys /etc/network/interfaces.d/uplink:3: \`offload-tso off\` on iface eno1"
+	finding ifupdown2-ethtool-keys | grep -q "fix: write \`nicguard-offload tso off\` instead"
+	finding ifupdown2-ethtool-keys | grep -q "uplink:4: \`offload-gso off\`"
+	finding ifupdown2-bridge-keys | grep -q "uplink:10: \`gso-offload off\` on iface vmbr0"
+}
+
+@test "under classic ifupdown the Debian hook reads offload-* keys: no finding" {
+	root=$(copy_fixture doctor-traps)
+	rm -r "$root/usr/share/ifupdown2"
+	run ng_nicguard --root "$root" doctor --interval 0
+	! grep -q "^ifupdown2-" <<<"$output"
+}
+
+@test "InterruptThrottleRate=3 set explicitly, with fewer values than ports" {
+	root=$(copy_fixture doctor-traps)
+	run ng_nicguard --root "$root" doctor --interval 0
+	finding itr-default | grep -q "^itr-default /etc/modprobe.d/e1000e.conf:2: InterruptThrottleRate=3 is the driver's default"
+	finding itr-default | grep -q "fix: remove the option"
+	finding itr-too-few | grep -q "^itr-too-few /etc/modprobe.d/e1000e.conf:2: InterruptThrottleRate has 1 value for 2 e1000e ports: port 0000:00:1f.6"
+	finding itr-too-few | grep -q "fix: run \`nicguard modprobe --write\`"
+}
+
+@test "e1000e in the initramfs with a stale option" {
+	root=$(copy_fixture doctor-traps)
+	touch -d '1 day ago' "$root"/boot/initrd.img-*
+	run ng_nicguard --root "$root" doctor --interval 0
+	finding initramfs-stale | grep -q "MODULES=most"
+	finding initramfs-stale | grep -q "fix: run \`update-initramfs -u\`"
+	# Rebuilt since: no finding.
+	touch "$root"/boot/initrd.img-*
+	run ng_nicguard --root "$root" doctor --interval 0
+	! grep -q "^initramfs-stale" <<<"$output"
+}
+
+@test "hang signatures in the kernel ring buffer" {
+	root=$(copy_fixture doctor-traps)
+	run ng_nicguard --root "$root" doctor --interval 0
+	finding kernel-log | grep -q "^kernel-log eno1: 2× e1000e-hw-hang (hang) in the kernel log, last 83.234567 s after boot: e1000e 0000:00:1f.6 eno1: Detected Hardware Unit Hang:"
+	finding kernel-log | grep -q "fix: keep TSO/GSO/GRO off"
+	# A FIFO as /dev/kmsg (a stream of records, read until EAGAIN) reads the same.
+	rm "$root/dev/kmsg"
+	mkfifo "$root/dev/kmsg"
+	# A writer stays open (not fd 3: bats' own), so the reader gets EAGAIN at the end.
+	exec {fifo}<>"$root/dev/kmsg"
+	cat "$FIXTURES/doctor-traps/root/dev/kmsg" >&"$fifo"
+	run ng_nicguard --root "$root" doctor --interval 0
+	exec {fifo}>&-
+	echo "$output"
+	finding kernel-log | grep -q "e1000e-hw-hang"
+}
+
+@test "rising rx_dropped and softnet drops while doctor watches" {
+	root=$(copy_fixture doctor-traps)
+	stats=$root/sys/devices/pci0000:00/0000:00:1f.6/net/eno1/statistics/rx_dropped
+	(sleep 0.3
+	 echo 150 >"$stats"
+	 sed -i '1s/^\(........\) 00000005 0000000a/\1 00000009 0000000c/' "$root/proc/net/softnet_stat"
+	) &
+	run ng_nicguard --root "$root" doctor --interval 1500
+	wait
+	echo "$output"
+	finding rx-dropped | grep -q "^rx-dropped eno1: rx_dropped rose by 50 in 1.5 s (now 150)"
+	finding rx-dropped | grep -q "fix: set \`rps = all\`"
+	finding softnet-dropped | grep -q "softnet drops rose by 4 in 1.5 s"
+	finding softnet-dropped | grep -q "netdev_max_backlog"
+	finding softnet-squeeze | grep -q "time_squeeze rose by 2"
+}
+
+@test "policy drift on a live interface, gone once applied" {
+	root=$(ng_live_root <<-'EOF'
+	[interface ngt0]
+	offload = gso off
+	EOF
+	)
+	ng_ns_exec "$ETHTOOL" -K ngt0 gso on
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	finding drift | grep -q "^drift ngt0: gso is on, the policy wants off (.*nicguard.conf:2)"
+	finding drift | grep -q "fix: run \`nicguard apply\`"
+	run ng_nicguard --root "$root" apply ngt0
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-stanza.c: the interfaces(5) reader, nicguard-* stanza values and their merge. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+static const char text[] =
+	"# comment\n"
+	"auto lo eno1\n"
+	"iface lo inet loopback\n"
+	"\n"
+	"iface eno1 inet manual\n"
+	"\tnicguard-offload tso off \\\n"
+	"\t  gso off\n"
+	"    # indented comment\n"
+	"\toffload-tso off   \n"
+	"allow-hotplug eno2\n"
+	"\tnot-an-option here\n"
+	"iface vmbr0 inet static\n"
+	"\tbridge-ports eno1\n"
+	"\tnicguard-rps all\n"
+	"mapping eth*\n"
+	"\tscript /bin/true\n"
+	"iface vmbr0 inet6 auto\n"
+	"\tnicguard-offload gro off\n";
+
+static void test_parse(void **state)
+{
+	struct ng_interfaces f = { 0 };
+
+	(void)state;
+	assert_int_equal(ng_interfaces_parse(&f, text, strlen(text), "/etc/network/interfaces"),
+			 0);
+	assert_int_equal(f.n, 5);
+	/* A continued line keeps the number of its first physical line. */
+	assert_string_equal(f.v[0].iface, "eno1");
+	assert_string_equal(f.v[0].key, "nicguard-offload");
+	assert_string_equal(f.v[0].value, "tso off  \t  gso off");
+	assert_int_equal(f.v[0].line, 6);
+	assert_string_equal(f.v[1].key, "offload-tso");
+	assert_string_equal(f.v[1].value, "off");
+	assert_int_equal(f.v[1].line, 9);
+	/* allow-hotplug ends the stanza: "not-an-option" belongs to none. */
+	assert_string_equal(f.v[2].iface, "vmbr0");
+	assert_string_equal(f.v[2].key, "bridge-ports");
+	assert_string_equal(f.v[3].key, "nicguard-rps");
+	assert_int_equal(f.v[3].line, 14);
+	/* mapping's script is not an iface option; a second vmbr0 stanza adds its own. */
+	assert_string_equal(f.v[4].iface, "vmbr0");
+	assert_string_equal(f.v[4].value, "gro off");
+	assert_string_equal(f.v[4].file, "/etc/network/interfaces");
+	assert_int_equal(f.diags.n, 0);
+	ng_interfaces_free(&f);
+}
+
+static void test_value(void **state)
+{
+	struct ng_origin o = { "ifupdown", 0 };
+	struct ng_item *items = NULL;
+	struct ng_err err = { 0 };
+	size_t n = 0;
+
+	(void)state;
+	/* Classic ifupdown's newline-joined repeats are several values. */
+	assert_int_equal(ng_stanza_value("offload", "tso off gso off\ngro off", o, &items, &n,
+					 &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(items[2].name, "gro");
+	assert_int_equal(items[2].num, 0);
+	assert_int_equal(ng_stanza_value("backup-offload", "sg off", o, &items, &n, &err), 0);
+	assert_int_equal(items[3].set, NG_SET_BACKUP);
+	assert_int_equal(ng_stanza_value("skip", "yes", o, &items, &n, &err), 0);
+	assert_int_equal(items[4].group, NG_FLAG);
+	assert_int_equal(ng_stanza_value("ofload", "tso off", o, &items, &n, &err), -EINVAL);
+	assert_string_equal(err.msg,
+			    "unknown key nicguard-ofload (did you mean nicguard-offload?)");
+	assert_int_equal(ng_stanza_value("interrupt-throttle-rate", "4", o, &items, &n, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "module parameter"));
+	assert_int_equal(ng_stanza_value("offload", "tso maybe", o, &items, &n, &err), -EINVAL);
+	assert_int_equal(n, 5);
+	ng_items_free(items, n);
+}
+
+static void test_merge(void **state)
+{
+	struct ng_origin o = { "ifupdown", 0 };
+	struct ng_item *items = NULL;
+	struct ng_wanted w = { 0 };
+	struct ng_err err = { 0 };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(ng_value_parse(NG_OFFLOAD, NG_SET_NORMAL, "tso off gso off", o,
+					&w.items, &w.n, &err), 0);
+	assert_int_equal(ng_stanza_value("offload", "gso on", o, &items, &n, &err), 0);
+	assert_int_equal(ng_stanza_value("backup-offload", "tso on", o, &items, &n, &err), 0);
+	assert_int_equal(ng_stanza_value("skip", "no", o, &items, &n, &err), 0);
+	assert_int_equal(ng_stanza_merge(&w, items, n, NG_SET_NORMAL), 0);
+	/* gso replaced, the backup set's tso left out, the flag taken. */
+	assert_int_equal(w.n, 3);
+	assert_int_equal(ng_wanted_find(&w, NG_OFFLOAD, "tso")->num, 0);
+	assert_int_equal(ng_wanted_find(&w, NG_OFFLOAD, "gso")->num, 1);
+	assert_false(ng_wanted_skip(&w));
+	ng_wanted_free(&w);
+	ng_items_free(items, n);
+}
+
+static void put(const char *root, const char *rel, const char *body)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(body, f);
+	fclose(f);
+}
+
+static void test_load(void **state)
+{
+	char root[] = "/tmp/test-stanza-XXXXXX", dir[4200];
+	struct ng_ctx_opts opts = { 0 };
+	struct ng_stanza st;
+	struct ng_err err = { 0 };
+	struct ng_ctx *ctx;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "mkdir -p '%s/etc/network/interfaces.d'", root);
+	assert_int_equal(system(dir), 0);
+	put(root, "/etc/network/interfaces",
+	    "source-directory interfaces.d\nsource /etc/network/more.*\n"
+	    "iface eno1 inet manual\n\tnicguard-offload tso off\n");
+	put(root, "/etc/network/interfaces.d/uplink",
+	    "iface eno1 inet6 manual\n\tnicguard-offload tso maybe\n\tnicguard-rps all\n");
+	put(root, "/etc/network/interfaces.d/skipped.conf", "iface eno1\n\tnicguard-skip yes\n");
+	put(root, "/etc/network/more.a", "source /etc/network/more.*\niface eno2\n");
+	opts.root = root;
+	ctx = ng_ctx_new(&opts, &err);
+	assert_non_null(ctx);
+	assert_int_equal(ng_stanza_load(ctx, "eno1", &st, &err), 0);
+	assert_true(st.found);
+	/* uplink (source-directory: run-parts names only, so not skipped.conf), then the rest. */
+	assert_int_equal(st.n, 2);
+	assert_string_equal(st.items[0].name, "rps");
+	assert_string_equal(st.items[0].origin.file, "/etc/network/interfaces.d/uplink");
+	assert_int_equal(st.items[0].origin.line, 3);
+	assert_string_equal(st.items[1].name, "tso");
+	assert_string_equal(st.items[1].origin.file, "/etc/network/interfaces");
+	assert_int_equal(st.items[1].origin.line, 4);
+	/* The bad value, and the file that sources itself until the depth limit. */
+	assert_true(st.diags.n >= 2);
+	assert_string_equal(st.diags.v[0].file, "/etc/network/interfaces.d/uplink");
+	assert_int_equal(st.diags.v[0].line, 2);
+	assert_non_null(strstr(st.diags.v[0].msg, "nicguard-offload: "));
+	ng_stanza_free(&st);
+	assert_int_equal(ng_stanza_load(ctx, "eno9", &st, &err), 0);
+	assert_false(st.found);
+	assert_int_equal(st.n, 0);
+	ng_stanza_free(&st);
+	ng_ctx_free(ctx);
+	snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
+	assert_int_equal(system(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_value),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
