@@ -14,7 +14,9 @@ DEB_ENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u BUILD
 LINTIAN_FLAGS ?= --fail-on error,warning --display-info --tag-display-limit 0
 
 .PHONY: deb deb-build deb-lint install-deb
-deb: deb-build deb-lint
+# Sequential under -j: lintian reads what deb-build writes.
+deb: deb-build
+	$(LINTIAN) $(LINTIAN_FLAGS) $(DEB_DIR)/*.changes $(DEB_DIR)/*.dsc
 
 deb-build:
 	rm -rf $(DEB_DIR)
@@ -27,6 +29,7 @@ deb-build:
 	cd $(DEB_SRC) && $(DEB_ENV) dpkg-buildpackage -us -uc -b
 	@ls -l $(DEB_DIR)/*.deb
 
+# lintian on what the last deb-build left.
 deb-lint:
 	$(LINTIAN) $(LINTIAN_FLAGS) $(DEB_DIR)/*.changes $(DEB_DIR)/*.dsc
 

@@ -106,6 +106,24 @@ for o in $(sed -n '/^Options/,/^$/p' "$tmp/help" | grep -oE -- '--[a-z-]+' | sor
 done
 result $rc "every option of every command's --help is in nicguard(8) and the completion"
 
+# ---- nicguard-watch(8) names every option of nicguard-watch --help
+man8w=$top/man/nicguard-watch.8.scd
+rc=0
+opts=0
+if [ -x "${ng}-watch" ]; then
+	"${ng}-watch" --help >"$tmp/whelp" 2>&1 || { say "nicguard-watch --help failed"; rc=1; }
+	for o in $(grep -oE -- '^[[:space:]]+(-[a-zA-Z], )?--?[a-z][a-z-]*' "$tmp/whelp" |
+		   grep -oE -- '-[-a-z]+$' | sort -u); do
+		opts=$((opts + 1))
+		grep -qF -- "*$o*" "$man8w" || { say "nicguard-watch $o: not in nicguard-watch(8)"; rc=1; }
+	done
+	[ $opts -gt 0 ] || { say "no options found in nicguard-watch --help"; rc=1; }
+else
+	say "no ${ng}-watch"
+	rc=1
+fi
+result $rc "nicguard-watch(8) documents every option of nicguard-watch --help ($opts)"
+
 # ---- the completion itself loads and completes the commands
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	got=$(bash -c '. /usr/share/bash-completion/bash_completion; . "$1"
