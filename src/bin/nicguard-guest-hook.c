@@ -40,16 +40,17 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct ng_report rep = { 0 };
-		struct ng_wanted w;
+		struct ng_target t;
 
 		if (!ng_pve_guest_dev(v[i].name, vmid))
 			continue;
-		if (ng_resolve(p, &v[i], NG_SET_NORMAL, &w, &e) < 0) {
+		if (ng_target_resolve(ctx, p, &v[i], NG_TARGET_ALL, NULL, 0, &t, &e) < 0) {
 			ng_log(LOG_ERR, "guest %u: %s: %s", vmid, v[i].name, e.msg);
 			bad = -ENOMEM;
 			continue;
 		}
-		if (!ng_wanted_skip(&w) && w.n > 0 && ng_apply(ctx, &v[i], &w, 0, &rep, &e) < 0) {
+		if (!ng_wanted_skip(&t.w) && t.w.n > 0 &&
+		    ng_apply(ctx, &v[i], &t.w, 0, &rep, &e) < 0) {
 			ng_log(LOG_ERR, "guest %u: %s: %s", vmid, v[i].name, e.msg);
 			bad = -EIO;
 		}
@@ -63,7 +64,7 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 			bad = failed ? -EIO : bad;
 		}
 		ng_report_free(&rep);
-		ng_wanted_free(&w);
+		ng_target_free(&t);
 	}
 	free(v);
 	ng_policy_free(p);

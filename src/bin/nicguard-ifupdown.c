@@ -78,7 +78,7 @@ static int run(const char *ifname)
 	struct ng_ctx_opts opts = { .root = secure_getenv("NICGUARD_ROOT") };
 	struct ng_item *items = NULL;
 	struct ng_report rep = { 0 };
-	struct ng_wanted w = { 0 };
+	struct ng_target t = { 0 };
 	struct ng_policy *p = NULL;
 	struct ng_err err = { 0 };
 	struct ng_ctx *ctx = NULL;
@@ -112,25 +112,25 @@ static int run(const char *ifname)
 		       p->diags.v[i].msg);
 	if (r < 0 && r != -EINVAL)
 		goto out;
-	r = ng_resolve(p, &ifc, NG_SET_NORMAL, &w, &err);
-	if (r == 0)
-		r = ng_stanza_merge(&w, items, n, NG_SET_NORMAL);
+	/* The stanza values come from our environment, not from reading the file again. */
+	r = ng_target_resolve(ctx, p, &ifc, NG_TARGET_BACKUP | NG_TARGET_WATCH, items, n, &t,
+			      &err);
 	if (r < 0)
 		goto out;
-	if (ng_wanted_skip(&w)) {
+	if (ng_wanted_skip(&t.w)) {
 		ng_log(LOG_INFO, "%s: skip = yes, left alone", ifname);
 		goto out;
 	}
-	if (w.n == 0)
+	if (t.w.n == 0)
 		goto out;
-	r = ng_apply(ctx, &ifc, &w, 0, &rep, &err);
+	r = ng_apply(ctx, &ifc, &t.w, 0, &rep, &err);
 	if (r == 0)
 		log_report(ifname, &rep);
 out:
 	if (r < 0)
 		ng_log(LOG_ERR, "%s: %s", ifname, ng_err_str(&err, msg, sizeof(msg)));
 	ng_report_free(&rep);
-	ng_wanted_free(&w);
+	ng_target_free(&t);
 	ng_items_free(items, n);
 	ng_policy_free(p);
 	ng_ctx_free(ctx);

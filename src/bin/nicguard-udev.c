@@ -49,7 +49,7 @@ static int run(int argc, char *argv[], bool debug)
 {
 	struct ng_ctx_opts opts = { .root = secure_getenv("NICGUARD_ROOT") };
 	struct ng_report rep = { 0 };
-	struct ng_wanted w = { 0 };
+	struct ng_target t = { 0 };
 	struct ng_policy *p = NULL;
 	struct ng_err err = { 0 };
 	struct ng_iface ifc;
@@ -82,21 +82,26 @@ static int run(int argc, char *argv[], bool debug)
 		       p->diags.v[i].msg);
 	if (r < 0 && r != -EINVAL)
 		goto out;
-	r = ng_resolve(p, &ifc, NG_SET_NORMAL, &w, &err);
+	/* Stanza keys, an open backup window and a watch escalation all survive a driver
+	 * reload: this event is often the first thing that runs after one. */
+	r = ng_target_resolve(ctx, p, &ifc, NG_TARGET_ALL, NULL, 0, &t, &err);
 	if (r < 0)
 		goto out;
-	if (ng_wanted_skip(&w)) {
+	for (size_t i = 0; t.stanza && i < t.stanza->diags.n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", t.stanza->diags.v[i].file,
+		       t.stanza->diags.v[i].line, t.stanza->diags.v[i].msg);
+	if (ng_wanted_skip(&t.w)) {
 		ng_log(LOG_INFO, "%s %s: skip = yes, left alone", action, ifc.name);
 		goto out;
 	}
-	if (w.n == 0)
+	if (t.w.n == 0)
 		goto out;	/* the policy says nothing about this device */
-	r = ng_apply(ctx, &ifc, &w, 0, &rep, &err);
+	r = ng_apply(ctx, &ifc, &t.w, 0, &rep, &err);
 	if (r == 0)
 		log_report(action, &rep);
 out:
 	ng_report_free(&rep);
-	ng_wanted_free(&w);
+	ng_target_free(&t);
 	ng_policy_free(p);
 	ng_ctx_free(ctx);
 	if (r >= 0)

@@ -216,6 +216,19 @@ bool ng_backup_active(const struct ng_ctx *ctx)
 	return ng_path(ctx, path, sizeof(path), STATE_PATH) == 0 && access(path, F_OK) == 0;
 }
 
+bool ng_backup_holds(const struct ng_ctx *ctx, const char *ifname)
+{
+	struct state st;
+	int first = 0;
+	bool held;
+
+	if (state_read(ctx, &st, NULL, &first) <= 0)
+		return false;
+	held = state_find(&st, ifname) != NULL;
+	state_free(&st);
+	return held;
+}
+
 /* ---------------------------------------------------------------- uplinks */
 
 static const struct ng_iface *find_iface(const struct ng_iface *v, size_t n, const char *name)

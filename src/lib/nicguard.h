@@ -540,6 +540,41 @@ int ng_backup_restore(const struct ng_ctx *ctx, struct ng_report *rep,
 /* True when a saved backup-window state exists. */
 bool ng_backup_active(const struct ng_ctx *ctx);
 
+/* True when the open backup window saved IFNAME's settings: it is tightened now, and
+ * whatever re-applies the policy to it (udev after a driver reload, apply) keeps the
+ * backup-* settings until job-end restores. */
+bool ng_backup_holds(const struct ng_ctx *ctx, const char *ifname);
+
+/* ---------------------------------------------------------------- target.c */
+
+/* What one interface should hold now, from every source, each layer over the one before:
+ * the policy's normal settings; the interface's nicguard-* stanza keys; while an open backup
+ * window holds its saved settings, the backup-* settings (policy, then stanza); once
+ * nicguard-watch escalated it, the watch-* settings. Every entry point that applies or
+ * compares settings asks this one function, so they never disagree. */
+enum {
+	NG_TARGET_STANZA = 1 << 0,	/* read /etc/network/interfaces (unless items given) */
+	NG_TARGET_BACKUP = 1 << 1,	/* honour an open backup window */
+	NG_TARGET_WATCH = 1 << 2,	/* honour a watch escalation */
+	NG_TARGET_ALL = 7,
+};
+
+struct ng_target {
+	struct ng_wanted w;		/* the merged settings, each with its origin */
+	struct ng_stanza *stanza;	/* the stanza read (origins point into it), or NULL */
+	bool backup;			/* backup-* settings are in force */
+	bool watch;			/* watch-* settings are in force */
+};
+
+/* Resolve ifc's target. stanza_items (with n) replaces reading the interfaces file: the
+ * if-up.d helper hands over the IF_NICGUARD_* values it was given. Bad stanza values are
+ * left out and listed in t->stanza->diags. Returns 0 or a negative errno with err set. */
+int ng_target_resolve(const struct ng_ctx *ctx, const struct ng_policy *p,
+		      const struct ng_iface *ifc, unsigned flags, const struct ng_item *stanza_items,
+		      size_t n, struct ng_target *t, struct ng_err *err);
+
+void ng_target_free(struct ng_target *t);
+
 /* ---------------------------------------------------------------- stanza.c */
 
 /* The nicguard-* keys of one interface's `iface NAME` stanzas in /etc/network/interfaces

@@ -174,3 +174,54 @@ our_run() {
 	grep -q "udev: usage: nicguard-udev IFINDEX ACTION" "$log"
 	grep -q 'udev: invalid ifindex "x"' "$log"
 }
+
+# The veth stands in for a NIC whose driver is reloaded: a new device, every setting reset.
+recreate_ngt0() {
+	ip -n "$NG_NS" link del ngt0
+	ip -n "$NG_NS" link add name ngt0 type veth peer name ngt1
+	ng_ns_exec "$ETHTOOL" -K ngt0 tso on gso on gro on
+	ng_ns_exec cat /sys/class/net/ngt0/ifindex
+}
+
+@test "a driver reload keeps the interface's nicguard-* stanza keys, not only the policy" {
+	root=$(ng_live_root <<-'EOF'
+	[interface ngt0]
+	offload = tso off
+	EOF
+	)
+	mkdir -p "$root/etc/network"
+	printf 'auto ngt0\niface ngt0 inet manual\n\tnicguard-offload gso off\n' \
+		>"$root/etc/network/interfaces"
+	idx=$(recreate_ngt0)
+	run ng_ns_exec env -i NICGUARD_ROOT="$root" "$NG_UDEV_HELPER" "$idx" add
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = on ]
+}
+
+@test "a driver reload during a backup window keeps the uplink tightened until job-end" {
+	root=$(ng_live_root <<-'EOF'
+	[interface ngt0]
+	offload = tso off
+	backup-offload = gso off
+	EOF
+	)
+	# What the vzdump hook saved at job-start: ngt0's originals.
+	mkdir -p "$root/run/nicguard"
+	printf '%s\nngt0 offload tx-generic-segmentation on\n' \
+		"# Written by nicguard. Changes here are overwritten; edit the policy instead." \
+		>"$root/run/nicguard/backup-state"
+	idx=$(recreate_ngt0)
+	run ng_ns_exec env -i NICGUARD_ROOT="$root" "$NG_UDEV_HELPER" "$idx" add
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = off ]
+	# The window closed: the next reload gets the normal settings only.
+	rm "$root/run/nicguard/backup-state"
+	idx=$(recreate_ngt0)
+	run ng_ns_exec env -i NICGUARD_ROOT="$root" "$NG_UDEV_HELPER" "$idx" add
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = on ]
+}
