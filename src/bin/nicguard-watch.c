@@ -23,7 +23,20 @@
 #include "log.h"
 
 #define EVENTS_KEPT 64
+#define LOOKUPS 8
+#define LOOKUP_TTL_MS 1000	/* how long a record's interface, options and backup state hold */
 #define METRICS_MIN_GAP_MS 1000	/* a flood rewrites the metrics file at most once a second */
+
+/* What one kind of record resolved to: a flood of identical hang lines (seed 004) costs one
+ * sysfs walk a second, not one per line. */
+struct lookup {
+	char key[160];
+	uint64_t at;
+	char ifname[NG_IFNAMSIZ];
+	char why[sizeof(((struct ng_err *)0)->msg)]; /* why no interface was found */
+	struct ng_watch_opts o;
+	bool backup;
+};
 
 struct daemon {
 	struct ng_ctx *ctx;
@@ -47,6 +60,8 @@ struct daemon {
 	bool events_dirty, metrics_dirty, metrics_failed, have_prev;
 	uint64_t next_sample, last_metrics;
 	struct ng_metrics_sample prev;
+	struct lookup lk[LOOKUPS];
+	unsigned lk_next;
 };
 
 static uint64_t now_ms(void)
@@ -132,6 +147,7 @@ static void load_policy(struct daemon *dm)
 		       p->diags.v[i].line, p->diags.v[i].msg);
 	ng_policy_free(dm->p);
 	dm->p = p;
+	memset(dm->lk, 0, sizeof(dm->lk));
 	ng_watch_opts_resolve(p, NULL, &dm->opts);
 }
 
@@ -231,6 +247,8 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 	enum ng_watch_result r = act(dm, d, backup, detail, sizeof(detail));
 
 	ng_watch_done(dm->w, o, d, r, now_ms());
+	/* An action changes what sysfs says (a rebind re-creates the interface). */
+	memset(dm->lk, 0, sizeof(dm->lk));
 	if (d->step != NG_STEP_LOG && r != NG_WATCH_SKIPPED)
 		dm->actions++;
 	ng_log(r == NG_WATCH_FAILED ? LOG_ERR : LOG_WARNING,
@@ -271,22 +289,48 @@ static void why_text(const struct ng_watch_decision *d, uint64_t now, char *buf,
 
 /* ---------------------------------------------------------------- records */
 
+static const struct lookup *lookup(struct daemon *dm, const struct ng_sig_match *m, uint64_t now)
+{
+	struct lookup *l;
+	struct ng_err err = { 0 };
+	struct ng_iface ifc;
+	char key[sizeof(l->key)];
+
+	snprintf(key, sizeof(key), "%d|%s|%s|%s", m->sig->locate == NG_LOC_HOST, m->ifname,
+		 m->busdev, m->device);
+	for (unsigned i = 0; i < LOOKUPS; i++)
+		if (dm->lk[i].at && now - dm->lk[i].at < LOOKUP_TTL_MS &&
+		    strcmp(dm->lk[i].key, key) == 0)
+			return &dm->lk[i];
+	l = &dm->lk[dm->lk_next++ % LOOKUPS];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->key, sizeof(l->key), "%s", key);
+	l->at = now ? now : 1;
+	if (m->sig->locate != NG_LOC_HOST &&
+	    ng_recover_locate(dm->ctx, m, l->ifname, sizeof(l->ifname), &err) < 0) {
+		l->ifname[0] = '\0';
+		snprintf(l->why, sizeof(l->why), "%s", err.msg);
+	}
+	iface_opts(dm, l->ifname, &l->o, &ifc);
+	l->backup = backup_uplink(dm, l->ifname);
+	return l;
+}
+
 static void on_match(struct daemon *dm, const struct ng_sig_match *m)
 {
 	struct ng_watch_opts o;
 	struct ng_watch_decision d;
-	struct ng_iface ifc;
 	struct ng_err err = { 0 };
 	char ifname[NG_IFNAMSIZ] = "", why[160], rep[96] = "";
 	struct ng_watch_input in = { .sig = m->sig, .ifname = ifname, .now_ms = now_ms(),
 				     .wall = (int64_t)time(NULL), .history = dm->backlog };
+	const struct lookup *l = lookup(dm, m, in.now_ms);
 
 	dm->detections++;
-	if (m->sig->locate != NG_LOC_HOST && ng_recover_locate(dm->ctx, m, ifname,
-							       sizeof(ifname), &err) < 0)
-		ifname[0] = '\0';
-	iface_opts(dm, ifname, &o, &ifc);
-	in.backup = backup_uplink(dm, ifname);
+	snprintf(ifname, sizeof(ifname), "%s", l->ifname);
+	snprintf(err.msg, sizeof(err.msg), "%s", l->why);
+	o = l->o;
+	in.backup = l->backup;
 	ng_watch_detect(dm->w, &o, &in, &d);
 	if (d.why == NG_WHY_DEBOUNCED)
 		return;
@@ -358,17 +402,11 @@ static int read_chardev(struct daemon *dm)
 	return -1;
 }
 
-/* A FIFO or file of records as /dev/kmsg prints them: split the byte stream. */
-static int read_stream(struct daemon *dm)
+/* Hand the whole records in the buffer on; `whole`: the buffer's end ends a record. */
+static void split_stream(struct daemon *dm, bool whole)
 {
-	ssize_t n = read(dm->kfd, dm->buf + dm->blen, sizeof(dm->buf) - dm->blen);
 	size_t off = 0, rl;
 
-	if (n < 0)
-		return errno == EAGAIN ? 0 : errno == EINTR ? 1 : -1;
-	if (n == 0)
-		return -2;	/* end of a regular file */
-	dm->blen += (size_t)n;
 	/* Dropping an oversized record: up to the first line after it that does not start
 	 * with a space (its dictionary lines go with it). */
 	while (dm->discarding && off < dm->blen) {
@@ -380,7 +418,7 @@ static int read_stream(struct daemon *dm)
 			off++;
 		dm->disc_prev = ch;
 	}
-	while ((rl = ng_kmsg_split(dm->buf + off, dm->blen - off, true)) > 0) {
+	while ((rl = ng_kmsg_split(dm->buf + off, dm->blen - off, whole)) > 0) {
 		on_record(dm, dm->buf + off, rl);
 		off += rl;
 	}
@@ -395,6 +433,28 @@ static int read_stream(struct daemon *dm)
 		dm->disc_prev = '\0';
 		dm->gap_ok++;
 	}
+}
+
+/* A FIFO or file of records as /dev/kmsg prints them: a byte stream to split. A record's
+ * dictionary lines may come in the next read, so the last record waits: until the file
+ * ends, or until a FIFO has nothing more to read (its writers write whole records, as
+ * /dev/kmsg hands them out; writes of up to PIPE_BUF bytes arrive whole). */
+static int read_stream(struct daemon *dm)
+{
+	ssize_t n = read(dm->kfd, dm->buf + dm->blen, sizeof(dm->buf) - dm->blen);
+
+	if (n < 0 && errno == EAGAIN) {
+		split_stream(dm, true);
+		return 0;
+	}
+	if (n < 0)
+		return errno == EINTR ? 1 : -1;
+	if (n == 0) {
+		split_stream(dm, true);
+		return -2;
+	}
+	dm->blen += (size_t)n;
+	split_stream(dm, false);
 	return 1;
 }
 
@@ -581,9 +641,11 @@ static int loop(struct daemon *dm)
 		if (!(pfd[1].revents & (POLLIN | POLLPRI | POLLERR | POLLHUP)))
 			continue;
 		/* Bounded batches keep signals and held steps served during a flood. */
-		for (int i = 0; i < 4096 && (r = dm->chardev ? read_chardev(dm) : read_stream(dm)) > 0;
-		     i++)
-			;
+		for (int i = 0; i < 4096; i++) {
+			r = dm->chardev ? read_chardev(dm) : read_stream(dm);
+			if (r <= 0)
+				break;
+		}
 		if (r == 0 && dm->backlog) {
 			dm->backlog = false;
 			ng_log(LOG_INFO, "scanned the ring buffer: %" PRIu64 " records, %" PRIu64
@@ -648,7 +710,8 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		if (verbose)
 			ng_ctx_set_trace(dm.ctx, ng_log_trace, NULL);
-		ng_log(LOG_INFO, "watching %s%s%s", dm.kmsg_path, dm.scan ? " (scanning first)" : "",
+		ng_log(LOG_INFO, "watching %s%s%s", dm.kmsg_path,
+		       dm.scan ? " (scanning first)" : "",
 		       dm.dry_run ? " (dry run: no changes)" : "");
 		notify(&dm, "READY=1");
 		status(&dm);

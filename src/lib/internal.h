@@ -29,6 +29,12 @@ int ng_err_vset(struct ng_err *err, int errnum, const char *file, unsigned line,
 /* Each further .c file adds its lib-only declarations in its own section below, headed
  * by a comment line with the file's name. Keep each section next to its file's job. */
 
+/* --------------------------------------------------------------- atomic.c */
+
+/* Read what is left of an open file into a NUL-terminated buffer (caller frees), at most
+ * max bytes: -EFBIG when there is more. For callers that check the fd (fstat) first. */
+int ng_read_fd(int fd, size_t max, char **buf, size_t *len);
+
 /* ------------------------------------------------------------- features.c */
 
 /* A coalesce or ring parameter: its ethtool(8) name and where it sits in struct

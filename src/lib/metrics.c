@@ -168,7 +168,10 @@ static const struct ng_metrics_if *find_if(const struct ng_metrics_sample *s, co
 static void samples(FILE *f, const struct ng_metrics_sample *cur,
 		    const struct ng_metrics_sample *prev)
 {
-	double dt = prev && cur->at_ms > prev->at_ms ? (double)(cur->at_ms - prev->at_ms) / 1000 : 0;
+	double dt = 0;
+
+	if (prev && cur->at_ms > prev->at_ms)
+		dt = (double)(cur->at_ms - prev->at_ms) / 1000;
 
 	head(f, "nicguard_rx_dropped_total", "counter",
 	     "Received packets the interface dropped (statistics/rx_dropped).");
@@ -196,7 +199,7 @@ static void samples(FILE *f, const struct ng_metrics_sample *cur,
 	head(f, "nicguard_softnet_time_squeeze_total", "counter",
 	     "Times net_rx_action ran out of budget (softnet_stat column 3).");
 	fprintf(f, "nicguard_softnet_time_squeeze_total %" PRIu64 "\n", cur->softnet.squeezed);
-	if (dt > 0 && prev->softnet_ok && prev->softnet.dropped <= cur->softnet.dropped &&
+	if (dt > 0 && prev && prev->softnet_ok && prev->softnet.dropped <= cur->softnet.dropped &&
 	    prev->softnet.squeezed <= cur->softnet.squeezed) {
 		head(f, "nicguard_softnet_dropped_delta", "gauge",
 		     "softnet drops since the previous sample.");

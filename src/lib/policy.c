@@ -2,6 +2,7 @@
 /* policy.c: policy text -> ng_policy, each value carrying its file:line; loading; printing. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -236,14 +237,15 @@ static const char *pattern_problem(enum ng_match kind, const char *pat)
 		return only(pat, "_-.") ? NULL : "bad driver name";
 	case NG_MATCH_NAME:
 		if (!only(pat, "_-.@+*?[]!") || (!has_glob(pat) && strlen(pat) >= NG_IFNAMSIZ) ||
-		    strlen(pat) > 64)
+		    strlen(pat) > 64 || strcmp(pat, ".") == 0 || strcmp(pat, "..") == 0)
 			return "bad interface name or glob";
 		return NULL;
 	case NG_MATCH_MAC:
 		return mac_valid(pat) ? NULL : "bad MAC (expected six hex pairs like "
 					       "aa:bb:cc:dd:ee:ff)";
 	case NG_MATCH_PCI:
-		return only(pat, ":.*?[]!-") && strlen(pat) <= 64 ? NULL :
+		return strspn(pat, "0123456789abcdefABCDEF:.*?[]!-") == strlen(pat) &&
+		       strlen(pat) <= 64 ? NULL :
 			"bad PCI address pattern (expected e.g. 0000:00:1f.6 or 0000:03:*)";
 	default:
 		return "takes no patterns";
@@ -472,24 +474,34 @@ static int check_file(const char *path, const struct stat *st, struct ng_err *er
 			  path, why);
 }
 
+/* The checks are made on the open fd and the text is read from that same fd, so the file
+ * cannot be swapped between check and read. Links are followed: /etc/pve paths are links.
+ * O_NONBLOCK keeps a FIFO in a policy's place from hanging the caller. */
 static int load_file(struct ng_policy *p, const char *path, struct ng_err *err)
 {
 	struct stat st;
 	size_t len;
 	char *buf;
-	int r;
+	int fd, r;
 
-	if (stat(path, &st) < 0) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return ng_err_set(err, -errno, path, 0, "cannot read: %s", strerror(errno));
 	}
-	r = check_file(path, &st, err);
-	if (r < 0)
+	if (fstat(fd, &st) < 0) {
+		r = ng_err_set(err, -errno, path, 0, "cannot read: %s", strerror(errno));
+		close(fd);
 		return r;
-	r = ng_read_file(path, false, POLICY_MAX, &buf, &len);
-	if (r == -ENOENT)
-		return 0;
+	}
+	r = check_file(path, &st, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	r = ng_read_fd(fd, POLICY_MAX, &buf, &len);
+	close(fd);
 	if (r == -EFBIG)
 		return ng_err_set(err, r, path, 0, "too large (over %d bytes)", POLICY_MAX);
 	if (r < 0)
@@ -537,7 +549,7 @@ static int load_dir(struct ng_policy *p, const char *dir, struct ng_err *err)
 		n++;
 	}
 	closedir(d);
-	if (r == 0)
+	if (r == 0 && n > 1)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char path[4096];

@@ -85,10 +85,10 @@ int ng_recover_locate(const struct ng_ctx *ctx, const struct ng_sig_match *m, ch
 		return 0;
 	}
 	/* A netdev's own DEVICE= is "nIFINDEX"; dev_printk's is its parent bus device. */
-	if (dev[0] == 'n' && only_chars(dev + 1, "0123456789") && strlen(dev) < 12) {
+	if (dev[0] == 'n' && only_chars(dev + 1, "0123456789") && strlen(dev) < 11) {
 		struct ng_iface ifc;
 
-		if (ng_iface_read_index(ctx, atoi(dev + 1), &ifc, NULL) == 0 &&
+		if (ng_iface_read_index(ctx, (int)strtol(dev + 1, NULL, 10), &ifc, NULL) == 0 &&
 		    strlen(ifc.name) < len) {
 			snprintf(ifname, len, "%s", ifc.name);
 			return 0;
@@ -129,7 +129,8 @@ int ng_recover_rebind(const struct ng_ctx *ctx, const struct ng_iface *ifc, stru
 	int r;
 
 	if (!ifc->bus_addr[0] || !ifc->driver[0])
-		return ng_err_set(err, -ENODEV, NULL, 0, "%s has no bus device to rebind", ifc->name);
+		return ng_err_set(err, -ENODEV, NULL, 0, "%s has no bus device to rebind",
+				  ifc->name);
 	if (!only_chars(ifc->bus_addr, "0123456789abcdefABCDEFvirtio:.") ||
 	    !only_chars(ifc->driver, "abcdefghijklmnopqrstuvwxyz0123456789_-"))
 		return ng_err_set(err, -EINVAL, NULL, 0, "%s: unexpected device %s or driver %s",
@@ -249,6 +250,11 @@ int ng_recover_mark(const struct ng_ctx *ctx, const char *ifname, struct ng_err 
 	r = read_state(ctx, ESCALATED_PATH, path, sizeof(path), &old);
 	if (r < 0)
 		return ng_err_set(err, r, path, 0, "cannot read: %s", strerror(-r));
+	if (old && strncmp(old, NG_MARKER, strlen(NG_MARKER)) != 0) {
+		free(old);
+		return ng_err_set(err, -EEXIST, path, 0, "exists and was not written by "
+				  "nicguard (no marker line); left alone");
+	}
 	if (old && has_line(old, ifname)) {
 		free(old);
 		return 0;

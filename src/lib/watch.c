@@ -19,24 +19,24 @@ enum otype { T_BOOL, T_CLASSES, T_DURATION, T_BACKUP, T_LADDER, T_COUNT, T_PATH 
 /* [watch] keys. Keep sorted: bsearch, and a unit test checks the order. */
 static const struct okey {
 	const char *name;
-	enum otype type;
 	size_t off;
+	enum otype type;
 	bool global;		/* cannot be scoped to a driver or an interface */
 } okeys[] = {
-	{ "accept-user", T_BOOL, offsetof(struct ng_watch_opts, accept_user), true },
-	{ "act-on", T_CLASSES, offsetof(struct ng_watch_opts, act_on), false },
-	{ "backoff-max", T_DURATION, offsetof(struct ng_watch_opts, backoff_max_ms), false },
-	{ "debounce", T_DURATION, offsetof(struct ng_watch_opts, debounce_ms), false },
-	{ "during-backup", T_BACKUP, offsetof(struct ng_watch_opts, during_backup), false },
-	{ "ladder", T_LADDER, 0, false },
-	{ "max-per-hour", T_COUNT, offsetof(struct ng_watch_opts, max_per_hour), false },
-	{ "metrics", T_PATH, offsetof(struct ng_watch_opts, metrics_path), true },
-	{ "metrics-interval", T_DURATION, offsetof(struct ng_watch_opts, metrics_interval_ms),
+	{ "accept-user", offsetof(struct ng_watch_opts, accept_user), T_BOOL, true },
+	{ "act-on", offsetof(struct ng_watch_opts, act_on), T_CLASSES, false },
+	{ "backoff-max", offsetof(struct ng_watch_opts, backoff_max_ms), T_DURATION, false },
+	{ "debounce", offsetof(struct ng_watch_opts, debounce_ms), T_DURATION, false },
+	{ "during-backup", offsetof(struct ng_watch_opts, during_backup), T_BACKUP, false },
+	{ "ladder", 0, T_LADDER, false },
+	{ "max-per-hour", offsetof(struct ng_watch_opts, max_per_hour), T_COUNT, false },
+	{ "metrics", offsetof(struct ng_watch_opts, metrics_path), T_PATH, true },
+	{ "metrics-interval", offsetof(struct ng_watch_opts, metrics_interval_ms), T_DURATION,
 	  true },
-	{ "min-interval", T_DURATION, offsetof(struct ng_watch_opts, min_interval_ms), false },
-	{ "quiet-after-boot", T_DURATION, offsetof(struct ng_watch_opts, quiet_ms), false },
-	{ "reset-after", T_DURATION, offsetof(struct ng_watch_opts, reset_after_ms), false },
-	{ "settle", T_DURATION, offsetof(struct ng_watch_opts, settle_ms), false },
+	{ "min-interval", offsetof(struct ng_watch_opts, min_interval_ms), T_DURATION, false },
+	{ "quiet-after-boot", offsetof(struct ng_watch_opts, quiet_ms), T_DURATION, false },
+	{ "reset-after", offsetof(struct ng_watch_opts, reset_after_ms), T_DURATION, false },
+	{ "settle", offsetof(struct ng_watch_opts, settle_ms), T_DURATION, false },
 };
 
 static const char *const step_names[] = { "none", "log", "bounce", "reapply", "rebind" };
@@ -204,8 +204,9 @@ static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *
 		unsigned long n = strtoul(v, &end, 10);
 
 		if (*v < '0' || *v > '9' || *end || n < 1 || n > NG_WATCH_PER_HOUR_MAX)
-			return ng_err_set(err, -EINVAL, NULL, 0, "bad count \"%s\" (expected 1 to %d)",
-					  v, NG_WATCH_PER_HOUR_MAX);
+			return ng_err_set(err, -EINVAL, NULL, 0,
+					  "bad count \"%s\" (expected 1 to %d)", v,
+					  NG_WATCH_PER_HOUR_MAX);
 		*(unsigned *)field = (unsigned)n;
 		return 0;
 	}
@@ -217,8 +218,8 @@ static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *
 	case T_BACKUP:
 		i = lookup_word(v, strlen(v), backup_names, NG_ARRAY_SIZE(backup_names));
 		if (i < 0)
-			return ng_err_set(err, -EINVAL, NULL, 0, "bad value \"%s\" (expected reapply, "
-					  "log or allow)", v);
+			return ng_err_set(err, -EINVAL, NULL, 0,
+					  "bad value \"%s\" (expected reapply, log or allow)", v);
 		*(enum ng_watch_backup *)field = (enum ng_watch_backup)i;
 		return 0;
 	case T_LADDER:

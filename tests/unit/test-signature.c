@@ -171,7 +171,8 @@ static void test_near_misses(void **state)
 {
 	static const char *const miss[] = {
 		/* A daemon quoting the message mid-line. */
-		"3,1,1,-;sshd[12]: user typed e1000e 0000:00:1f.6 eth0: Detected Hardware Unit Hang:",
+		"3,1,1,-;sshd[12]: user typed e1000e 0000:00:1f.6 eth0: Detected Hardware Unit "
+		"Hang:",
 		/* Another driver's words in e1000e's row. */
 		"3,1,1,-;e1000 0000:00:1f.6 eth0: Detected Hardware Unit Hang:",
 		/* Old format with trailing junk; 6.8 format with a word for a number. */

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-recover.c: locating a record's interface, rebind, escalation marks, recent events. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+static char root[256];
+static struct ng_ctx *ctx;
+
+static void mkpath(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0755);
+			*p = '/';
+		}
+	}
+	mkdir(path, 0755);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *get(const char *rel)
+{
+	static char buf[4096];
+	char path[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int setup(void **state)
+{
+	struct ng_ctx_opts o = { 0 };
+	char link[512];
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/ng-test-recover-XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	mkpath("run");
+	mkpath("sys/class/net/eno1");
+	mkpath("sys/class/net/ens3");
+	mkpath("sys/class/net/veth0");
+	mkpath("sys/bus/pci/devices/0000:00:1f.6/net/eno1");
+	mkpath("sys/bus/pci/devices/0000:01:00.0/net/enp1s0f1");
+	mkpath("sys/bus/pci/devices/0000:01:00.0/net/enp1s0f0");
+	mkpath("sys/bus/virtio/devices/virtio0/net/ens3");
+	mkpath("sys/bus/pci/drivers/e1000e");
+	mkpath("sys/bus/usb");
+	put("sys/bus/pci/drivers/e1000e/unbind", "");
+	put("sys/bus/pci/drivers/e1000e/bind", "");
+	mkpath("sys/class/net/eno1/device");
+	snprintf(link, sizeof(link), "%s/sys/class/net/eno1/device/subsystem", root);
+	if (symlink("../../../../bus/pci", link) < 0)
+		return -1;
+	mkpath("sys/class/net/usb0/device");
+	snprintf(link, sizeof(link), "%s/sys/class/net/usb0/device/subsystem", root);
+	if (symlink("../../../../bus/usb", link) < 0)
+		return -1;
+	o.root = root;
+	ctx = ng_ctx_new(&o, NULL);
+	return ctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[512];
+
+	(void)state;
+	ng_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int locate(const char *id, const char *ifname, const char *busdev, const char *device,
+		  char *out)
+{
+	size_t n;
+	const struct ng_sig *t = ng_sig_table(&n);
+	struct ng_sig_match m = { 0 };
+	struct ng_err err = { 0 };
+
+	for (size_t i = 0; i < n && !m.sig; i++)
+		if (strcmp(t[i].id, id) == 0)
+			m.sig = &t[i];
+	snprintf(m.ifname, sizeof(m.ifname), "%s", ifname);
+	snprintf(m.busdev, sizeof(m.busdev), "%s", busdev);
+	snprintf(m.device, sizeof(m.device), "%s", device);
+	out[0] = '\0';
+	return ng_recover_locate(ctx, &m, out, NG_IFNAMSIZ, &err);
+}
+
+static void test_locate(void **state)
+{
+	char name[NG_IFNAMSIZ];
+
+	(void)state;
+	/* The name in the record, when it exists. */
+	assert_int_equal(locate("e1000e-hw-hang", "eno1", "0000:00:1f.6", "", name), 0);
+	assert_string_equal(name, "eno1");
+	/* Renamed since (eth0 -> eno1): the DEVICE= line still finds it. */
+	assert_int_equal(locate("e1000e-hw-hang", "eth0", "0000:00:1f.6", "+pci:0000:00:1f.6",
+				name), 0);
+	assert_string_equal(name, "eno1");
+	/* dev_err without a name: the prefix's PCI address; two ports: the first sorted. */
+	assert_int_equal(locate("igb-tx-hang", "", "0000:01:00.0", "", name), 0);
+	assert_string_equal(name, "enp1s0f0");
+	/* virtio bus device, from the dictionary or the prefix. */
+	assert_int_equal(locate("virtio-not-a-head", "", "", "+virtio:virtio0", name), 0);
+	assert_string_equal(name, "ens3");
+	assert_int_equal(locate("virtio-not-a-head", "", "virtio0", "", name), 0);
+	assert_string_equal(name, "ens3");
+	/* Nothing there, host-wide, or names that try to leave sysfs. */
+	assert_int_equal(locate("e1000e-hw-hang", "eth9", "0000:09:00.0", "", name), -ENODEV);
+	assert_int_equal(locate("soft-lockup", "", "", "", name), -EINVAL);
+	assert_int_equal(locate("igb-tx-hang", "", "../../../etc", "+pci:../../x", name), -ENODEV);
+	assert_int_equal(locate("virtio-not-a-head", "", "virtio0/../x", "", name), -ENODEV);
+	assert_int_equal(locate("netdev-watchdog", "../eno1", "", "", name), -ENODEV);
+}
+
+static void test_rebind(void **state)
+{
+	struct ng_iface eno1 = { .name = "eno1", .driver = "e1000e", .bus_addr = "0000:00:1f.6" };
+	struct ng_iface veth = { .name = "veth0", .driver = "" };
+	struct ng_iface usb = { .name = "usb0", .driver = "cdc_ether", .bus_addr = "1-1:1.0" };
+	struct ng_iface bad = { .name = "eno1", .driver = "../x", .bus_addr = "0000:00:1f.6" };
+	struct ng_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(ng_recover_rebind(ctx, &eno1, &err), 0);
+	assert_string_equal(get("sys/bus/pci/drivers/e1000e/unbind"), "0000:00:1f.6");
+	assert_string_equal(get("sys/bus/pci/drivers/e1000e/bind"), "0000:00:1f.6");
+	assert_int_equal(ng_recover_rebind(ctx, &veth, &err), -ENODEV);
+	assert_int_equal(ng_recover_rebind(ctx, &usb, &err), -EINVAL);
+	snprintf(usb.bus_addr, sizeof(usb.bus_addr), "0001:00:00.0");
+	assert_int_equal(ng_recover_rebind(ctx, &usb, &err), -EOPNOTSUPP);
+	assert_int_equal(ng_recover_rebind(ctx, &bad, &err), -EINVAL);
+}
+
+static void test_marks(void **state)
+{
+	struct ng_err err = { 0 };
+	const char *text;
+
+	(void)state;
+	assert_false(ng_recover_marked(ctx, "eno1"));
+	assert_int_equal(ng_recover_mark(ctx, "eno1", &err), 0);
+	assert_int_equal(ng_recover_mark(ctx, "ens3", &err), 0);
+	assert_int_equal(ng_recover_mark(ctx, "eno1", &err), 0);
+	assert_true(ng_recover_marked(ctx, "eno1"));
+	assert_true(ng_recover_marked(ctx, "ens3"));
+	assert_false(ng_recover_marked(ctx, "eno"));
+	assert_false(ng_recover_marked(ctx, "../eno1"));
+	text = get("run/nicguard/watch-escalated");
+	assert_non_null(text);
+	assert_int_equal(strncmp(text, NG_MARKER "\n", strlen(NG_MARKER) + 1), 0);
+	assert_non_null(strstr(text, "\neno1\nens3\n"));
+	assert_null(strstr(strstr(text, "\neno1\n") + 1, "\neno1\n"));
+	/* A file nicguard did not write is never replaced, nor believed. */
+	put("run/nicguard/watch-escalated", "eno2\n");
+	assert_false(ng_recover_marked(ctx, "eno2"));
+	assert_int_equal(ng_recover_mark(ctx, "eno2", &err), -EEXIST);
+	assert_string_equal(get("run/nicguard/watch-escalated"), "eno2\n");
+	assert_int_equal(ng_recover_mark(ctx, "a b", &err), -EINVAL);
+}
+
+static void test_events(void **state)
+{
+	struct ng_watch_event ev[2] = {
+		{ 1700000000, "e1000e-hw-hang", "eno1", "bounce", "done" },
+		{ 1700000005, "soft-lockup", "", "log-only", "no action\t(log-only)\nx" },
+	};
+	struct ng_watch_event *got;
+	struct ng_err err = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ng_recover_events_read(ctx, &got, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ng_recover_events_write(ctx, ev, 2, &err), 0);
+	assert_int_equal(ng_recover_events_read(ctx, &got, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(got[0].time, 1700000000);
+	assert_string_equal(got[0].sig, "e1000e-hw-hang");
+	assert_string_equal(got[0].ifname, "eno1");
+	assert_string_equal(got[0].action, "bounce");
+	assert_string_equal(got[0].detail, "done");
+	assert_string_equal(got[1].ifname, "");
+	/* Tabs and newlines in a field cannot break the line format. */
+	assert_string_equal(got[1].detail, "no action (log-only) x");
+	free(got);
+	/* Lines this writer never makes are skipped. */
+	put("run/nicguard/watch-events", NG_MARKER "\ngarbage\n12\n1700\ta\tb\tc\td\n");
+	assert_int_equal(ng_recover_events_read(ctx, &got, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].detail, "d");
+	free(got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_locate),
+		cmocka_unit_test(test_rebind),
+		cmocka_unit_test(test_marks),
+		cmocka_unit_test(test_events),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
