@@ -14,8 +14,6 @@
 /* Installed here (mk/pve.mk); a copy at R + this path works on the tree under R. */
 #define HOOK_PATH NG_LIBEXECDIR "/vzdump-hook"
 
-extern char **environ;
-
 struct hook {
 	struct ng_ctx *ctx;
 	struct ng_policy *policy;
@@ -146,6 +144,12 @@ static void restore(struct hook *h)
 
 	ng_backup_restore(h->ctx, &rep, &d, &had);
 	log_results(&rep, "restored:");
+	/* The originals predate any escalation nicguard-watch made during the job. */
+	if (had && h->policy) {
+		ng_report_free(&rep);
+		ng_recover_reassert(h->ctx, h->policy, &rep, &d);
+		log_results(&rep, "kept escalated:");
+	}
 	log_problems(h, &d);
 	ng_report_free(&rep);
 	ng_diags_free(&d);

@@ -188,7 +188,7 @@ static void iface_opts(const struct daemon *dm, const char *ifname, struct ng_wa
 /* ---------------------------------------------------------------- actions */
 
 static enum ng_watch_result act(struct daemon *dm, const struct ng_watch_decision *d,
-				bool backup, char *detail, size_t len)
+				char *detail, size_t len)
 {
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
@@ -208,8 +208,8 @@ static enum ng_watch_result act(struct daemon *dm, const struct ng_watch_decisio
 	else if (r == 0 && d->step == NG_STEP_REBIND)
 		r = dm->dry_run ? 0 : ng_recover_rebind(dm->ctx, &ifc, &err);
 	else if (r == 0 && d->step == NG_STEP_REAPPLY)
-		r = ng_recover_reapply(dm->ctx, dm->p, &ifc, backup,
-				       dm->dry_run ? NG_APPLY_DRY_RUN : 0, &rep, &err);
+		r = ng_recover_reapply(dm->ctx, dm->p, &ifc, dm->dry_run ? NG_APPLY_DRY_RUN : 0,
+				       &rep, &err);
 	if ((d->step == NG_STEP_REAPPLY && r == -ENOENT) ||
 	    (d->step == NG_STEP_REBIND && r == -ENODEV && !err.msg[0])) {
 		snprintf(detail, len, "skipped: %s", d->step == NG_STEP_REAPPLY ?
@@ -240,11 +240,11 @@ static enum ng_watch_result act(struct daemon *dm, const struct ng_watch_decisio
 }
 
 static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
-		      const struct ng_watch_decision *d, const char *sig, bool backup)
+		      const struct ng_watch_decision *d, const char *sig)
 {
 	char detail[160];
 	uint64_t t0 = now_ms();
-	enum ng_watch_result r = act(dm, d, backup, detail, sizeof(detail));
+	enum ng_watch_result r = act(dm, d, detail, sizeof(detail));
 
 	ng_watch_done(dm->w, o, d, r, now_ms());
 	/* An action changes what sysfs says (a rebind re-creates the interface). */
@@ -345,7 +345,7 @@ static void on_match(struct daemon *dm, const struct ng_sig_match *m)
 	add_event(dm, m->sig->id, ifname, d.step != NG_STEP_NONE ? ng_watch_step_name(d.step) :
 		  ng_watch_why_name(d.why), why);
 	if (d.step != NG_STEP_NONE)
-		carry_out(dm, &o, &d, m->sig->id, in.backup);
+		carry_out(dm, &o, &d, m->sig->id);
 }
 
 static void on_record(struct daemon *dm, const char *buf, size_t len)
@@ -601,7 +601,7 @@ static void run_due(struct daemon *dm, uint64_t now)
 		in.backup = backup_uplink(dm, name);
 		ng_watch_detect(dm->w, &o, &in, &d);
 		if (d.step != NG_STEP_NONE) {
-			carry_out(dm, &o, &d, sig, in.backup);
+			carry_out(dm, &o, &d, sig);
 		} else if (d.why != NG_WHY_HELD) {
 			why_text(&d, now, why, sizeof(why));
 			ng_log(LOG_INFO, "held step for %s on %s: %s", sig, name, why);

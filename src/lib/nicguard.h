@@ -557,6 +557,7 @@ enum {
 	NG_TARGET_BACKUP = 1 << 1,	/* honour an open backup window */
 	NG_TARGET_WATCH = 1 << 2,	/* honour a watch escalation */
 	NG_TARGET_ALL = 7,
+	NG_TARGET_FORCE_WATCH = 1 << 3,	/* the watch-* layer even before the mark exists */
 };
 
 struct ng_target {
@@ -1010,18 +1011,25 @@ int ng_recover_locate(const struct ng_ctx *ctx, const struct ng_sig_match *m, ch
  * buses. The interface comes back with a new ifindex. */
 int ng_recover_rebind(const struct ng_ctx *ctx, const struct ng_iface *ifc, struct ng_err *err);
 
-/* The "reapply" rung: apply the policy for ifc, normal settings with the backup-* ones over
- * them when backup, and the watch-* ones over all; then (unless NG_APPLY_DRY_RUN) mark ifc
+/* The "reapply" rung: apply ifc's target (ng_target_resolve: policy, stanza keys, an open
+ * backup window) with the watch-* settings over all; then (unless NG_APPLY_DRY_RUN) mark ifc
  * escalated. -ENOENT when the policy has no watch-* settings for ifc (nothing applied). */
 int ng_recover_reapply(const struct ng_ctx *ctx, const struct ng_policy *p,
-		       const struct ng_iface *ifc, bool backup, unsigned flags,
-		       struct ng_report *rep, struct ng_err *err);
+		       const struct ng_iface *ifc, unsigned flags, struct ng_report *rep,
+		       struct ng_err *err);
 
 /* Escalation marks in root/run/nicguard/watch-escalated (one name per line, atomic,
  * nicguard-owned; gone at reboot with /run). The udev helper asks ng_recover_marked() and
  * then applies the watch-* settings over the normal ones, so they survive a re-probe. */
 int ng_recover_mark(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err);
 bool ng_recover_marked(const struct ng_ctx *ctx, const char *ifname);
+
+/* Apply the target (ng_target_resolve, NG_TARGET_ALL) to every interface marked escalated:
+ * after a backup window's restore put back what an uplink held before the job, so a
+ * watch-* escalation made during the job stays. Interfaces that are gone are skipped.
+ * Returns 0 or the first negative errno; each problem is one line in problems. */
+int ng_recover_reassert(const struct ng_ctx *ctx, const struct ng_policy *p,
+			struct ng_report *rep, struct ng_diags *problems);
 
 /* One detection or action, as nicguard-watch records it for `nicguard status`. */
 struct ng_watch_event {

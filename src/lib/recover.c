@@ -169,35 +169,27 @@ static size_t count_set(const struct ng_wanted *w, enum ng_set set)
 }
 
 int ng_recover_reapply(const struct ng_ctx *ctx, const struct ng_policy *p,
-		       const struct ng_iface *ifc, bool backup, unsigned flags,
-		       struct ng_report *rep, struct ng_err *err)
+		       const struct ng_iface *ifc, unsigned flags, struct ng_report *rep,
+		       struct ng_err *err)
 {
-	struct ng_wanted base = { 0 }, extra = { 0 }, watch = { 0 };
+	struct ng_wanted watch = { 0 };
+	struct ng_target t = { 0 };
 	int r;
 
 	r = ng_resolve(p, ifc, NG_SET_WATCH, &watch, err);
 	if (r == 0 && count_set(&watch, NG_SET_WATCH) == 0)
 		r = ng_err_set(err, -ENOENT, NULL, 0, "no watch-* settings for %s", ifc->name);
-	/* Base first, so the watch settings win; during a backup window the backup-* ones
-	 * stay in force under them. */
+	ng_wanted_free(&watch);
+	/* Everything the interface holds now (stanza keys, an open backup window), with the
+	 * watch-* settings over it before the mark that keeps them is written. */
 	if (r == 0)
-		r = ng_resolve(p, ifc, NG_SET_NORMAL, &base, err);
-	if (r == 0 && backup) {
-		r = ng_resolve(p, ifc, NG_SET_BACKUP, &extra, err);
-		if (r == 0)
-			r = ng_wanted_merge(&base, extra.items, extra.n);
-	}
+		r = ng_target_resolve(ctx, p, ifc, NG_TARGET_ALL | NG_TARGET_FORCE_WATCH, NULL, 0,
+				      &t, err);
 	if (r == 0)
-		r = ng_wanted_merge(&base, watch.items, watch.n);
-	if (r == 0)
-		r = ng_apply(ctx, ifc, &base, flags, rep, err);
+		r = ng_apply(ctx, ifc, &t.w, flags, rep, err);
 	if (r == 0 && !(flags & NG_APPLY_DRY_RUN))
 		r = ng_recover_mark(ctx, ifc->name, err);
-	if (r == -ENOMEM)
-		ng_err_set(err, r, NULL, 0, "out of memory");
-	ng_wanted_free(&base);
-	ng_wanted_free(&extra);
-	ng_wanted_free(&watch);
+	ng_target_free(&t);
 	return r;
 }
 
@@ -398,4 +390,52 @@ int ng_recover_events_read(const struct ng_ctx *ctx, struct ng_watch_event **out
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+int ng_recover_reassert(const struct ng_ctx *ctx, const struct ng_policy *p,
+			struct ng_report *rep, struct ng_diags *problems)
+{
+	char path[PATH_MAX], *buf, *save = NULL;
+	int first = 0, r;
+
+	r = read_state(ctx, ESCALATED_PATH, path, sizeof(path), &buf);
+	if (r < 0) {
+		ng_diags_add(problems, path, 0, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	if (!buf || strncmp(buf, NG_MARKER, strlen(NG_MARKER)) != 0) {
+		free(buf);
+		return 0;
+	}
+	for (char *name = strtok_r(buf, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		struct ng_target t;
+		struct ng_iface ifc;
+		struct ng_err e = { 0 };
+
+		if (!ng_ifname_valid(name))
+			continue;	/* the marker and comment lines */
+		r = ng_iface_read(ctx, name, &ifc, &e);
+		if (r == -ENODEV)
+			continue;
+		if (r == 0)
+			r = ng_target_resolve(ctx, p, &ifc, NG_TARGET_ALL, NULL, 0, &t, &e);
+		if (r == 0) {
+			size_t from = rep->n;
+
+			r = ng_apply(ctx, &ifc, &t.w, 0, rep, &e);
+			ng_target_free(&t);
+			for (size_t i = from; r == 0 && i < rep->n; i++)
+				if (rep->v[i].outcome == NG_FAILED)
+					ng_diags_add(problems, NULL, 0, "%s: %s %s: failed: %s",
+						     name, rep->v[i].name, rep->v[i].want,
+						     rep->v[i].detail);
+		}
+		if (r < 0) {
+			ng_diags_add(problems, NULL, 0, "%s: cannot re-apply its watch-* settings: %s",
+				     name, e.msg);
+			first = first ? first : r;
+		}
+	}
+	free(buf);
+	return first;
 }

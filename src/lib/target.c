@@ -69,7 +69,8 @@ int ng_target_resolve(const struct ng_ctx *ctx, const struct ng_policy *p,
 		if (r == 0)
 			r = merge_set(&t->w, st_items, st_n, NG_SET_BACKUP);
 	}
-	if (r == 0 && (flags & NG_TARGET_WATCH) && ng_recover_marked(ctx, ifc->name)) {
+	if (r == 0 && ((flags & NG_TARGET_FORCE_WATCH) ||
+		       ((flags & NG_TARGET_WATCH) && ng_recover_marked(ctx, ifc->name)))) {
 		t->watch = true;
 		r = merge_policy(&t->w, p, ifc, NG_SET_WATCH, err);
 	}

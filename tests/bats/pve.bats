@@ -591,3 +591,27 @@ assert_only_stale_unlocked() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"nothing to restore"* ]]
 }
+
+@test "an uplink nicguard-watch escalated during the job keeps its watch-* settings at job-end" {
+	policy <<-EOF
+		[interface ngt0]
+		backup-uplink = yes
+		backup-offload = tso off gso off gro off
+		watch-offload = gro off
+	EOF
+	run vzdump job-start
+	[ "$status" -eq 0 ]
+	assert_tight
+	# What the daemon's reapply rung leaves behind: the mark (its settings already hold).
+	printf '%s\nngt0\n' \
+		"# Written by nicguard. Changes here are overwritten; edit the policy instead." \
+		>"$ROOT/run/nicguard/watch-escalated"
+	run vzdump job-end
+	[ "$status" -eq 0 ]
+	[[ $output == *"kept escalated: ngt0: gro off"* ]]
+	# The backup-only settings went back; the escalation's did not.
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = on ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = on ]
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = off ]
+	[ ! -e "$STATE" ]
+}
