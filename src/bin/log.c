@@ -2,8 +2,10 @@
 /* log.c: entry-point logging to stderr, stdout and/or syslog with ident "nicguard". */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
+#include "nicguard.h"
 #include "log.h"
 
 /* Entry points are single-threaded programs; their logger state lives here, not in the lib. */
@@ -20,16 +22,34 @@ void ng_log_open(const char *prog, unsigned to, bool verbose)
 		openlog("nicguard", LOG_PID, LOG_DAEMON);
 }
 
+/* Control bytes from outside input (a name, a file's line) become \xNN: one message stays
+ * one line in syslog and cannot drive the admin's terminal. */
+static void escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 5 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
 void ng_log(int prio, const char *fmt, ...)
 {
-	char line[2048];
+	char raw[2048], line[2048];
 	va_list ap;
 
 	if (prio == LOG_DEBUG && !log_verbose)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape(raw, line, sizeof(line));
 	if (log_to & NG_LOG_SYSLOG)
 		syslog(prio, "%s: %s", log_prog, line);
 	if (log_to & NG_LOG_STDOUT) {
@@ -44,4 +64,17 @@ void ng_log_trace(void *data, const char *line)
 {
 	(void)data;
 	ng_log(LOG_DEBUG, "%s", line);
+}
+
+void ng_log_report(const char *prefix, const struct ng_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct ng_result *r = &rep->v[i];
+		int prio = r->outcome == NG_FAILED ? LOG_WARNING :
+			   r->outcome == NG_CHANGED ? LOG_INFO : LOG_DEBUG;
+
+		ng_log(prio, "%s%s: %s %s: %s (was %s)%s%s", prefix, r->ifname, r->name, r->want,
+		       ng_outcome_name(r->outcome), r->was[0] ? r->was : "?",
+		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
+	}
 }

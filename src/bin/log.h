@@ -19,6 +19,12 @@ void ng_log_open(const char *prog, unsigned to, bool verbose);
 /* One line at priority PRIO (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG); no newline needed. */
 void ng_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct ng_report;
+
+/* One line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest at LOG_DEBUG;
+ * each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE: OUTCOME (was X)". */
+void ng_log_report(const char *prefix, const struct ng_report *rep);
+
 /* A trace sink for ng_ctx_set_trace(): sends library trace lines to LOG_DEBUG. */
 void ng_log_trace(void *data, const char *line);
 

@@ -41,6 +41,7 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 	for (size_t i = 0; i < n; i++) {
 		struct ng_report rep = { 0 };
 		struct ng_target t;
+		char prefix[32];
 
 		if (!ng_pve_guest_dev(v[i].name, vmid))
 			continue;
@@ -54,15 +55,10 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 			ng_log(LOG_ERR, "guest %u: %s: %s", vmid, v[i].name, e.msg);
 			bad = -EIO;
 		}
-		for (size_t j = 0; j < rep.n; j++) {
-			const struct ng_result *res = &rep.v[j];
-			bool failed = res->outcome == NG_FAILED;
-
-			ng_log(failed ? LOG_ERR : LOG_INFO, "guest %u: %s %s %s: %s%s%s", vmid,
-			       res->ifname, res->name, res->want, ng_outcome_name(res->outcome),
-			       failed ? ": " : "", failed ? strerror(-res->error) : "");
-			bad = failed ? -EIO : bad;
-		}
+		snprintf(prefix, sizeof(prefix), "guest %u: ", vmid);
+		ng_log_report(prefix, &rep);
+		for (size_t j = 0; j < rep.n; j++)
+			bad = rep.v[j].outcome == NG_FAILED ? -EIO : bad;
 		ng_report_free(&rep);
 		ng_target_free(&t);
 	}

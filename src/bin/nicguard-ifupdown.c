@@ -50,19 +50,6 @@ static int collect_env(const char *ifname, struct ng_item **items, size_t *n, bo
 	return 0;
 }
 
-static void log_report(const char *ifname, const struct ng_report *rep)
-{
-	for (size_t i = 0; i < rep->n; i++) {
-		const struct ng_result *r = &rep->v[i];
-		int prio = r->outcome == NG_FAILED ? LOG_WARNING :
-			   r->outcome == NG_CHANGED ? LOG_INFO : LOG_DEBUG;
-
-		ng_log(prio, "%s: %s %s: %s (was %s)%s%s", ifname, r->name, r->want,
-		       ng_outcome_name(r->outcome), r->was[0] ? r->was : "?",
-		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
-	}
-}
-
 /* Runs after the interface is up: classic ifupdown's post-up, ifupdown2's up. */
 static bool our_phase(void)
 {
@@ -125,7 +112,7 @@ static int run(const char *ifname)
 		goto out;
 	r = ng_apply(ctx, &ifc, &t.w, 0, &rep, &err);
 	if (r == 0)
-		log_report(ifname, &rep);
+		ng_log_report("", &rep);
 out:
 	if (r < 0)
 		ng_log(LOG_ERR, "%s: %s", ifname, ng_err_str(&err, msg, sizeof(msg)));

@@ -32,19 +32,6 @@ static int parse_args(int argc, char *argv[], int *ifindex, const char **action)
 	return 0;
 }
 
-static void log_report(const char *action, const struct ng_report *rep)
-{
-	for (size_t i = 0; i < rep->n; i++) {
-		const struct ng_result *r = &rep->v[i];
-		int prio = r->outcome == NG_FAILED ? LOG_WARNING :
-			   r->outcome == NG_CHANGED ? LOG_INFO : LOG_DEBUG;
-
-		ng_log(prio, "%s %s: %s %s: %s (was %s)%s%s", action, r->ifname, r->name, r->want,
-		       ng_outcome_name(r->outcome), r->was[0] ? r->was : "?",
-		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
-	}
-}
-
 static int run(int argc, char *argv[], bool debug)
 {
 	struct ng_ctx_opts opts = { .root = secure_getenv("NICGUARD_ROOT") };
@@ -97,8 +84,12 @@ static int run(int argc, char *argv[], bool debug)
 	if (t.w.n == 0)
 		goto out;	/* the policy says nothing about this device */
 	r = ng_apply(ctx, &ifc, &t.w, 0, &rep, &err);
-	if (r == 0)
-		log_report(action, &rep);
+	if (r == 0) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "%.20s ", action);
+		ng_log_report(prefix, &rep);
+	}
 out:
 	ng_report_free(&rep);
 	ng_target_free(&t);

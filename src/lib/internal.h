@@ -227,6 +227,9 @@ int ng_itr_to_usecs(int64_t itr, uint32_t *usecs);
 
 /* ------------------------------------------------------------------ lex.c */
 
+/* The value of one hex digit, or -1: for sysfs masks and the kernel's \xNN escapes. */
+int ng_hexval(char c);
+
 /* The one line reader: '#' comments (at the start of a line or after a blank), a trailing
  * backslash continues a line, blank lines are skipped, line numbers kept. */
 struct ng_lex {

@@ -66,17 +66,6 @@ static bool parse_u64(const char **pp, const char *end, uint64_t *out)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Copy src[0..len) into dst (size cap, NUL-terminated) undoing the kernel's \xNN escapes.
  * A backslash not followed by two hex digits is kept as it is. Returns the length written;
  * *cut is set when the text did not fit. */
@@ -92,8 +81,8 @@ static size_t unescape(char *dst, size_t cap, const char *src, size_t len, bool 
 			break;
 		}
 		if (c == '\\' && i + 3 < len && src[i + 1] == 'x' &&
-		    hexval(src[i + 2]) >= 0 && hexval(src[i + 3]) >= 0) {
-			c = (char)(hexval(src[i + 2]) << 4 | hexval(src[i + 3]));
+		    ng_hexval(src[i + 2]) >= 0 && ng_hexval(src[i + 3]) >= 0) {
+			c = (char)(ng_hexval(src[i + 2]) << 4 | ng_hexval(src[i + 3]));
 			i += 3;
 		}
 		dst[o++] = c;

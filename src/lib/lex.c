@@ -138,3 +138,14 @@ int ng_words_split(struct ng_words *w, const char *text)
 	w->n = n;
 	return 0;
 }
+
+int ng_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

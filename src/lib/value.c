@@ -296,17 +296,6 @@ static int parse_params(struct parse *ps, const struct ng_words *w)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A sysfs mask: hex digits, or comma-separated groups of exactly 8 (as the kernel prints). */
 static bool is_mask(const char *s)
 {
@@ -321,7 +310,7 @@ static bool is_mask(const char *s)
 				return false;
 			comma = true;
 			run = 0;
-		} else if (hexval(*c) < 0) {
+		} else if (ng_hexval(*c) < 0) {
 			return false;
 		} else {
 			run++;
@@ -350,7 +339,7 @@ static int rps_bits(const char *t, uint32_t *bits, unsigned limit)
 		unsigned b = 0;
 
 		for (size_t i = len; i-- > 0;) {
-			int d = hexval(t[i]);
+			int d = ng_hexval(t[i]);
 
 			if (d < 0)
 				continue;	/* a comma */
@@ -419,7 +408,7 @@ static int rps_canonical(const char *t, char **out)
 			if (*c == ',' || (lead && *c == '0'))
 				continue;
 			lead = false;
-			buf[o++] = (char)(hexval(*c) < 10 ? *c : 'a' + hexval(*c) - 10);
+			buf[o++] = (char)(ng_hexval(*c) < 10 ? *c : 'a' + ng_hexval(*c) - 10);
 		}
 		buf[o] = '\0';
 		*out = strdup(o ? buf : "none");
