@@ -481,7 +481,7 @@ assert_only_stale_unlocked() {
 	for i in tap103i0 fwpr103p0 fwln103i0; do
 		[ "$(ng_feature "$NG_NS" "$i" rx-gro)" = off ]
 		[ "$(ng_feature "$NG_NS" "$i" tx-tcp-segmentation)" = off ]
-		[[ $output == *"guest 103: $i gro off: changed"* ]]
+		[[ $output == *"guest 103: $i: gro off: changed"* ]]
 	done
 	# Another guest's devices, and 1030's lookalike, are not 103's.
 	[ "$(ng_feature "$NG_NS" veth200i0 rx-gro)" = on ]
