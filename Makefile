@@ -45,6 +45,10 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check unit-check bats-check asan install clean
+# Keep every object: make would delete the helpers' objects as intermediate files and
+# print that after `make check`'s closing `N passed, N failed` line.
+.SECONDARY:
+
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: src/%.c src/lib/nicguard.h src/lib/internal.h
@@ -62,6 +66,13 @@ $(BUILD)/nicguard: $(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BIN_COMMON) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
 
 $(BUILD)/nicguard-%: $(BUILD)/bin/nicguard-%.o $(BIN_COMMON) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
+
+# The daemon is nicguard-watch.c (options, main) plus its watch-*.c files (watch.h).
+WATCH_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(sort $(wildcard src/bin/watch-*.c)))
+$(BUILD)/bin/nicguard-watch.o $(WATCH_OBJ): src/bin/watch.h
+
+$(BUILD)/nicguard-watch: $(BUILD)/bin/nicguard-watch.o $(WATCH_OBJ) $(BIN_COMMON) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
 
 $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB) src/lib/nicguard.h src/lib/internal.h

@@ -12,8 +12,8 @@
 #   per-iface    one `ethtool -K IF tso off gso off gro off` per interface
 #   per-setting  one ethtool process per interface and setting, as Debian's if-up.d hook
 #                and ifupdown2's ethtool addon do
-# Every run is checked with `ethtool -k` afterwards. Prints median and fastest times and
-# the ratios of the medians.
+# Every run is checked with `ethtool -k` afterwards. Prints the median wall-clock and CPU
+# times (user + system, started processes included) and the ratios of the medians.
 set -euo pipefail
 
 pairs=200
@@ -22,7 +22,7 @@ while getopts n:r:h opt; do
 	case $opt in
 	n) pairs=$OPTARG ;;
 	r) runs=$OPTARG ;;
-	*) sed -n '3,5s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	*) sed -n '3,6s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -59,26 +59,28 @@ printf '[interface bench*]\noffload = tso on gso on gro on\n' >"$tmp/on.conf"
 cat >"$tmp/run.sh" <<'EOF'
 set -eu
 variant=$1 pairs=$2 nicguard=$3 ethtool=$4 conf=$5
-start=$(date +%s%N)
-case $variant in
-nicguard)
-	"$nicguard" -c "$conf" apply >/dev/null
-	;;
-per-iface)
-	for ((i = 0; i < pairs; i++)); do
-		"$ethtool" -K "bench$i" tso off gso off gro off
-	done
-	;;
-per-setting)
-	for ((i = 0; i < pairs; i++)); do
-		for f in tso gso gro; do
-			"$ethtool" -K "bench$i" "$f" off
+work() {
+	case $variant in
+	nicguard)
+		"$nicguard" -c "$conf" apply >/dev/null
+		;;
+	per-iface)
+		for ((i = 0; i < pairs; i++)); do
+			"$ethtool" -K "bench$i" tso off gso off gro off
 		done
-	done
-	;;
-esac
-end=$(date +%s%N)
-echo $(((end - start) / 1000))
+		;;
+	per-setting)
+		for ((i = 0; i < pairs; i++)); do
+			for f in tso gso gro; do
+				"$ethtool" -K "bench$i" "$f" off
+			done
+		done
+		;;
+	esac
+}
+# Wall-clock and CPU time (user + system, children included), in milliseconds.
+TIMEFORMAT='%3R %3U %3S'
+{ time work; } 2>&1 | awk '{ printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000 }'
 EOF
 
 # Each feature of a sample of interfaces (first, middle, last) must read STATE.
@@ -101,35 +103,41 @@ reset_on() {
 }
 
 variants=(nicguard per-iface per-setting)
-declare -A times
+declare -A wall cpu
 for ((r = 0; r < runs; r++)); do
 	for v in "${variants[@]}"; do
 		reset_on
-		us=$(in_ns bash "$tmp/run.sh" "$v" "$pairs" "$NICGUARD" "$ETHTOOL" "$tmp/off.conf")
+		read -r w c < <(in_ns bash "$tmp/run.sh" "$v" "$pairs" "$NICGUARD" "$ETHTOOL" \
+			"$tmp/off.conf")
 		check_state off
-		times[$v]+="$us "
+		wall[$v]+="$w "
+		cpu[$v]+="$c "
 	done
 done
 
-# Median and minimum of a list of microsecond counts, in milliseconds.
-stats() {
+# The median of a list of numbers.
+median() {
 	tr ' ' '\n' <<<"$1" | grep . | sort -n |
-		awk '{ v[NR] = $1 } END {
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.1f %.1f\n", m / 1000, v[1] / 1000 }'
+		awk '{ v[NR] = $1 }
+		     END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-read -r ng_med ng_min < <(stats "${times[nicguard]}")
-read -r pi_med pi_min < <(stats "${times[per-iface]}")
-read -r ps_med ps_min < <(stats "${times[per-setting]}")
-
-echo "apply benchmark: $pairs veth interfaces x 3 settings (tso gso gro), $runs runs each"
-echo "kernel $(uname -r), $(nproc) CPUs, $("$ETHTOOL" --version | head -1)"
-printf '  %-44s %9s ms (fastest %s)\n' \
-	"nicguard apply (1 process)" "$ng_med" "$ng_min" \
-	"ethtool -K per interface ($pairs processes)" "$pi_med" "$pi_min" \
-	"ethtool -K per setting ($((pairs * 3)) processes)" "$ps_med" "$ps_min"
-awk -v ng="$ng_med" -v pi="$pi_med" -v ps="$ps_med" 'BEGIN {
-	printf "  ratio per-interface loop / nicguard: %.1fx\n", pi / ng
-	printf "  ratio per-setting loop / nicguard:   %.1fx (goal: 20x or better)\n", ps / ng
+echo "apply benchmark: $pairs veth interfaces x 3 settings (tso gso gro), $runs runs each, medians"
+echo "kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+	"$("$ETHTOOL" --version | head -n 1)"
+printf '  %-46s %8s %8s\n' "" "wall ms" "CPU ms"
+for v in "${variants[@]}"; do
+	case $v in
+	nicguard) label="nicguard apply (1 process)" ;;
+	per-iface) label="ethtool -K per interface ($pairs processes)" ;;
+	per-setting) label="ethtool -K per setting ($((pairs * 3)) processes)" ;;
+	esac
+	printf '  %-46s %8s %8s\n' "$label" "$(median "${wall[$v]}")" "$(median "${cpu[$v]}")"
+done
+awk -v nw="$(median "${wall[nicguard]}")" -v nc="$(median "${cpu[nicguard]}")" \
+	-v iw="$(median "${wall[per-iface]}")" -v ic="$(median "${cpu[per-iface]}")" \
+	-v sw="$(median "${wall[per-setting]}")" -v sc="$(median "${cpu[per-setting]}")" 'BEGIN {
+	printf "  ratio per-interface loop / nicguard: %5.1fx wall %5.1fx CPU\n", iw / nw, ic / nc
+	printf "  ratio per-setting loop / nicguard:   %5.1fx wall %5.1fx CPU (goal: 20x)\n",
+		sw / nw, sc / nc
 }'

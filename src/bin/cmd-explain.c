@@ -178,7 +178,8 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		if (r == -ENODEV)
 			ng_log(LOG_ERR, "%s: no such interface", argv[optind]);
 		else
-			ng_log(LOG_ERR, "%s: %s", argv[optind], ng_err_str(&err, line, sizeof(line)));
+			ng_log(LOG_ERR, "%s: %s", argv[optind],
+			       ng_err_str(&err, line, sizeof(line)));
 		r = NG_EXIT_FAIL;
 		goto out;
 	}

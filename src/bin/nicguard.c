@@ -119,13 +119,14 @@ int main(int argc, char *argv[])
 	struct ng_cli cli = { 0 };
 	const struct ng_cmd *cmd;
 	int r = parse_global(argc, argv, &cli);
-	char q[80];
 
 	if (r >= 0)
 		return r;
 	ng_log_open("nicguard", NG_LOG_STDERR, cli.verbose);
 	cmd = find_cmd(argv[optind]);
 	if (!cmd) {
+		char q[80];
+
 		ng_log(LOG_ERR, "unknown command \"%s\"; see nicguard --help",
 		       ng_render_quoted(argv[optind], q, sizeof(q)));
 		return NG_EXIT_USAGE;
@@ -141,7 +142,7 @@ int ng_cli_bad_option(const char *cmd, char *const argv[])
 	const char *last = argv[optind - 1];
 	char q[80], opt[3] = { '-', (char)optopt, '\0' };
 	/* A short option may sit inside a cluster ("-vx"): name it alone. */
-	const char *arg = optopt > ' ' && optopt < 0x7f && strncmp(last, "--", 2) ? opt : last;
+	const char *arg = optopt > ' ' && optopt < 0x7f && strncmp(last, "--", 2) != 0 ? opt : last;
 
 	ng_log(LOG_ERR, "%s%sunknown option or missing argument: %s; see nicguard %s%s--help",
 	       cmd ? cmd : "", cmd ? ": " : "", ng_render_quoted(arg, q, sizeof(q)),
