@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nicguard.h"
 #include "cmd.h"
@@ -48,8 +49,11 @@ static const char help[] =
 /* What the section printers get for one interface. */
 struct status_iface {
 	const struct ng_iface *ifc;
-	const struct ng_wanted *want;	/* the normal set */
+	const struct ng_target *target;	/* what it should hold now, with provenance */
+	const struct ng_wanted *want;	/* target->w */
 	const struct ng_report *rep;	/* a dry run of want: the actual state and drift */
+	const struct ng_watch_event *events; /* nicguard-watch's recent events, all interfaces */
+	size_t nevents;
 };
 
 /* The skip = yes item of the interface, or NULL. */
@@ -136,35 +140,86 @@ static void settings_json(const struct status_iface *s, struct ng_json *j)
 	ng_json_bool(j, "drift", drift);
 }
 
+/* Which layers are in force beyond the policy: an open backup window, a watch escalation. */
+static void layers_text(const struct status_iface *s, FILE *out)
+{
+	if (s->target->backup)
+		fprintf(out, "  backup window open: backup-* settings in force until job-end\n");
+	if (s->target->watch)
+		fprintf(out, "  escalated by nicguard-watch: watch-* settings in force\n");
+}
+
+static void layers_json(const struct status_iface *s, struct ng_json *j)
+{
+	ng_json_bool(j, "backup_window", s->target->backup);
+	ng_json_bool(j, "escalated", s->target->watch);
+}
+
+static bool event_of(const struct status_iface *s, size_t i)
+{
+	return strcmp(s->events[i].ifname, s->ifc->name) == 0;
+}
+
+static void events_text(const struct status_iface *s, FILE *out)
+{
+	for (size_t i = 0; i < s->nevents; i++) {
+		const struct ng_watch_event *e = &s->events[i];
+		char when[32];
+		time_t t = (time_t)e->time;
+		struct tm tm;
+
+		if (!event_of(s, i))
+			continue;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+		fprintf(out, "  watch %s %s: %s: %s\n", when, e->sig, e->action, e->detail);
+	}
+}
+
+static void events_json(const struct status_iface *s, struct ng_json *j)
+{
+	ng_json_open(j, "watch_events", '[');
+	for (size_t i = 0; i < s->nevents; i++) {
+		if (!event_of(s, i))
+			continue;
+		ng_json_open(j, NULL, '{');
+		ng_json_int(j, "time", (long long)s->events[i].time);
+		ng_json_str(j, "signature", s->events[i].sig);
+		ng_json_str(j, "action", s->events[i].action);
+		ng_json_str(j, "detail", s->events[i].detail);
+		ng_json_close(j, '}');
+	}
+	ng_json_close(j, ']');
+}
+
 static const struct status_section sections[] = {
 	{ facts_text, facts_json },
+	{ layers_text, layers_json },
 	{ settings_text, settings_json },
+	{ events_text, events_json },
 };
 
 /* Resolve and dry-run one interface, then run every section printer. */
 static void status_one(const struct ng_cli_env *env, const struct ng_iface *ifc,
-		       struct ng_json *j, bool *failed)
+		       const struct ng_watch_event *events, size_t nevents, struct ng_json *j,
+		       bool *failed)
 {
-	struct ng_wanted w = { 0 };
+	struct ng_target t = { 0 };
 	struct ng_report rep = { 0 };
-	struct ng_stanza st = { 0 };
 	struct ng_err err = { 0 };
-	struct status_iface s = { ifc, &w, &rep };
+	struct status_iface s = { ifc, &t, &t.w, &rep, events, nevents };
 	char msg[1024];
 
-	/* nicguard-* keys of the interface's stanza win over the policy, as in if-up.d. */
-	if (ng_resolve(env->policy, ifc, NG_SET_NORMAL, &w, &err) < 0 ||
-	    ng_stanza_load(env->ctx, ifc->name, &st, &err) < 0 ||
-	    ng_stanza_merge(&w, st.items, st.n, NG_SET_NORMAL) < 0) {
+	/* What udev, if-up.d and the hooks would apply now: drift is measured against that. */
+	if (ng_target_resolve(env->ctx, env->policy, ifc, NG_TARGET_ALL, NULL, 0, &t, &err) < 0) {
 		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, msg, sizeof(msg)));
 		*failed = true;
-		goto out;
+		return;
 	}
-	for (size_t i = 0; i < st.diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", st.diags.v[i].file, st.diags.v[i].line,
-		       st.diags.v[i].msg);
-	if (!ng_wanted_skip(&w) && (w.matched || w.builtin || st.n) &&
-	    ng_apply(env->ctx, ifc, &w, NG_APPLY_DRY_RUN, &rep, &err) < 0) {
+	for (size_t i = 0; t.stanza && i < t.stanza->diags.n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", t.stanza->diags.v[i].file,
+		       t.stanza->diags.v[i].line, t.stanza->diags.v[i].msg);
+	if (!ng_wanted_skip(&t.w) && t.w.n > 0 &&
+	    ng_apply(env->ctx, ifc, &t.w, NG_APPLY_DRY_RUN, &rep, &err) < 0) {
 		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, msg, sizeof(msg)));
 		*failed = true;
 	}
@@ -178,10 +233,8 @@ static void status_one(const struct ng_cli_env *env, const struct ng_iface *ifc,
 	}
 	if (j)
 		ng_json_close(j, '}');
-out:
 	ng_report_free(&rep);
-	ng_wanted_free(&w);
-	ng_stanza_free(&st);
+	ng_target_free(&t);
 }
 
 static int run(const struct ng_cli *cli, int argc, char *argv[])
@@ -192,8 +245,12 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ng_cli_env env = { 0 };
+	struct ng_watch_event *events = NULL;
 	struct ng_iface *ifs = NULL;
+	struct ng_err err = { 0 };
 	struct ng_json json;
+	size_t nevents = 0;
+	char msg[1024];
 	bool failed = false, as_json = false;
 	size_t n = 0, nnames;
 	int c, r;
@@ -217,13 +274,19 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	if (r != NG_EXIT_OK)
 		goto out;
 	ng_cli_ifaces(env.ctx, argv + optind, nnames, &ifs, &n, &failed);
+	/* No events file (no daemon, or nothing seen since boot) is no error. */
+	if (ng_recover_events_read(env.ctx, &events, &nevents, &err) < 0) {
+		ng_log(LOG_WARNING, "watch events: %s", ng_err_str(&err, msg, sizeof(msg)));
+		events = NULL;
+		nevents = 0;
+	}
 	ng_json_init(&json, stdout);
 	if (as_json) {
 		ng_json_open(&json, NULL, '{');
 		ng_json_open(&json, "interfaces", '[');
 	}
 	for (size_t i = 0; i < n; i++)
-		status_one(&env, &ifs[i], as_json ? &json : NULL, &failed);
+		status_one(&env, &ifs[i], events, nevents, as_json ? &json : NULL, &failed);
 	if (as_json) {
 		ng_json_close(&json, ']');
 		ng_json_close(&json, '}');
@@ -234,6 +297,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	}
 	r = failed ? NG_EXIT_FAIL : NG_EXIT_OK;
 out:
+	free(events);
 	free(ifs);
 	ng_cli_close(&env);
 	return r;

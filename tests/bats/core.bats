@@ -320,3 +320,40 @@ tso_gso_gro_conf() {
 		run "$NICGUARD" --help
 	done
 }
+
+# A root for --root whose sys is the namespace's own (inside `ip netns exec`); the policy
+# comes from stdin. Prints the root.
+live_root() {
+	local root=$BATS_TEST_TMPDIR/root
+	mkdir -p "$root/etc/nicguard" "$root/run/nicguard"
+	ln -sfn /sys "$root/sys"
+	cat >"$root/etc/nicguard/nicguard.conf"
+	echo "$root"
+}
+
+@test "status shows the layers in force and nicguard-watch's recent events for the interface" {
+	root=$(live_root <<-'EOF'
+	[interface ngt0]
+	offload = tso off
+	backup-offload = gso off
+	EOF
+	)
+	marker="# Written by nicguard. Changes here are overwritten; edit the policy instead."
+	printf '%s\nngt0 offload tx-generic-segmentation on\n' "$marker" \
+		>"$root/run/nicguard/backup-state"
+	printf '%s\n1763900000\te1000e-hang\tngt0\tbounce\tlink bounced\n%s\n' "$marker" \
+		"1763900001	virtio-not-a-head	ngt1	log	logged" >"$root/run/nicguard/watch-events"
+	run ng_ns_exec "$NICGUARD" --root "$root" status ngt0
+	[ "$status" -eq 0 ]
+	[[ $output == *"backup window open: backup-* settings in force until job-end"* ]]
+	# Drift is measured against what the window holds: gso off is wanted now.
+	[[ $output == *"gso off"*"DRIFT"* ]]
+	[[ $output == *"watch "*" e1000e-hang: bounce: link bounced"* ]]
+	[[ $output != *"virtio-not-a-head"* ]]
+	run ng_ns_exec "$NICGUARD" --root "$root" status --json ngt0
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.interfaces[0].backup_window' <<<"$output")" = true ]
+	[ "$(jq -r '.interfaces[0].escalated' <<<"$output")" = false ]
+	[ "$(jq -r '.interfaces[0].watch_events[0].signature' <<<"$output")" = e1000e-hang ]
+	[ "$(jq -r '.interfaces[0].watch_events | length' <<<"$output")" = 1 ]
+}
