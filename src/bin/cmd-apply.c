@@ -54,30 +54,40 @@ static const char help[] =
 static void apply_one(const struct ng_cli_env *env, const struct ng_iface *ifc, bool named,
 		      unsigned flags, bool *failed)
 {
-	struct ng_wanted w = { 0 };
+	struct ng_target t = { 0 };
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
 	char line[1024], where[300];
 	const struct ng_item *skip;
 
-	if (ng_resolve(env->policy, ifc, NG_SET_NORMAL, &w, &err) < 0) {
+	/* The same target udev and the hooks apply: stanza keys, an open backup window and a
+	 * watch escalation included, so `apply` never undoes them. */
+	if (ng_target_resolve(env->ctx, env->policy, ifc, NG_TARGET_ALL, NULL, 0, &t, &err) < 0) {
 		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, line, sizeof(line)));
 		*failed = true;
 		goto out;
 	}
-	if (ng_wanted_skip(&w)) {
-		skip = ng_wanted_find(&w, NG_FLAG, "skip");
+	for (size_t i = 0; t.stanza && i < t.stanza->diags.n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", t.stanza->diags.v[i].file,
+		       t.stanza->diags.v[i].line, t.stanza->diags.v[i].msg);
+	if (ng_wanted_skip(&t.w)) {
+		skip = ng_wanted_find(&t.w, NG_FLAG, "skip");
 		if (named)
 			printf("%s: skipped (skip = yes) [%s]\n", ifc->name,
 			       skip ? ng_render_origin(&skip->origin, where, sizeof(where)) : "");
 		goto out;
 	}
-	if (!w.matched && !w.builtin) {
+	if (!t.w.matched && !t.w.builtin && t.w.n == 0) {
 		if (named)
 			printf("%s: no policy section matches\n", ifc->name);
 		goto out;
 	}
-	if (ng_apply(env->ctx, ifc, &w, flags, &rep, &err) < 0) {
+	if (t.backup)
+		printf("%s: backup window open: backup-* settings in force until job-end\n",
+		       ifc->name);
+	if (t.watch)
+		printf("%s: escalated by nicguard-watch: watch-* settings in force\n", ifc->name);
+	if (ng_apply(env->ctx, ifc, &t.w, flags, &rep, &err) < 0) {
 		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, line, sizeof(line)));
 		*failed = true;
 	}
@@ -89,7 +99,7 @@ static void apply_one(const struct ng_cli_env *env, const struct ng_iface *ifc, 
 		*failed = true;
 out:
 	ng_report_free(&rep);
-	ng_wanted_free(&w);
+	ng_target_free(&t);
 }
 
 static int run(const struct ng_cli *cli, int argc, char *argv[])

@@ -357,3 +357,20 @@ live_root() {
 	[ "$(jq -r '.interfaces[0].watch_events[0].signature' <<<"$output")" = e1000e-hang ]
 	[ "$(jq -r '.interfaces[0].watch_events | length' <<<"$output")" = 1 ]
 }
+
+@test "apply during an open backup window keeps the uplink's backup settings, not only the policy" {
+	root=$(live_root <<-'EOF'
+	[interface ngt0]
+	offload = tso off
+	backup-offload = gso off
+	EOF
+	)
+	printf '%s\nngt0 offload tx-generic-segmentation on\n' \
+		"# Written by nicguard. Changes here are overwritten; edit the policy instead." \
+		>"$root/run/nicguard/backup-state"
+	run ng_ns_exec "$NICGUARD" --root "$root" apply ngt0
+	[ "$status" -eq 0 ]
+	[[ $output == *"ngt0: backup window open"* ]]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = off ]
+}
