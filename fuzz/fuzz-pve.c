@@ -24,7 +24,7 @@ static void vzdump_round_trip(const char *buf, size_t len)
 		return;
 	if (ng_vzdump_conf_enable(buf, len, HOOK, &on, &onlen) < 0)
 		return;
-	if (ng_vzdump_conf_script(on, onlen, after, sizeof(after)) < 0 || strcmp(after, HOOK))
+	if (ng_vzdump_conf_script(on, onlen, after, sizeof(after)) < 0 || strcmp(after, HOOK) != 0)
 		abort();
 	if (ng_vzdump_conf_disable(on, onlen, HOOK, before, &off, &offlen) == 0) {
 		if (ng_vzdump_conf_script(off, offlen, after, sizeof(after)) < 0 ||

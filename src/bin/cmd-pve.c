@@ -125,8 +125,10 @@ static int link_snippet(struct ng_ctx *ctx, const char *dir, bool dry_run)
 		return -EEXIST;
 	}
 	if (!dry_run && ((mkdir(dir, 0755) < 0 && errno != EEXIST) || symlink(target, link) < 0)) {
-		ng_log(LOG_ERR, "%s: %s", link, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		ng_log(LOG_ERR, "%s: %s", link, strerror(e));
+		return -e;
 	}
 	printf("%s %s -> %s\n", dry_run ? "would link" : "linked", link, target);
 	return 0;
@@ -281,8 +283,8 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		ng_log(LOG_ERR, "pve %s: unexpected arguments; see nicguard pve --help", sub);
 		return NG_EXIT_USAGE;
 	}
-	if (strcmp(sub, "enable-hook") && strcmp(sub, "disable-hook") &&
-	    strcmp(sub, "install-hookscript") && strcmp(sub, "unlock-stale")) {
+	if (strcmp(sub, "enable-hook") != 0 && strcmp(sub, "disable-hook") != 0 &&
+	    strcmp(sub, "install-hookscript") != 0 && strcmp(sub, "unlock-stale") != 0) {
 		ng_log(LOG_ERR, "pve: unknown subcommand \"%s\"; see nicguard pve --help", sub);
 		return NG_EXIT_USAGE;
 	}

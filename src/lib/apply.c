@@ -253,7 +253,8 @@ static int report_add(struct ng_report *rep, const struct ng_result *res)
 
 static int results(const struct ng_ctx *ctx, const struct ng_iface *ifc, unsigned flags,
 		   const struct ng_plan *plan, const struct ng_plan *after,
-		   const struct ng_devstate *s2, const struct writes *wr, struct ng_report *rep)
+		   const struct ng_devstate *s2, const struct writes *wr, bool vanished,
+		   struct ng_report *rep)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct ng_plan_item *pi = &plan->items[i];
@@ -273,7 +274,11 @@ static int results(const struct ng_ctx *ctx, const struct ng_iface *ifc, unsigne
 		res.error = pi->error;
 		res.origin = pi->item->origin;
 		if (pi->outcome == NG_PLANNED && !(flags & NG_APPLY_DRY_RUN)) {
-			if (res.group == NG_ETHTOOL)
+			if (vanished) {
+				/* Written or not, it went with the device: say so. */
+				res.outcome = NG_FAILED;
+				res.error = -ENODEV;
+			} else if (res.group == NG_ETHTOOL)
 				run_ethtool(ctx, ifc->name, &res, pi->item->text);
 			else if (after)
 				settle(&res, &after->items[i], write_error(wr, res.group), s2);
@@ -289,7 +294,7 @@ int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct 
 {
 	struct ng_devstate s, s2;
 	struct ng_plan plan, after;
-	bool wrote = false;
+	bool wrote = false, vanished = false;
 	struct writes wr;
 	int fd, r;
 
@@ -321,9 +326,20 @@ int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct 
 		if (r == 0)
 			r = ng_plan_make(&s2, w, &after) < 0 ?
 			    ng_err_set(err, -ENOMEM, NULL, 0, "out of memory") : 0;
+		/* Gone between the writes and the read-back: every setting of this run is
+		 * reported as failed, never silently dropped. */
+		vanished = r == -ENODEV;
 	}
-	if (r == 0)
-		r = results(ctx, ifc, flags, &plan, wrote ? &after : NULL, &s2, &wr, rep);
+	if (r == 0 || vanished) {
+		int rr = results(ctx, ifc, flags, &plan, r == 0 && wrote ? &after : NULL, &s2, &wr,
+				 vanished, rep);
+
+		if (vanished && rr == 0)
+			ng_err_set(err, -ENODEV, NULL, 0,
+				   "%s: vanished while it was being set; nothing can be read back",
+				   ifc->name);
+		r = rr < 0 ? rr : r;
+	}
 	if (r == -ENOMEM)
 		ng_err_set(err, r, NULL, 0, "out of memory");
 	ng_plan_free(&after);

@@ -2,9 +2,10 @@
 /* atomic.c: publish files whole or not at all (temp, fsync, rename, fsync dir); read files. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,38 +28,89 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
+/* Split path into its directory and last component; "file" alone lives in ".". */
+static int split_path(const char *path, char *dir, size_t dlen, const char **base)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
+	const char *slash = strrchr(path, '/');
+	size_t n;
 
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0 && errno != EINVAL)	/* some file systems cannot sync a directory */
-		r = -errno;
-	close(fd);
-	return r;
+	if (!slash) {
+		*base = path;
+		snprintf(dir, dlen, ".");
+		return 0;
+	}
+	*base = slash + 1;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= dlen)
+		return -ENAMETOOLONG;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return 0;
 }
 
-int ng_atomic_write(const char *path, const void *buf, size_t len, unsigned mode,
-		    struct ng_err *err)
+/* The directory is opened once and every later step works on that fd, so swapping the
+ * directory (or a link to it) half-way cannot redirect the temp file or the rename. A
+ * directory someone else owns (a link planted to one, say), or that anyone may write to
+ * without the sticky bit, could hold anything: refuse it. */
+static int open_dir(const char *path, const char *dir, struct ng_err *err)
 {
-	char tmp[4096], dcopy[4096], bcopy[4096];
-	const char *dir, *base;
+	struct stat st;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return ng_err_set(err, -errno, path, 0, "cannot open directory %s: %s", dir,
+				  strerror(errno));
+	if (fstat(dfd, &st) < 0) {
+		int r = -errno;
+
+		close(dfd);
+		return ng_err_set(err, r, path, 0, "cannot stat %s: %s", dir, strerror(-r));
+	}
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		close(dfd);
+		return ng_err_set(err, -EPERM, path, 0,
+				  "refusing to write into %s: writable by anyone", dir);
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		close(dfd);
+		return ng_err_set(err, -EPERM, path, 0,
+				  "refusing to write into %s: owned by uid %u", dir,
+				  (unsigned)st.st_uid);
+	}
+	return dfd;
+}
+
+/* A temp file next to the target: hidden, random, created exclusively (so never through
+ * an existing file or link), mode 0600 until it is complete. */
+static int create_temp(int dfd, const char *base, char *tmp, size_t len)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned char rnd[6];
+		int fd;
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -EIO;
+		if (snprintf(tmp, len, ".%.200s.%02x%02x%02x%02x%02x%02x", base, rnd[0], rnd[1],
+			     rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)len)
+			return -ENAMETOOLONG;
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+static int write_at(int dfd, const char *path, const char *dir, const char *base,
+		    const void *buf, size_t len, unsigned mode, struct ng_err *err)
+{
+	char tmp[256];
 	int fd, r;
 
-	if (snprintf(dcopy, sizeof(dcopy), "%s", path) >= (int)sizeof(dcopy))
-		return ng_err_set(err, -ENAMETOOLONG, path, 0, "path too long");
-	snprintf(bcopy, sizeof(bcopy), "%s", path);
-	dir = dirname(dcopy);
-	base = basename(bcopy);
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base) >= (int)sizeof(tmp))
-		return ng_err_set(err, -ENAMETOOLONG, path, 0, "path too long");
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = create_temp(dfd, base, tmp, sizeof(tmp));
 	if (fd < 0)
-		return ng_err_set(err, -errno, path, 0, "cannot create a temporary file in %s: %s",
-				  dir, strerror(errno));
-	r = fchmod(fd, mode) < 0 ? -errno : 0;
+		return ng_err_set(err, fd, path, 0, "cannot create a temporary file in %s: %s",
+				  dir, strerror(-fd));
+	r = fchmod(fd, mode & 07777) < 0 ? -errno : 0;
 	if (r == 0)
 		r = write_all(fd, buf, len);
 	if (r == 0 && fsync(fd) < 0)
@@ -66,64 +118,90 @@ int ng_atomic_write(const char *path, const void *buf, size_t len, unsigned mode
 	/* close() can report a deferred write error (NFS, quota): check it before renaming. */
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && renameat(dfd, tmp, dfd, base) < 0)
 		r = -errno;
 	if (r < 0) {
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 		return ng_err_set(err, r, path, 0, "cannot write: %s", strerror(-r));
 	}
-	r = fsync_dir(dir);
-	if (r < 0)
-		return ng_err_set(err, r, path, 0, "written, but syncing %s failed: %s", dir,
-				  strerror(-r));
+	/* Some file systems cannot sync a directory (EINVAL): the rename stands. */
+	if (fsync(dfd) < 0 && errno != EINVAL)
+		return ng_err_set(err, -errno, path, 0, "written, but syncing %s failed: %s", dir,
+				  strerror(errno));
 	return 0;
 }
 
-int ng_atomic_write_owned(const char *path, const void *buf, size_t len, unsigned mode,
-			  struct ng_err *err)
+static int atomic_write(const char *path, const void *buf, size_t len, unsigned mode,
+			bool owned, struct ng_err *err)
 {
-	char head[sizeof(NG_MARKER)];
+	char dir[4096], head[sizeof(NG_MARKER)];
+	const char *base;
 	struct stat st;
 	ssize_t got;
-	int fd;
+	int dfd, fd, r;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (split_path(path, dir, sizeof(dir), &base) < 0 || strlen(base) > 200)
+		return ng_err_set(err, -ENAMETOOLONG, path, 0, "path too long");
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return ng_err_set(err, -EINVAL, path, 0, "not a file name");
+	dfd = open_dir(path, dir, err);
+	if (dfd < 0)
+		return dfd;
+	if (!owned)
+		goto write;
+	/* Checked on the fd that is read, in the directory that is written: no window in
+	 * which a link or someone else's file could slip in between check and rename. */
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return ng_atomic_write(path, buf, len, mode, err);
-		if (errno == ELOOP)
-			return ng_err_set(err, -EEXIST, path, 0,
-					  "is a symbolic link; nicguard does not write through links");
-		return ng_err_set(err, -errno, path, 0, "cannot open: %s", strerror(errno));
+			goto write;
+		r = errno == ELOOP ?
+			ng_err_set(err, -EEXIST, path, 0,
+				   "is a symbolic link; nicguard does not write through links") :
+			ng_err_set(err, -errno, path, 0, "cannot open: %s", strerror(errno));
+		close(dfd);
+		return r;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
 		close(fd);
+		close(dfd);
 		return ng_err_set(err, -EEXIST, path, 0,
 				  "exists and is not a regular file owned by uid %u; left alone",
 				  (unsigned)geteuid());
 	}
 	got = read(fd, head, sizeof(head) - 1);
 	close(fd);
-	if (got != (ssize_t)sizeof(head) - 1 || memcmp(head, NG_MARKER, sizeof(head) - 1) != 0)
-		return ng_err_set(err, -EEXIST, path, 0,
-				  "exists and was not written by nicguard (no marker line); left alone");
-	return ng_atomic_write(path, buf, len, mode, err);
+	if (got != (ssize_t)sizeof(head) - 1 || memcmp(head, NG_MARKER, sizeof(head) - 1) != 0) {
+		close(dfd);
+		return ng_err_set(err, -EEXIST, path, 0, "exists and was not written by nicguard "
+				  "(no marker line); left alone");
+	}
+write:
+	r = write_at(dfd, path, dir, base, buf, len, mode, err);
+	close(dfd);
+	return r;
 }
 
-int ng_read_file(const char *path, bool nofollow, size_t max, char **out, size_t *outlen)
+int ng_atomic_write(const char *path, const void *buf, size_t len, unsigned mode,
+		    struct ng_err *err)
 {
-	size_t len = 0, cap = 4096;
-	char *buf;
-	int fd, r = 0;
+	return atomic_write(path, buf, len, mode, false, err);
+}
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap + 1);
-	if (!buf) {
-		close(fd);
+int ng_atomic_write_owned(const char *path, const void *buf, size_t len, unsigned mode,
+			  struct ng_err *err)
+{
+	return atomic_write(path, buf, len, mode, true, err);
+}
+
+int ng_read_fd(int fd, size_t max, char **out, size_t *outlen)
+{
+	size_t len = 0, cap = max < 4096 ? max : 4096;
+	char *buf = malloc(cap + 1);
+	int r = 0;
+
+	if (!buf)
 		return -ENOMEM;
-	}
 	for (;;) {
 		ssize_t n;
 
@@ -131,7 +209,13 @@ int ng_read_file(const char *path, bool nofollow, size_t max, char **out, size_t
 			char *nb;
 
 			if (cap >= max) {
-				r = -EFBIG;
+				/* Exactly max bytes is fine; one more is too large. */
+				char c;
+
+				n = read(fd, &c, 1);
+				if (n < 0 && errno == EINTR)
+					continue;
+				r = n < 0 ? -errno : n > 0 ? -EFBIG : 0;
 				break;
 			}
 			cap = cap * 2 > max ? max : cap * 2;
@@ -153,7 +237,6 @@ int ng_read_file(const char *path, bool nofollow, size_t max, char **out, size_t
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	if (r < 0) {
 		free(buf);
 		return r;
@@ -163,4 +246,25 @@ int ng_read_file(const char *path, bool nofollow, size_t max, char **out, size_t
 	if (outlen)
 		*outlen = len;
 	return 0;
+}
+
+int ng_read_file(const char *path, bool nofollow, size_t max, char **out, size_t *outlen)
+{
+	struct stat st;
+	int fd, r;
+
+	/* O_NONBLOCK: a FIFO put where a file should be must not hang a udev or hook run. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else
+		r = ng_read_fd(fd, max, out, outlen);
+	close(fd);
+	return r;
 }

@@ -357,7 +357,7 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 	}
 	want = calloc(n + 1, sizeof(*want));
 	if (!want) {
-		r = problem(problems, -ENOMEM, &first, "out of memory");
+		problem(problems, -ENOMEM, &first, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -382,7 +382,7 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 		sv = state_add(&st, up[i].name);
 		if (!sv) {
 			ng_wanted_free(&snap);
-			r = problem(problems, -ENOMEM, &first, "out of memory");
+			problem(problems, -ENOMEM, &first, "out of memory");
 			goto out;
 		}
 		sv->items = snap.items;

@@ -44,7 +44,7 @@ static int eth_ioctl(int fd, const char *ifname, void *data, struct ng_err *err)
 	memset(&ifr, 0, sizeof(ifr));
 	if (strlen(ifname) >= sizeof(ifr.ifr_name))
 		return ng_err_set(err, -EINVAL, NULL, 0, "%s: name too long", ifname);
-	strcpy(ifr.ifr_name, ifname);
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
 	ifr.ifr_data = data;
 	r = ioctl(fd, SIOCETHTOOL, &ifr);
 	if (r < 0) {
@@ -165,6 +165,9 @@ int ng_eth_features_get(int fd, const char *ifname, struct ng_features *f, struc
 	r = features_count(fd, ifname, &n, err);
 	if (r < 0)
 		return r;
+	/* No feature table at all: nothing to read or set (and no zero-size allocations). */
+	if (n == 0)
+		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no features", ifname);
 	f->n = n;
 	f->nblocks = (n + 31) / 32;
 	f->names = calloc(n, sizeof(*f->names));
@@ -172,10 +175,11 @@ int ng_eth_features_get(int fd, const char *ifname, struct ng_features *f, struc
 	f->requested = calloc(f->nblocks, sizeof(uint32_t));
 	f->active = calloc(f->nblocks, sizeof(uint32_t));
 	f->never_changed = calloc(f->nblocks, sizeof(uint32_t));
-	if (!f->names || !f->available || !f->requested || !f->active || !f->never_changed)
-		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	if (r == 0)
-		r = features_names(fd, ifname, f, err);
+	if (!f->names || !f->available || !f->requested || !f->active || !f->never_changed) {
+		ng_features_free(f);
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	}
+	r = features_names(fd, ifname, f, err);
 	if (r == 0)
 		r = features_blocks(fd, ifname, f, err);
 	if (r < 0)
@@ -350,7 +354,7 @@ static int flags_ioctl(int fd, const char *ifname, unsigned long req, unsigned *
 	memset(&ifr, 0, sizeof(ifr));
 	if (strlen(ifname) >= sizeof(ifr.ifr_name))
 		return ng_err_set(err, -EINVAL, NULL, 0, "%s: name too long", ifname);
-	strcpy(ifr.ifr_name, ifname);
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
 	ifr.ifr_flags = (short)*flags;
 	if (ioctl(fd, req, &ifr) < 0) {
 		int e = errno;

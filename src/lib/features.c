@@ -236,6 +236,16 @@ const struct ng_param *ng_ring_param(const char *name)
 	return find(name, ring_params, NG_ARRAY_SIZE(ring_params), sizeof(ring_params[0]));
 }
 
+/* The name of entry i of a table of structs of size bytes whose first member is the name.
+ * memcpy rather than a cast through char **: clang 14's analyzer crashes on the cast. */
+static const char *name_at(const void *base, size_t i, size_t size)
+{
+	const char *name;
+
+	memcpy(&name, (const char *)base + i * size, sizeof(name));
+	return name;
+}
+
 /* Edit distance, capped: words longer than 63 bytes get no suggestion. */
 static size_t distance(const char *a, const char *b)
 {
@@ -269,7 +279,7 @@ static const char *suggest_in(const char *word, const void *base, size_t n, size
 			      const char *best, size_t *best_d)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *c = *(const char *const *)((const char *)base + i * size);
+		const char *c = name_at(base, i, size);
 		size_t d = distance(word, c);
 
 		if (d <= 2 && d < *best_d) {
@@ -317,10 +327,7 @@ const char *ng_ring_suggest(const char *word)
 bool ng_table_sorted(const void *base, size_t n, size_t size)
 {
 	for (size_t i = 1; i < n; i++) {
-		const char *prev = *(const char *const *)((const char *)base + (i - 1) * size);
-		const char *cur = *(const char *const *)((const char *)base + i * size);
-
-		if (strcmp(prev, cur) >= 0)
+		if (strcmp(name_at(base, i - 1, size), name_at(base, i, size)) >= 0)
 			return false;
 	}
 	return true;
@@ -328,7 +335,7 @@ bool ng_table_sorted(const void *base, size_t n, size_t size)
 
 bool ng_features_tables_sorted(void)
 {
-#define SORTED(t) ng_table_sorted(t, NG_ARRAY_SIZE(t), sizeof(t[0]))
+#define SORTED(t) ng_table_sorted(t, NG_ARRAY_SIZE(t), sizeof((t)[0]))
 	return SORTED(groups) && SORTED(aliases) && SORTED(kernel_features) &&
 	       SORTED(coalesce_params) && SORTED(ring_params);
 #undef SORTED

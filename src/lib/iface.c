@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* iface.c: facts about network interfaces from sysfs under the root; name validation. */
+/* iface.c: facts about network interfaces: rtnetlink on the live root, sysfs under a fixture
+ * root; name validation. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -62,24 +64,58 @@ static void copy_str(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-/* One attribute of /sys/class/net/NAME, trailing whitespace removed. */
+/* What one read of interfaces shares: the context, and the ethtool socket for the driver
+ * names of other software devices, opened when first needed and reused. */
+struct probe {
+	const struct ng_ctx *ctx;
+	int eth_fd;			/* -1: not opened yet; -2: could not be opened */
+};
+
+static void probe_init(struct probe *pr, const struct ng_ctx *ctx)
+{
+	pr->ctx = ctx;
+	pr->eth_fd = -1;
+}
+
+static void probe_close(struct probe *pr)
+{
+	if (pr->eth_fd >= 0)
+		close(pr->eth_fd);
+	pr->eth_fd = -1;
+}
+
+static bool is_live(const struct ng_ctx *ctx)
+{
+	return ng_ctx_root_prefix(ctx)[0] == '\0';
+}
+
+/* One attribute of /sys/class/net/NAME, trailing whitespace removed, cut to len - 1 bytes.
+ * sysfs hands an attribute over in one read: one read into the caller's buffer. */
 static int read_attr(const struct ng_ctx *ctx, const char *name, const char *attr, char *out,
 		     size_t len)
 {
-	char path[PATH_MAX], *buf;
-	size_t n;
-	int r;
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
 
 	out[0] = '\0';
 	if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/%s", name, attr) < 0)
 		return -ENAMETOOLONG;
-	r = ng_read_file(path, false, 65536, &buf, &n);
-	if (r < 0)
-		return r;
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
-	copy_str(out, len, buf);
-	free(buf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, out, len - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	while (n > 0 && isspace((unsigned char)out[n - 1]))
+		n--;
+	out[n] = '\0';
 	return 0;
 }
 
@@ -103,22 +139,41 @@ static int link_base(const struct ng_ctx *ctx, const char *name, const char *att
 	return 0;
 }
 
+/* DDDD:BB:DD.F in hex digits, exactly. */
 static bool is_pci_addr(const char *s)
 {
-	unsigned dom, bus, dev, fn;
-	int end = 0;
+	static const char form[] = "xxxx:xx:xx.x";
 
-	return sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &end) == 4 &&
-	       (size_t)end == strlen(s) && strlen(s) == 12;
+	if (strlen(s) != sizeof(form) - 1)
+		return false;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != form[i])
+			return false;
+	return true;
 }
 
-/* Driver, bus device and nearest PCI ancestor from the `device` link. */
+/* A sysfs decimal attribute (ifindex, iflink): -EINVAL unless it is a whole int. */
+static int parse_int(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || (*end && *end != '\n') || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* Driver, bus device and nearest PCI ancestor from the `device` link. Software devices have
+ * none: one failing readlink tells, where realpath would try every path component. */
 static void read_device(const struct ng_ctx *ctx, struct ng_iface *ifc)
 {
 	char path[PATH_MAX], real[PATH_MAX], *p;
 
 	if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/device", ifc->name) < 0 ||
-	    !realpath(path, real))
+	    readlink(path, real, sizeof(real)) < 0 || !realpath(path, real))
 		return;
 	link_base(ctx, ifc->name, "device/driver", ifc->driver, sizeof(ifc->driver));
 	p = strrchr(real, '/');
@@ -153,13 +208,49 @@ static void uevent_devtype(const struct ng_ctx *ctx, const char *name, char *out
 			snprintf(out, len, "%s", line + 8);
 }
 
+/* The driver name ETHTOOL_GDRVINFO reports, through the probe's one socket. */
+static void drvinfo_driver(struct probe *pr, struct ng_iface *ifc)
+{
+	struct ethtool_drvinfo d;
+
+	if (pr->eth_fd == -1) {
+		pr->eth_fd = ng_eth_open(NULL);
+		if (pr->eth_fd < 0)
+			pr->eth_fd = -2;
+	}
+	if (pr->eth_fd >= 0 && ng_eth_drvinfo(pr->eth_fd, ifc->name, &d, NULL) == 0)
+		snprintf(ifc->driver, sizeof(ifc->driver), "%s", d.driver);
+}
+
+static void set_tun(struct ng_iface *ifc, unsigned long tun_flags)
+{
+	ifc->kind = tun_flags & IFF_TAP_FLAG ? NG_KIND_TAP : NG_KIND_TUN;
+	snprintf(ifc->driver, sizeof(ifc->driver), "tun");
+}
+
+/* A device that is none of the kinds named above: physical when it has a bus device, else
+ * virtual, whose driver only ETHTOOL_GDRVINFO names on the live system (veth too, when the
+ * kind is not known otherwise). */
+static void other_kind(struct probe *pr, struct ng_iface *ifc)
+{
+	if (ifc->bus_addr[0]) {
+		ifc->kind = NG_KIND_PHYSICAL;
+		return;
+	}
+	ifc->kind = NG_KIND_VIRTUAL;
+	drvinfo_driver(pr, ifc);
+	if (strcmp(ifc->driver, "veth") == 0)
+		ifc->kind = NG_KIND_VETH;
+}
+
 /* Software devices: sysfs says bridge, bond, vlan and tun/tap itself; veth has no marker
  * there, only a peer (iflink != ifindex), so on the live system the driver name from
  * ETHTOOL_GDRVINFO decides. Fixture roots have no kernel behind them and use sysfs alone. */
-static void read_kind(const struct ng_ctx *ctx, struct ng_iface *ifc, unsigned flags)
+static void read_kind(struct probe *pr, struct ng_iface *ifc, unsigned flags)
 {
+	const struct ng_ctx *ctx = pr->ctx;
 	char devtype[32], val[64];
-	bool has_device = ifc->bus_addr[0] != '\0';
+	int iflink;
 
 	uevent_devtype(ctx, ifc->name, devtype, sizeof(devtype));
 	if (flags & IFF_LOOPBACK) {
@@ -174,74 +265,75 @@ static void read_kind(const struct ng_ctx *ctx, struct ng_iface *ifc, unsigned f
 		ifc->kind = NG_KIND_VLAN;
 		snprintf(ifc->driver, sizeof(ifc->driver), "802.1Q VLAN Support");
 	} else if (read_attr(ctx, ifc->name, "tun_flags", val, sizeof(val)) == 0) {
-		ifc->kind = strtoul(val, NULL, 16) & IFF_TAP_FLAG ? NG_KIND_TAP : NG_KIND_TUN;
-		snprintf(ifc->driver, sizeof(ifc->driver), "tun");
-	} else if (has_device) {
+		set_tun(ifc, strtoul(val, NULL, 16));
+	} else if (is_live(ctx)) {
+		other_kind(pr, ifc);
+	} else if (ifc->bus_addr[0]) {
 		ifc->kind = NG_KIND_PHYSICAL;
+	} else if (read_attr(ctx, ifc->name, "iflink", val, sizeof(val)) == 0 &&
+		   parse_int(val, &iflink) == 0 && iflink != ifc->ifindex) {
+		ifc->kind = NG_KIND_VETH;
+		snprintf(ifc->driver, sizeof(ifc->driver), "veth");
 	} else {
 		ifc->kind = NG_KIND_VIRTUAL;
 	}
-	if (ifc->kind != NG_KIND_VIRTUAL)
-		return;
-	if (ng_ctx_root_prefix(ctx)[0] == '\0') {
-		struct ethtool_drvinfo d;
-		int fd = ng_eth_open(NULL);
-
-		if (fd >= 0 && ng_eth_drvinfo(fd, ifc->name, &d, NULL) == 0)
-			snprintf(ifc->driver, sizeof(ifc->driver), "%s", d.driver);
-		if (fd >= 0)
-			close(fd);
-		if (strcmp(ifc->driver, "veth") == 0)
-			ifc->kind = NG_KIND_VETH;
-	} else if (read_attr(ctx, ifc->name, "iflink", val, sizeof(val)) == 0 &&
-		   atoi(val) != ifc->ifindex) {
-		ifc->kind = NG_KIND_VETH;
-		snprintf(ifc->driver, sizeof(ifc->driver), "veth");
-	}
 }
 
+/* The rx-N entries of queues/: one directory read, no stdio stream. */
 static unsigned count_rx_queues(const struct ng_ctx *ctx, const char *name)
 {
 	char path[PATH_MAX];
-	struct dirent *de;
+	union {
+		struct dirent64 de;
+		char bytes[4096];
+	} buf;
 	unsigned n = 0;
-	DIR *d;
+	ssize_t got;
+	int fd;
 
 	if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/queues", name) < 0)
 		return 0;
-	d = opendir(path);
-	if (!d)
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, "rx-", 3) == 0 && isdigit((unsigned char)de->d_name[3]))
-			n++;
-	closedir(d);
+	while ((got = getdents64(fd, buf.bytes, sizeof(buf.bytes))) > 0) {
+		for (ssize_t off = 0; off < got;) {
+			const struct dirent64 *de = (const struct dirent64 *)(buf.bytes + off);
+
+			if (strncmp(de->d_name, "rx-", 3) == 0 &&
+			    isdigit((unsigned char)de->d_name[3]))
+				n++;
+			off += de->d_reclen;
+		}
+	}
+	close(fd);
 	return n;
 }
 
-int ng_iface_read(const struct ng_ctx *ctx, const char *name, struct ng_iface *out,
-		  struct ng_err *err)
+/* ng_iface_read from sysfs alone: fixture roots, or a live system without rtnetlink. */
+static int read_sysfs(struct probe *pr, const char *name, struct ng_iface *out,
+		      struct ng_err *err)
 {
+	const struct ng_ctx *ctx = pr->ctx;
 	char val[64];
 	unsigned flags;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (!ng_ifname_valid(name))
-		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	r = read_attr(ctx, name, "ifindex", val, sizeof(val));
 	if (r == -ENOENT || r == -ENOTDIR)
 		return ng_err_set(err, -ENODEV, NULL, 0, "%s: no such interface", name);
 	if (r < 0)
 		return ng_err_set(err, r, NULL, 0, "%s: ifindex: %s", name, strerror(-r));
-	out->ifindex = atoi(val);
+	if (parse_int(val, &out->ifindex) < 0)
+		return ng_err_set(err, -EINVAL, NULL, 0, "%s: ifindex: not a number: \"%.20s\"",
+				  name, val);
 	read_attr(ctx, name, "address", out->mac, sizeof(out->mac));
 	flags = read_attr(ctx, name, "flags", val, sizeof(val)) == 0 ?
 		(unsigned)strtoul(val, NULL, 16) : 0;
 	out->up = flags & IFF_UP;
 	read_device(ctx, out);
-	read_kind(ctx, out, flags);
+	read_kind(pr, out, flags);
 	/* Bridges and bonds both create a `master` link on their ports. */
 	if (link_base(ctx, name, "master", out->master, sizeof(out->master)) < 0)
 		link_base(ctx, name, "brport/bridge", out->master, sizeof(out->master));
@@ -249,25 +341,150 @@ int ng_iface_read(const struct ng_ctx *ctx, const char *name, struct ng_iface *o
 	return 0;
 }
 
+/* The facts of one link from its RTM_NEWLINK, the same as read_sysfs finds: the kind from
+ * IFLA_INFO_KIND, sysfs only for what rtnetlink lacks (the bus device, the rx queues in use,
+ * tun_flags on kernels without IFLA_TUN_TYPE). master is the name of l->master. */
+static void fill_live(struct probe *pr, const struct ng_nl_link *l, const char *master,
+		      struct ng_iface *out)
+{
+	char val[64];
+
+	memset(out, 0, sizeof(*out));
+	copy_str(out->name, sizeof(out->name), l->name);
+	out->ifindex = l->ifindex;
+	copy_str(out->mac, sizeof(out->mac), l->mac);
+	out->up = l->flags & IFF_UP;
+	copy_str(out->master, sizeof(out->master), master);
+	read_device(pr->ctx, out);
+	if (l->flags & IFF_LOOPBACK) {
+		out->kind = NG_KIND_LOOPBACK;
+	} else if (strcmp(l->kind, "bridge") == 0) {
+		out->kind = NG_KIND_BRIDGE;
+		snprintf(out->driver, sizeof(out->driver), "bridge");
+	} else if (strcmp(l->kind, "bond") == 0) {
+		out->kind = NG_KIND_BOND;
+		snprintf(out->driver, sizeof(out->driver), "bonding");
+	} else if (strcmp(l->kind, "vlan") == 0) {
+		out->kind = NG_KIND_VLAN;
+		snprintf(out->driver, sizeof(out->driver), "802.1Q VLAN Support");
+	} else if (strcmp(l->kind, "tun") == 0 && l->tun_type >= 0) {
+		set_tun(out, (unsigned long)l->tun_type);
+	} else if (strcmp(l->kind, "tun") == 0 &&
+		   read_attr(pr->ctx, l->name, "tun_flags", val, sizeof(val)) == 0) {
+		set_tun(out, strtoul(val, NULL, 16));
+	} else if (strcmp(l->kind, "veth") == 0 && !out->bus_addr[0]) {
+		out->kind = NG_KIND_VETH;
+		snprintf(out->driver, sizeof(out->driver), "veth");
+	} else {
+		other_kind(pr, out);
+	}
+	/* IFLA_NUM_RX_QUEUES counts the queues allocated; sysfs shows those in use, at least
+	 * one: only an allocation of one settles it without a look. */
+	out->rx_queues = l->num_rx_queues == 1 ? 1 : count_rx_queues(pr->ctx, l->name);
+}
+
+/* One link on the live root, by name or ifindex, through rtnetlink. Returns -EAFNOSUPPORT
+ * (err untouched) when there is no rtnetlink socket to be had, for the sysfs path. */
+static int read_live(struct probe *pr, const char *name, int ifindex, struct ng_iface *out,
+		     struct ng_err *err)
+{
+	struct ng_nl_link l, m = { .name = "" };
+	int fd = ng_nl_open(NULL), r;
+
+	if (fd < 0)
+		return -EAFNOSUPPORT;
+	r = ng_nl_get_link(fd, ifindex, name, &l, err);
+	/* The kernel finds a link by an alternative name too; sysfs does not. */
+	if (r == 0 && name && strcmp(l.name, name) != 0)
+		r = -ENODEV;
+	if (r == -ENODEV) {
+		if (name)
+			r = ng_err_set(err, -ENODEV, NULL, 0, "%s: no such interface", name);
+		else
+			r = ng_err_set(err, -ENODEV, NULL, 0, "no interface with ifindex %d",
+				       ifindex);
+	}
+	if (r == 0 && l.master > 0 && ng_nl_get_link(fd, l.master, NULL, &m, NULL) < 0)
+		m.name[0] = '\0';
+	close(fd);
+	if (r == 0)
+		fill_live(pr, &l, m.name, out);
+	return r;
+}
+
+int ng_iface_read(const struct ng_ctx *ctx, const char *name, struct ng_iface *out,
+		  struct ng_err *err)
+{
+	struct probe pr;
+	int r = -EAFNOSUPPORT;
+
+	memset(out, 0, sizeof(*out));
+	if (!ng_ifname_valid(name))
+		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
+	probe_init(&pr, ctx);
+	if (is_live(ctx))
+		r = read_live(&pr, name, 0, out, err);
+	if (r == -EAFNOSUPPORT) {
+		memset(out, 0, sizeof(*out));
+		r = read_sysfs(&pr, name, out, err);
+	}
+	probe_close(&pr);
+	return r;
+}
+
+/* Under a fixture root: the interface whose ifindex attribute says so, one small read per
+ * interface, and then the whole read of that one. */
+static int read_index_sysfs(const struct ng_ctx *ctx, int ifindex, struct ng_iface *out,
+			    struct ng_err *err)
+{
+	char path[PATH_MAX], val[64];
+	struct dirent *de;
+	int r, idx;
+	DIR *d;
+
+	if (ng_path(ctx, path, sizeof(path), "/sys/class/net") < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	d = opendir(path);
+	if (!d) {
+		r = -errno;
+		return ng_err_set(err, r, NULL, 0, "%s: %s", path, strerror(-r));
+	}
+	r = ng_err_set(err, -ENODEV, NULL, 0, "no interface with ifindex %d", ifindex);
+	while ((de = readdir(d))) {
+		if (!ng_ifname_valid(de->d_name) ||
+		    read_attr(ctx, de->d_name, "ifindex", val, sizeof(val)) < 0 ||
+		    parse_int(val, &idx) < 0 || idx != ifindex)
+			continue;
+		r = ng_iface_read(ctx, de->d_name, out, err);
+		if (r == 0 && out->ifindex != ifindex)
+			r = ng_err_set(err, -ENODEV, NULL, 0, "no interface with ifindex %d",
+				       ifindex);
+		break;
+	}
+	closedir(d);
+	return r;
+}
+
 int ng_iface_read_index(const struct ng_ctx *ctx, int ifindex, struct ng_iface *out,
 			struct ng_err *err)
 {
-	struct ng_iface *v;
-	size_t n;
-	int r;
+	struct probe pr;
+	int r = -EAFNOSUPPORT;
 
-	r = ng_iface_list(ctx, &v, &n, err);
-	if (r < 0)
-		return r;
-	r = ng_err_set(err, -ENODEV, NULL, 0, "no interface with ifindex %d", ifindex);
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].ifindex == ifindex) {
-			*out = v[i];
-			r = 0;
-			break;
-		}
+	memset(out, 0, sizeof(*out));
+	if (ifindex <= 0)
+		return ng_err_set(err, -ENODEV, NULL, 0, "no interface with ifindex %d", ifindex);
+	if (is_live(ctx)) {
+		probe_init(&pr, ctx);
+		r = read_live(&pr, NULL, ifindex, out, err);
+		probe_close(&pr);
+		/* Not an interface name nicguard would accept: as if it were not there. */
+		if (r == 0 && !ng_ifname_valid(out->name))
+			r = ng_err_set(err, -ENODEV, NULL, 0, "no interface with ifindex %d",
+				       ifindex);
 	}
-	free(v);
+	if (r == -EAFNOSUPPORT)
+		r = read_index_sysfs(ctx, ifindex, out, err);
 	return r;
 }
 
@@ -276,19 +493,32 @@ static int cmp_iface(const void *a, const void *b)
 	return strcmp(((const struct ng_iface *)a)->name, ((const struct ng_iface *)b)->name);
 }
 
-int ng_iface_list(const struct ng_ctx *ctx, struct ng_iface **out, size_t *n,
-		  struct ng_err *err)
+/* Append ifc to *v (cnt used, cap allocated). */
+static int push_iface(struct ng_iface **v, size_t *cnt, size_t *cap, const struct ng_iface *ifc)
 {
-	struct ng_iface *v = NULL;
+	if (*cnt == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct ng_iface *nv = realloc(*v, ncap * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*cnt)++] = *ifc;
+	return 0;
+}
+
+/* Every interface from sysfs: fixture roots, or a live system without rtnetlink. */
+static int list_sysfs(struct probe *pr, struct ng_iface **v, size_t *cnt, struct ng_err *err)
+{
 	char path[PATH_MAX];
 	struct dirent *de;
-	size_t cnt = 0, cap = 0;
+	size_t cap = 0;
 	DIR *d;
 	int r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (ng_path(ctx, path, sizeof(path), "/sys/class/net") < 0)
+	if (ng_path(pr->ctx, path, sizeof(path), "/sys/class/net") < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
 	d = opendir(path);
 	if (!d) {
@@ -300,24 +530,69 @@ int ng_iface_list(const struct ng_ctx *ctx, struct ng_iface **out, size_t *n,
 
 		if (!ng_ifname_valid(de->d_name))
 			continue;
+		memset(&ifc, 0, sizeof(ifc));
 		/* An interface that vanished since readdir is simply not listed. */
-		if (ng_iface_read(ctx, de->d_name, &ifc, NULL) < 0 ||
-		    ifc.kind == NG_KIND_LOOPBACK)
+		if (read_sysfs(pr, de->d_name, &ifc, NULL) < 0 || ifc.kind == NG_KIND_LOOPBACK)
 			continue;
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct ng_iface *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv) {
-				r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (push_iface(v, cnt, &cap, &ifc) < 0) {
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+			break;
 		}
-		v[cnt++] = ifc;
 	}
 	closedir(d);
+	return r;
+}
+
+/* Every interface from one RTM_GETLINK dump; masters are named from the same dump. Returns
+ * -EAFNOSUPPORT (err untouched) when there is no rtnetlink socket to be had. */
+static int list_live(struct probe *pr, struct ng_iface **v, size_t *cnt, struct ng_err *err)
+{
+	struct ng_nl_link *links;
+	size_t n, cap = 0;
+	int fd = ng_nl_open(NULL), r;
+
+	if (fd < 0)
+		return -EAFNOSUPPORT;
+	r = ng_nl_dump_links(fd, &links, &n, err);
+	close(fd);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *master = "";
+		struct ng_iface ifc;
+
+		if (!ng_ifname_valid(links[i].name) || links[i].flags & IFF_LOOPBACK)
+			continue;
+		for (size_t j = 0; links[i].master > 0 && j < n; j++) {
+			if (links[j].ifindex == links[i].master) {
+				master = links[j].name;
+				break;
+			}
+		}
+		fill_live(pr, &links[i], master, &ifc);
+		if (push_iface(v, cnt, &cap, &ifc) < 0)
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	}
+	free(links);
+	return r;
+}
+
+int ng_iface_list(const struct ng_ctx *ctx, struct ng_iface **out, size_t *n,
+		  struct ng_err *err)
+{
+	struct ng_iface *v = NULL;
+	size_t cnt = 0;
+	struct probe pr;
+	int r = -EAFNOSUPPORT;
+
+	*out = NULL;
+	*n = 0;
+	probe_init(&pr, ctx);
+	if (is_live(ctx))
+		r = list_live(&pr, &v, &cnt, err);
+	if (r == -EAFNOSUPPORT)
+		r = list_sysfs(&pr, &v, &cnt, err);
+	probe_close(&pr);
 	if (r < 0) {
 		free(v);
 		return r;

@@ -332,7 +332,53 @@ long long ng_initramfs_mtime(const struct ng_ctx *ctx);
 int ng_pve_section_check(const struct ng_section *s, const char *file, struct ng_diags *d);
 bool ng_pve_tables_sorted(void);
 
-/* ---------------------------------------------------------------- watch.c */
+/* --------------------------------------------------------------- doctor.c */
+
+/* Add one finding to d (what from fmt). Returns 0 or -ENOMEM. */
+int ng_doctor_add(struct ng_doctor *d, const char *check, const char *where, const char *fix,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ----------------------------------------------------------- doctorlive.c */
+
+/* The live-machine checks ng_doctor_run makes after the configuration ones: settings that
+ * drifted from the policy, hang signatures in the kernel ring buffer, and drop counters
+ * rising over interval_ms. Each adds findings, or notes when it cannot run; returns 0 or
+ * -ENOMEM. */
+int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
+			  struct ng_doctor *d);
+int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d);
+int ng_doctor_check_drops(const struct ng_ctx *ctx, unsigned interval_ms, struct ng_doctor *d);
+
+/* -------------------------------------------------------------- netlink.c */
+
+/* What one RTM_NEWLINK message says about a link. */
+struct ng_nl_link {
+	char name[NG_IFNAMSIZ];
+	int ifindex;
+	unsigned flags;			/* ifi_flags: IFF_UP, IFF_LOOPBACK, ... */
+	char mac[18];			/* IFLA_ADDRESS as sysfs prints it, cut to fit; "" if none */
+	int master;			/* IFLA_MASTER ifindex, 0 if none */
+	char kind[32];			/* IFLA_INFO_KIND: "veth", "bridge", ...; "" if none */
+	int tun_type;			/* IFLA_TUN_TYPE (IFF_TUN, IFF_TAP) or -1 when absent */
+	unsigned num_rx_queues;		/* IFLA_NUM_RX_QUEUES: allocated, not necessarily used */
+};
+
+/* Parse one RTM_NEWLINK message of len bytes (header included). Pure. Returns 0, or -EINVAL
+ * for another message type, a truncated message or one without IFLA_IFNAME. */
+int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l);
+
+/* A NETLINK_ROUTE socket in the caller's network namespace: the fd or a negative errno. */
+int ng_nl_open(struct ng_err *err);
+
+/* Every link of the namespace (one RTM_GETLINK dump, read again when the kernel marks it
+ * interrupted), in kernel order. The caller frees *out. */
+int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *err);
+
+/* The link of that name (when name is not NULL) or that ifindex: -ENODEV when none. */
+int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
+		   struct ng_err *err);
+
+/* ------------------------------------------------------------- watchopt.c */
 
 /* True when the [watch] key table is sorted (bsearch needs it; a unit test checks). */
 bool ng_watch_tables_sorted(void);

@@ -810,7 +810,7 @@ bool ng_sig_match(const struct ng_kmsg *rec, unsigned flags, struct ng_sig_match
 const struct ng_sig *ng_sig_table(size_t *n);
 const char *ng_sig_class_name(enum ng_sig_class c);
 
-/* ---------------------------------------------------------------- watch.c */
+/* ------------------------------------------------------------- watchopt.c */
 
 /* Default node_exporter textfile-collector path of the daemon's metrics. */
 #define NG_METRICS_PATH "/var/lib/prometheus/node-exporter/nicguard.prom"
@@ -869,6 +869,8 @@ int ng_watch_option_check(const char *key, const char *value, struct ng_err *err
 void ng_watch_opts_resolve(const struct ng_policy *p, const struct ng_iface *ifc,
 			   struct ng_watch_opts *o);
 
+/* ---------------------------------------------------------------- watch.c */
+
 /* The decision engine: per-interface state, pure (time is passed in). */
 struct ng_watch;
 
@@ -909,6 +911,10 @@ struct ng_watch_decision {
 	bool substitute;		/* step stands in for a held one (backup window) */
 	char ifname[NG_IFNAMSIZ];
 };
+
+/* Decision d in words for the log and the events file: "action bounce", "no action yet
+ * (waiting; rung 2 due in 9.500 s)", ... now_ms tells how long a held step still waits. */
+void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char *buf, size_t len);
 
 /* Decide about one detection, or (in->sig NULL) about the held step of in->ifname. */
 void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
@@ -1047,5 +1053,70 @@ int ng_recover_events_write(const struct ng_ctx *ctx, const struct ng_watch_even
 /* Read them back, oldest first; no file: 0 events. Caller frees *v. */
 int ng_recover_events_read(const struct ng_ctx *ctx, struct ng_watch_event **v, size_t *n,
 			   struct ng_err *err);
+
+/* -------------------------------------------------------------- respond.c */
+
+/* The [watch] options for ifname, as it is now: ng_watch_opts_resolve over its sysfs facts,
+ * with act-on cleared when the policy says `skip = yes` for it (hands off: log only).
+ * dflt (the daemon-wide options) when ifname is "" or cannot be read. */
+void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
+		     const struct ng_watch_opts *dflt, const char *ifname, struct ng_watch_opts *o);
+
+/* True when a backup window is open and ifname is one of its uplinks (or the uplinks
+ * cannot be told: the safe side). */
+bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname);
+
+/* Carry out d's step on d->ifname (dry_run: decide and report, change nothing), and say
+ * how it went in detail ("done", "failed: ...", "skipped: ...", "2 of 5 settings changed").
+ * Returns what to tell ng_watch_done(). */
+enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
+				     const struct ng_watch_decision *d, bool dry_run,
+				     char *detail, size_t len);
+
+/* -------------------------------------------------------------- kmsgsrc.c */
+
+/* Where nicguard-watch reads records: /dev/kmsg (one record per read), or a FIFO or file
+ * holding records as /dev/kmsg prints them (a byte stream, split into records). */
+struct ng_kmsgsrc;
+
+/* Open path non-blocking; a FIFO read-write as well, so writers coming and going never end
+ * it. Returns 0 or a negative errno with err filled. Free with ng_kmsgsrc_free. */
+int ng_kmsgsrc_open(const char *path, struct ng_kmsgsrc **out, struct ng_err *err);
+void ng_kmsgsrc_free(struct ng_kmsgsrc *s);
+
+/* On /dev/kmsg, go to the oldest record left (from_start) or past the newest; a FIFO or
+ * file is read whole. Returns 0 or a negative errno with err filled (reading still works). */
+int ng_kmsgsrc_seek(struct ng_kmsgsrc *s, bool from_start, struct ng_err *err);
+
+/* The descriptor to poll for POLLIN; the records, lost and skipped counts so far. */
+int ng_kmsgsrc_fd(const struct ng_kmsgsrc *s);
+const struct ng_watch_counters *ng_kmsgsrc_counters(const struct ng_kmsgsrc *s);
+
+enum ng_kmsgsrc_what {
+	NG_KMSGSRC_RECORD,	/* rec: the next record; lost: records lost just before it */
+	NG_KMSGSRC_OVERRUN,	/* /dev/kmsg said EPIPE: records were overwritten unread */
+	NG_KMSGSRC_TOO_BIG,	/* a record over size bytes was skipped */
+};
+
+struct ng_kmsgsrc_event {
+	enum ng_kmsgsrc_what what;
+	const struct ng_kmsg *rec;	/* valid during the call only */
+	uint64_t lost;			/* a gap in the sequence numbers (ring buffer overrun) */
+	size_t size;
+};
+
+/* One read(): hand each record and mishap it yields to fn, in order (records that do not
+ * parse are counted as skipped). Returns 1 when there may be more to read, 0 when there is
+ * nothing more for now (poll), -ENODATA at the end of a file, or a negative errno with err
+ * filled. */
+int ng_kmsgsrc_read(struct ng_kmsgsrc *s, void (*fn)(void *data, const struct ng_kmsgsrc_event *ev),
+		    void *data, struct ng_err *err);
+
+/* --------------------------------------------------------------- notify.c */
+
+/* sd_notify without libsystemd: send msg ("READY=1", "STATUS=...") as one datagram to addr,
+ * the service manager's $NOTIFY_SOCKET ('@' starts an abstract name). NULL or "": nothing
+ * to do. Returns 0 or a negative errno with err filled. */
+int ng_notify_send(const char *addr, const char *msg, struct ng_err *err);
 
 #endif

@@ -332,7 +332,7 @@ static int flock_held(const struct ng_ctx *ctx, const char *path, struct ng_err 
 		return ng_err_set(err, r, locks, 0, "cannot read: %s", strerror(-r));
 	for (line = strtok_r(buf, "\n", &save); line && !held;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char type[16], dev[64];
+		char type[16], dev[64], *end;
 		unsigned long long ino;
 		const char *c;
 
@@ -344,7 +344,11 @@ static int flock_held(const struct ng_ctx *ctx, const char *path, struct ng_err 
 		    strcmp(type, "FLOCK") != 0)
 			continue;
 		c = strrchr(dev, ':');
-		if (c && sscanf(c + 1, "%llu", &ino) == 1 && ino == (unsigned long long)st.st_ino)
+		if (!c)
+			continue;
+		errno = 0;
+		ino = strtoull(c + 1, &end, 10);
+		if (!errno && end != c + 1 && !*end && ino == (unsigned long long)st.st_ino)
 			held = 1;
 	}
 	free(buf);

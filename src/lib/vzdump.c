@@ -152,7 +152,8 @@ static int file_read(const char *path, struct file *f, struct ng_err *err)
 	if (r < 0)
 		return ng_err_set(err, r, path, 0, "cannot read: %s", strerror(-r));
 	f->exists = true;
-	f->mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
+	/* The admin's mode is kept, but never group or world writable nor executable. */
+	f->mode = lstat(path, &st) == 0 ? st.st_mode & 0644 : 0644;
 	return 0;
 }
 
@@ -185,7 +186,7 @@ int ng_pve_hook_enable(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 		       struct ng_pve_hook_change *out, struct ng_err *err)
 {
 	char conf[4096], orig[4096], dir[4096];
-	struct file f;
+	struct file f = { 0 };
 	char *text = NULL;
 	size_t len;
 	int r;
@@ -240,7 +241,7 @@ int ng_pve_hook_disable(const struct ng_ctx *ctx, const char *hook, bool dry_run
 			struct ng_pve_hook_change *out, struct ng_err *err)
 {
 	char conf[4096], orig[4096], cur_script[4096];
-	struct file f, o = { 0 };
+	struct file f = { 0 }, o = { 0 };
 	char *want = NULL, *text = NULL;
 	size_t wlen, len;
 	bool exact;
@@ -268,10 +269,11 @@ int ng_pve_hook_disable(const struct ng_ctx *ctx, const char *hook, bool dry_run
 		goto out;
 	}
 	/* Unchanged since enable-hook: the original comes back whole (or goes, if none). */
-	exact = wlen == f.len && memcmp(want, f.buf, wlen) == 0;
+	exact = f.buf && wlen == f.len && memcmp(want, f.buf, wlen) == 0;
 	out->changed = true;
 	snprintf(out->text, sizeof(out->text), "%s %.160s %s",
-		 dry_run ? "would restore" : "restored", conf, !exact ? "(the script line only: the file was edited since)" :
+		 dry_run ? "would restore" : "restored", conf,
+		 !exact ? "(the script line only: the file was edited since)" :
 		 o.exists ? "(the original, byte for byte)" : "(removed: there was none before)");
 	if (dry_run)
 		goto out;

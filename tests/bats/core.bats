@@ -374,3 +374,43 @@ live_root() {
 	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
 	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = off ]
 }
+
+# The facts come from one rtnetlink dump: they must say what iproute2 and ethtool say.
+@test "status --json facts match ip -d -j link and ethtool -i: bridge, veth, tap, vlan" {
+	ip -n "$NG_NS" link add name ngbr0 type bridge
+	ip -n "$NG_NS" link add name ngv0 type veth peer name ngv1
+	ip -n "$NG_NS" link set ngv0 master ngbr0
+	ng_ns_exec ip tuntap add name ngtap0 mode tap
+	ip -n "$NG_NS" link set ngtap0 master ngbr0
+	# 8021q is a module not every kernel has: the vlan joins in when the kernel makes one.
+	ip -n "$NG_NS" link add link ngt1 name ngt1.5 type vlan id 5 || true
+	ng_conf </dev/null
+
+	run ng_nicguard -c "$NG_CONF" status --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ours=$(jq -cS '[.interfaces[] | {name, ifindex, kind, driver, master, mac}] |
+		sort_by(.name)' <<<"$output")
+
+	links=$(ip -n "$NG_NS" -d -j link show)
+	drivers='{}'
+	for ifname in $(jq -r '.[].ifname | select(. != "lo")' <<<"$links"); do
+		driver=$(ng_ns_exec "$ETHTOOL" -i "$ifname" | sed -n 's/^driver: //p')
+		drivers=$(jq -c --arg i "$ifname" --arg d "$driver" '. + {($i): $d}' <<<"$drivers")
+	done
+	theirs=$(jq -cS --argjson drv "$drivers" '[.[] | select(.ifname != "lo") | {
+		name: .ifname, ifindex, mac: (.address // null), master: (.master // null),
+		driver: $drv[.ifname],
+		kind: (.linkinfo.info_kind as $k |
+		       if $k == "tun" then .linkinfo.info_data.type else $k end)
+		}] | sort_by(.name)' <<<"$links")
+	echo "nicguard: $ours"
+	echo "iproute2: $theirs"
+	[ "$ours" = "$theirs" ]
+	# Every kind asked for is there, the ports name their bridge.
+	[ "$(jq -r '[.[] | .kind] | unique | join(",")' <<<"$ours")" = bridge,tap,veth ] ||
+		[ "$(jq -r '[.[] | .kind] | unique | join(",")' <<<"$ours")" = bridge,tap,veth,vlan ]
+	[ "$(jq -r '[.[] | select(.master == "ngbr0") | .name] | join(",")' <<<"$ours")" = \
+		ngtap0,ngv0 ]
+	[ "$(jq 'length' <<<"$ours")" -ge 6 ]
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fuzz-files.c: libFuzzer target for the parsers that read other programs' files by path
+ * (modprobe.d, sysctl.d, storage.cfg, /proc/locks, UPID files, state files, interfaces,
+ * guest configs, policy files): the input is written into a scratch root and loaded. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The first input byte picks the file; the rest is its content. The scratch root has no
+ * sys/class/net, so no loader can reach a real interface. */
+static const char *const files[] = {
+	"/etc/modprobe.d/fuzz.conf",
+	"/etc/sysctl.d/fuzz.conf",
+	"/etc/pve/storage.cfg",
+	"/proc/locks",
+	"/var/run/vzdump.pid",
+	"/var/log/pve/tasks/active",
+	"/run/nicguard/watch-events",
+	"/run/nicguard/watch-escalated",
+	"/run/nicguard/backup-state",
+	"/etc/network/interfaces",
+	"/etc/pve/local/qemu-server/100.conf",
+	"/etc/initramfs-tools/initramfs.conf",
+	"/etc/nicguard/nicguard.conf",
+	"/proc/1/stat",
+};
+
+static char root[64];
+
+static void mkdirs(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(buf, 0755);
+		*s = '/';
+	}
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void cleanup(void)
+{
+	if (root[0])
+		nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int setup(void)
+{
+	char path[512];
+
+	if (root[0])
+		return 0;
+	snprintf(root, sizeof(root), "/tmp/ng-fuzz-files.XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	atexit(cleanup);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, files[i]);
+		mkdirs(path);
+	}
+	return 0;
+}
+
+static void put(const char *rel, const uint8_t *data, size_t size)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		abort();
+	if (size && write(fd, data, size) != (ssize_t)size)
+		abort();
+	close(fd);
+}
+
+static void run(struct ng_ctx *ctx, size_t which)
+{
+	struct ng_err err = { 0 };
+	char buf[4096];
+
+	switch (which) {
+	case 0: {
+		struct ng_modopt *v = NULL;
+		size_t n = 0;
+
+		if (ng_modprobe_options(ctx, "e1000e", &v, &n) == 0)
+			ng_modopts_free(v, n);
+		break;
+	}
+	case 1: {
+		struct ng_sysctl_check c;
+
+		ng_sysctl_check(ctx, &c, &err);
+		break;
+	}
+	case 2: {
+		bool snippets;
+
+		ng_pve_snippets_dir(ctx, "local", buf, sizeof(buf), &snippets, &err);
+		ng_pve_snippets_dir(ctx, "fuzz", buf, sizeof(buf), &snippets, &err);
+		break;
+	}
+	case 3:
+	case 4:
+	case 5:
+		ng_pve_backup_alive(ctx, buf, sizeof(buf), &err);
+		break;
+	case 6: {
+		struct ng_watch_event *v = NULL;
+		size_t n = 0;
+
+		if (ng_recover_events_read(ctx, &v, &n, &err) == 0)
+			free(v);
+		break;
+	}
+	case 7:
+		ng_recover_marked(ctx, "eth0");
+		break;
+	case 8: {
+		struct ng_report rep = { 0 };
+		struct ng_diags d = { 0 };
+		bool had;
+
+		ng_backup_restore(ctx, &rep, &d, &had);
+		if (rep.n)	/* no interface exists under the scratch root */
+			abort();
+		ng_report_free(&rep);
+		ng_diags_free(&d);
+		break;
+	}
+	case 9: {
+		struct ng_stanza s = { 0 };
+
+		ng_stanza_load(ctx, "eth0", &s, &err);
+		ng_stanza_free(&s);
+		break;
+	}
+	case 10: {
+		struct ng_guest *g = NULL;
+		size_t n = 0;
+
+		if (ng_pve_guests(ctx, &g, &n, &err) == 0)
+			free(g);
+		break;
+	}
+	case 11:
+		ng_initramfs_e1000e(ctx, buf, sizeof(buf));
+		break;
+	case 12: {
+		struct ng_policy *p = NULL;
+
+		ng_policy_load(ctx, &p, &err);
+		ng_policy_free(p);
+		break;
+	}
+	case 13: {
+		struct ng_upid u = { .pid = 1, .pstart = 12345 };
+
+		ng_upid_alive(ctx, &u);
+		break;
+	}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ng_ctx_opts o = { .no_builtin = true };
+	const char *policy[2] = { NULL, NULL };
+	char path[512], conf[512];
+	struct ng_ctx *ctx;
+	size_t which;
+
+	if (size < 1 || setup() < 0)
+		return 0;
+	/* Given policy paths are taken as they are, not under the root. */
+	snprintf(conf, sizeof(conf), "%s/etc/nicguard/nicguard.conf", root);
+	policy[0] = conf;
+	o.policy_paths = policy;
+	which = data[0] % (sizeof(files) / sizeof(files[0]));
+	o.root = root;
+	ctx = ng_ctx_new(&o, NULL);
+	if (!ctx)
+		return 0;
+	put(files[which], data + 1, size - 1);
+	run(ctx, which);
+	ng_ctx_free(ctx);
+	/* Loaders may remove or rewrite state files: start the next input from nothing. */
+	snprintf(path, sizeof(path), "%s%s", root, files[which]);
+	unlink(path);
+	return 0;
+}

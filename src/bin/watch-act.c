@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* watch-act.c: nicguard-watch from a record to a decision and an action, each one logged. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "nicguard.h"
+#include "log.h"
+#include "watch.h"
+
+#define LOOKUP_TTL_MS 1000	/* how long a record's interface, options and backup state hold */
+
+uint64_t watch_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void watch_load_policy(struct daemon *dm)
+{
+	struct ng_policy *p = NULL;
+	struct ng_err err = { 0 };
+	char line[1024];
+	int r = ng_policy_load(dm->ctx, &p, &err);
+
+	if (!p) {
+		ng_log(LOG_ERR, "cannot load the policy, %s: %s",
+		       dm->p ? "keeping the previous one" : "using defaults",
+		       ng_err_str(&err, line, sizeof(line)));
+		return;
+	}
+	/* Bad sections are left out; the rest of the policy still protects the host. */
+	for (size_t i = 0; r == -EINVAL && i < p->diags.n; i++)
+		ng_log(LOG_ERR, "%s:%u: %s (section ignored)", p->diags.v[i].file,
+		       p->diags.v[i].line, p->diags.v[i].msg);
+	ng_policy_free(dm->p);
+	dm->p = p;
+	memset(dm->lk, 0, sizeof(dm->lk));
+	ng_watch_opts_resolve(p, NULL, &dm->opts);
+}
+
+/* Keep the last EVENTS_KEPT detections and actions for the events file and the metrics. */
+static void add_event(struct daemon *dm, const char *sig, const char *ifname, const char *action,
+		      const char *detail)
+{
+	struct ng_watch_event *e;
+
+	if (dm->nev == EVENTS_KEPT)
+		memmove(dm->ev, dm->ev + 1, (EVENTS_KEPT - 1) * sizeof(dm->ev[0]));
+	else
+		dm->nev++;
+	e = &dm->ev[dm->nev - 1];
+	e->time = (int64_t)time(NULL);
+	snprintf(e->sig, sizeof(e->sig), "%s", sig);
+	snprintf(e->ifname, sizeof(e->ifname), "%s", ifname);
+	snprintf(e->action, sizeof(e->action), "%s", action);
+	snprintf(e->detail, sizeof(e->detail), "%s", detail);
+	dm->events_dirty = dm->metrics_dirty = true;
+}
+
+static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
+		      const struct ng_watch_decision *d, const char *sig)
+{
+	char detail[160];
+	uint64_t t0 = watch_now_ms();
+	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, detail,
+						 sizeof(detail));
+
+	ng_watch_done(dm->w, o, d, r, watch_now_ms());
+	/* An action changes what sysfs says (a rebind re-creates the interface). */
+	memset(dm->lk, 0, sizeof(dm->lk));
+	if (d->step != NG_STEP_LOG && r != NG_WATCH_SKIPPED)
+		dm->actions++;
+	ng_log(r == NG_WATCH_FAILED ? LOG_ERR : LOG_WARNING,
+	       "action %s on %s for %s%s: %s (%" PRIu64 " ms)", ng_watch_step_name(d->step),
+	       d->ifname, sig, d->substitute ? " (backup window: instead of bounce/rebind)" : "",
+	       detail, watch_now_ms() - t0);
+	add_event(dm, sig, d->ifname, ng_watch_step_name(d->step), detail);
+}
+
+static const struct lookup *lookup(struct daemon *dm, const struct ng_sig_match *m, uint64_t now)
+{
+	struct lookup *l;
+	struct ng_err err = { 0 };
+	char key[sizeof(l->key)];
+
+	snprintf(key, sizeof(key), "%d|%s|%s|%s", m->sig->locate == NG_LOC_HOST, m->ifname,
+		 m->busdev, m->device);
+	for (unsigned i = 0; i < LOOKUPS; i++)
+		if (dm->lk[i].at && now - dm->lk[i].at < LOOKUP_TTL_MS &&
+		    strcmp(dm->lk[i].key, key) == 0)
+			return &dm->lk[i];
+	l = &dm->lk[dm->lk_next++ % LOOKUPS];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->key, sizeof(l->key), "%s", key);
+	l->at = now ? now : 1;
+	if (m->sig->locate != NG_LOC_HOST &&
+	    ng_recover_locate(dm->ctx, m, l->ifname, sizeof(l->ifname), &err) < 0) {
+		l->ifname[0] = '\0';
+		snprintf(l->why, sizeof(l->why), "%s", err.msg);
+	}
+	ng_respond_opts(dm->ctx, dm->p, &dm->opts, l->ifname, &l->o);
+	l->backup = ng_respond_backup(dm->ctx, dm->p, l->ifname);
+	return l;
+}
+
+static void on_match(struct daemon *dm, const struct ng_sig_match *m)
+{
+	struct ng_watch_opts o;
+	struct ng_watch_decision d;
+	const char *where;
+	char ifname[NG_IFNAMSIZ] = "", why[160], rep[96] = "";
+	struct ng_watch_input in = { .sig = m->sig, .ifname = ifname, .now_ms = watch_now_ms(),
+				     .wall = (int64_t)time(NULL), .history = dm->backlog };
+	const struct lookup *l = lookup(dm, m, in.now_ms);
+
+	dm->detections++;
+	snprintf(ifname, sizeof(ifname), "%s", l->ifname);
+	o = l->o;
+	in.backup = l->backup;
+	ng_watch_detect(dm->w, &o, &in, &d);
+	if (d.why == NG_WHY_DEBOUNCED)
+		return;
+	ng_watch_why_text(&d, in.now_ms, why, sizeof(why));
+	if (d.suppressed)
+		snprintf(rep, sizeof(rep), " (%s repeated %u times before)", d.repeated,
+			 d.suppressed);
+	where = ifname[0] ? ifname : l->why[0] ? "no known interface" : "the host";
+	ng_log(m->sig->cls == NG_SIG_INFO ? LOG_INFO : LOG_WARNING,
+	       "detected %s (%s) on %s%s%s%s%s: %s", m->sig->id, ng_sig_class_name(m->sig->cls),
+	       where, l->why[0] ? " (" : "", l->why, l->why[0] ? ")" : "", rep, why);
+	add_event(dm, m->sig->id, ifname, d.step != NG_STEP_NONE ? ng_watch_step_name(d.step) :
+		  ng_watch_why_name(d.why), why);
+	if (d.step != NG_STEP_NONE)
+		carry_out(dm, &o, &d, m->sig->id);
+}
+
+/* The record source's callback: each record read, and what went wrong reading. */
+void watch_on_record(void *data, const struct ng_kmsgsrc_event *ev)
+{
+	struct daemon *dm = data;
+	struct ng_sig_match m;
+
+	if (ev->what == NG_KMSGSRC_OVERRUN) {
+		ng_log(LOG_WARNING, "kernel log overrun: records were lost (EPIPE)");
+		return;
+	}
+	if (ev->what == NG_KMSGSRC_TOO_BIG) {
+		ng_log(LOG_WARNING, "skipped a record over %zu bytes", ev->size);
+		return;
+	}
+	if (ev->lost)
+		ng_log(LOG_WARNING, "%" PRIu64 " kernel log records lost before seq %" PRIu64
+		       " (ring buffer overrun)", ev->lost, ev->rec->seq);
+	if (ng_sig_match(ev->rec, dm->opts.accept_user ? NG_SIG_ACCEPT_USER : 0, &m))
+		on_match(dm, &m);
+}
+
+/* Decide again about every held step that came due, and carry out what is due now. */
+void watch_run_due(struct daemon *dm, uint64_t now)
+{
+	char name[NG_IFNAMSIZ];
+
+	while (ng_watch_next_due(dm->w, name, sizeof(name)) <= now) {
+		struct ng_watch_input in = { .ifname = name, .now_ms = now,
+					     .wall = (int64_t)time(NULL) };
+		struct ng_watch_decision d;
+		struct ng_watch_opts o;
+		const char *sig = "held";
+		char why[160];
+
+		for (size_t i = 0; i < ng_watch_nstats(dm->w); i++)
+			if (strcmp(ng_watch_stats_at(dm->w, i)->ifname, name) == 0)
+				sig = ng_watch_stats_at(dm->w, i)->last_sig;
+		ng_respond_opts(dm->ctx, dm->p, &dm->opts, name, &o);
+		in.backup = ng_respond_backup(dm->ctx, dm->p, name);
+		ng_watch_detect(dm->w, &o, &in, &d);
+		if (d.step != NG_STEP_NONE) {
+			carry_out(dm, &o, &d, sig);
+		} else if (d.why != NG_WHY_HELD) {
+			ng_watch_why_text(&d, now, why, sizeof(why));
+			ng_log(LOG_INFO, "held step for %s on %s: %s", sig, name, why);
+		}
+		now = watch_now_ms();
+	}
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* watch.h: nicguard-watch's state, shared by its files (nicguard-watch.c, watch-*.c). */
+#ifndef NICGUARD_WATCH_H
+#define NICGUARD_WATCH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "nicguard.h"
+
+#define EVENTS_KEPT 64
+#define LOOKUPS 8
+
+/* What one kind of record resolved to: a flood of identical hang lines (seed 004) costs one
+ * sysfs walk a second, not one per line. */
+struct lookup {
+	char key[160];
+	uint64_t at;
+	char ifname[NG_IFNAMSIZ];
+	char why[sizeof(((struct ng_err *)0)->msg)]; /* why no interface was found */
+	struct ng_watch_opts o;
+	bool backup;
+};
+
+struct daemon {
+	struct ng_ctx *ctx;
+	struct ng_policy *p;
+	struct ng_watch *w;
+	struct ng_kmsgsrc *src;
+	struct ng_watch_opts opts;	/* daemon-wide */
+	char kmsg_path[PATH_MAX];
+	char notify[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int sfd;
+	bool dry_run, scan, backlog;
+	uint64_t detections, actions;
+	struct ng_watch_event ev[EVENTS_KEPT];
+	size_t nev;
+	bool events_dirty, metrics_dirty, metrics_failed, have_prev;
+	uint64_t next_sample, last_metrics;
+	struct ng_metrics_sample prev;
+	struct lookup lk[LOOKUPS];
+	unsigned lk_next;
+};
+
+/* watch-act.c: from a record to a decision and an action, each logged. */
+uint64_t watch_now_ms(void);
+void watch_load_policy(struct daemon *dm);
+void watch_on_record(void *data, const struct ng_kmsgsrc_event *ev);
+void watch_run_due(struct daemon *dm, uint64_t now);
+
+/* watch-loop.c: setup, the poll loop (records, signals, held steps, state files), teardown.
+ * watch_setup and watch_loop return 0, or -1 after logging why. */
+int watch_setup(struct daemon *dm, const struct ng_ctx_opts *co, const char *kmsg,
+		const char *notify_socket);
+int watch_loop(struct daemon *dm);
+void watch_stop(struct daemon *dm, int r);
+
+#endif
