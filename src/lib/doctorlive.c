@@ -16,17 +16,16 @@ static int drift_one(const struct ng_ctx *ctx, const struct ng_policy *p,
 		     const struct ng_iface *ifc, struct ng_doctor *d)
 {
 	struct ng_report rep = { 0 };
-	struct ng_stanza st = { 0 };
-	struct ng_wanted w = { 0 };
+	struct ng_target t = { 0 };
 	int r;
 
-	r = ng_resolve(p, ifc, NG_SET_NORMAL, &w, NULL);
-	if (r == 0 && ng_stanza_load(ctx, ifc->name, &st, NULL) == 0)
-		r = ng_stanza_merge(&w, st.items, st.n, NG_SET_NORMAL);
-	if (r < 0 || ng_wanted_skip(&w) || w.n == 0)
+	/* Against what the interface should hold now: an open backup window's settings and a
+	 * watch escalation are not drift. */
+	r = ng_target_resolve(ctx, p, ifc, NG_TARGET_ALL, NULL, 0, &t, NULL);
+	if (r < 0 || ng_wanted_skip(&t.w) || t.w.n == 0)
 		goto out;
 	/* A dry run only reads; an interface the kernel does not have (a fixture's) is skipped. */
-	if (ng_apply(ctx, ifc, &w, NG_APPLY_DRY_RUN, &rep, NULL) < 0)
+	if (ng_apply(ctx, ifc, &t.w, NG_APPLY_DRY_RUN, &rep, NULL) < 0)
 		goto out;
 	for (size_t i = 0; r == 0 && i < rep.n; i++) {
 		const struct ng_result *res = &rep.v[i];
@@ -42,8 +41,7 @@ static int drift_one(const struct ng_ctx *ctx, const struct ng_policy *p,
 	}
 out:
 	ng_report_free(&rep);
-	ng_wanted_free(&w);
-	ng_stanza_free(&st);
+	ng_target_free(&t);
 	return r == -ENOMEM ? r : 0;
 }
 
@@ -54,9 +52,6 @@ int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 	size_t n;
 	int r;
 
-	if (ng_backup_active(ctx))
-		return ng_diags_add(&d->notes, NULL, 0, "drift not checked: a backup window is "
-				    "open (backup-* settings are applied on purpose)");
 	r = ng_iface_list(ctx, &v, &n, NULL);
 	if (r < 0)
 		return ng_diags_add(&d->notes, NULL, 0, "drift not checked: cannot list "
