@@ -30,9 +30,29 @@ const char *ng_outcome_name(enum ng_outcome o)
 
 void ng_report_free(struct ng_report *r)
 {
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i]);
+	free(r->files);
 	free(r->v);
 	r->v = NULL;
-	r->n = r->cap = 0;
+	r->files = NULL;
+	r->n = r->cap = r->nfiles = 0;
+}
+
+/* The report's own copy of an origin's file name (one per distinct name). */
+static const char *report_file(struct ng_report *rep, const char *file)
+{
+	char **nv;
+
+	for (size_t i = 0; i < rep->nfiles; i++)
+		if (strcmp(rep->files[i], file) == 0)
+			return rep->files[i];
+	nv = realloc(rep->files, (rep->nfiles + 1) * sizeof(*nv));
+	if (!nv)
+		return NULL;
+	rep->files = nv;
+	nv[rep->nfiles] = strdup(file);
+	return nv[rep->nfiles] ? nv[rep->nfiles++] : NULL;
 }
 
 bool ng_report_failed(const struct ng_report *r)
@@ -247,7 +267,13 @@ static int report_add(struct ng_report *rep, const struct ng_result *res)
 		rep->v = v;
 		rep->cap = cap;
 	}
-	rep->v[rep->n++] = *res;
+	rep->v[rep->n] = *res;
+	if (res->origin.file) {
+		rep->v[rep->n].origin.file = report_file(rep, res->origin.file);
+		if (!rep->v[rep->n].origin.file)
+			return -ENOMEM;
+	}
+	rep->n++;
 	return 0;
 }
 

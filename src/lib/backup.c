@@ -317,27 +317,36 @@ static void report_failures(const struct ng_report *rep, size_t from, struct ng_
 	}
 }
 
-/* The backup set for ifc, without flags; w->n is 0 when there is nothing to tighten. */
-static int backup_wanted(const struct ng_policy *p, const struct ng_iface *ifc,
-			 struct ng_wanted *w, struct ng_err *err)
+/* The backup-* settings for ifc, without flags: the policy's, with the interface's
+ * nicguard-backup-* stanza keys over them (the same layers ng_target_resolve gives while the
+ * window is open, so whatever re-applies during the job matches what was saved). t->w.n is 0
+ * when there is nothing to tighten; t keeps the stanza the origins point into. */
+static int backup_wanted(const struct ng_ctx *ctx, const struct ng_policy *p,
+			 const struct ng_iface *ifc, struct ng_target *t, struct ng_err *err)
 {
-	struct ng_wanted all;
-	int r = ng_resolve(p, ifc, NG_SET_BACKUP, &all, err);
+	size_t keep = 0;
+	int r;
 
-	memset(w, 0, sizeof(*w));
-	for (size_t i = 0; r == 0 && i < all.n; i++)
-		if (all.items[i].group != NG_FLAG)
-			r = ng_wanted_merge(w, &all.items[i], 1);
-	ng_wanted_free(&all);
+	r = ng_target_resolve(ctx, p, ifc, NG_TARGET_STANZA | NG_TARGET_FORCE_BACKUP, NULL, 0,
+			      t, err);
 	if (r < 0)
-		ng_wanted_free(w);
-	return r;
+		return r;
+	for (size_t i = 0; i < t->w.n; i++) {
+		struct ng_item *it = &t->w.items[i];
+
+		if (it->set == NG_SET_BACKUP && it->group != NG_FLAG)
+			t->w.items[keep++] = *it;
+		else
+			free(it->text);
+	}
+	t->w.n = keep;
+	return 0;
 }
 
 int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
 		      struct ng_diags *problems, bool *kept)
 {
-	struct ng_wanted *want = NULL;
+	struct ng_target *want = NULL;
 	struct ng_iface *up = NULL;
 	struct state st = { 0 };
 	bool dirty = false;
@@ -364,19 +373,19 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 		struct ng_wanted snap;
 		struct saved *sv;
 
-		if (backup_wanted(p, &up[i], &want[i], &e) < 0) {
+		if (backup_wanted(ctx, p, &up[i], &want[i], &e) < 0) {
 			problem(problems, -ENOMEM, &first, "%s: %s", up[i].name, e.msg);
 			continue;
 		}
 		/* A kept state holds the originals from before the crashed job: never replace
 		 * them with what is there now, which may be the tightened values. */
-		if (want[i].n == 0 || state_find(&st, up[i].name))
+		if (want[i].w.n == 0 || state_find(&st, up[i].name))
 			continue;
-		r = ng_snapshot(ctx, &up[i], &want[i], &snap, &e);
+		r = ng_snapshot(ctx, &up[i], &want[i].w, &snap, &e);
 		if (r < 0) {
 			problem(problems, r, &first, "%s: cannot read its current settings, so "
 				"its backup settings are not applied: %s", up[i].name, e.msg);
-			ng_wanted_free(&want[i]);
+			ng_target_free(&want[i]);
 			continue;
 		}
 		sv = state_add(&st, up[i].name);
@@ -398,9 +407,9 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 		size_t from = rep->n;
 		bool failed = false;
 
-		if (want[i].n == 0 || !state_find(&st, up[i].name))
+		if (want[i].w.n == 0 || !state_find(&st, up[i].name))
 			continue;
-		r = ng_apply(ctx, &up[i], &want[i], 0, rep, &e);
+		r = ng_apply(ctx, &up[i], &want[i].w, 0, rep, &e);
 		if (r < 0)
 			problem(problems, r, &first, "%s: cannot apply the backup settings: %s",
 				up[i].name, e.msg);
@@ -409,7 +418,7 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 	}
 out:
 	for (size_t i = 0; want && i < n; i++)
-		ng_wanted_free(&want[i]);
+		ng_target_free(&want[i]);
 	free(want);
 	free(up);
 	state_free(&st);

@@ -325,6 +325,9 @@ struct ng_result {
 struct ng_report {
 	struct ng_result *v;
 	size_t n, cap;
+	char **files;		/* copies of the origins' file names: a report outlives the
+				 * policy or stanza its items came from */
+	size_t nfiles;
 };
 
 void ng_report_free(struct ng_report *r);
@@ -558,6 +561,7 @@ enum {
 	NG_TARGET_WATCH = 1 << 2,	/* honour a watch escalation */
 	NG_TARGET_ALL = 7,
 	NG_TARGET_FORCE_WATCH = 1 << 3,	/* the watch-* layer even before the mark exists */
+	NG_TARGET_FORCE_BACKUP = 1 << 4, /* the backup-* layer even before the window opens */
 };
 
 struct ng_target {

@@ -63,7 +63,8 @@ int ng_target_resolve(const struct ng_ctx *ctx, const struct ng_policy *p,
 	r = ng_stanza_merge(&t->w, st_items, st_n, NG_SET_NORMAL);
 	/* A driver reload or an `apply` during a backup must not undo the tightening: the
 	 * window's saved originals are what job-end restores, not the normal policy. */
-	if (r == 0 && (flags & NG_TARGET_BACKUP) && ng_backup_holds(ctx, ifc->name)) {
+	if (r == 0 && ((flags & NG_TARGET_FORCE_BACKUP) ||
+		       ((flags & NG_TARGET_BACKUP) && ng_backup_holds(ctx, ifc->name)))) {
 		t->backup = true;
 		r = merge_policy(&t->w, p, ifc, NG_SET_BACKUP, err);
 		if (r == 0)

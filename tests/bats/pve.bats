@@ -615,3 +615,18 @@ assert_only_stale_unlocked() {
 	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = off ]
 	[ ! -e "$STATE" ]
 }
+
+@test "a stanza's nicguard-backup-offload is tightened at job-start and restored at job-end" {
+	mkdir -p "$ROOT/etc/network"
+	printf 'iface ngt0 inet manual\n\tnicguard-backup-offload sg off\n' \
+		>"$ROOT/etc/network/interfaces"
+	[ "$(ng_feature "$NG_NS" ngt0 tx-scatter-gather)" = on ]
+	run vzdump job-start
+	[ "$status" -eq 0 ]
+	assert_tight
+	[ "$(ng_feature "$NG_NS" ngt0 tx-scatter-gather)" = off ]
+	grep -q "tx-scatter-gather on" "$STATE"
+	run vzdump job-end
+	[ "$status" -eq 0 ]
+	assert_original
+}
