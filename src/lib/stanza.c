@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #define MAX_DEPTH 8		/* source nesting; deeper is a loop or a mistake */
+#define MAX_FILES 256		/* files read in all: a bound whatever the sources say */
 #define MAX_FILE (4u << 20)
 
 /* Words that end the option list of an `iface` stanza (interfaces(5), and ifupdown2's
@@ -299,6 +300,15 @@ static int load_file(const struct ng_ctx *ctx, struct ng_interfaces *f, const ch
 	if (depth > MAX_DEPTH)
 		return ng_diags_add(&f->diags, name, 0,
 				    "sourced more than %d levels deep; not read", MAX_DEPTH);
+	/* A file that sources itself, or two that source each other, would otherwise be read
+	 * again at every level: exponential work for udev and ifup. Each file is read once. */
+	for (size_t i = 0; i < f->nfiles; i++)
+		if (strcmp(f->files[i], name) == 0)
+			return ng_diags_add(&f->diags, name, 0,
+					    "sourced again (a source loop?); read once only");
+	if (f->nfiles >= MAX_FILES)
+		return ng_diags_add(&f->diags, name, 0, "more than %d files sourced; not read",
+				    MAX_FILES);
 	if (ng_path(ctx, path, sizeof(path), "%s", name) < 0)
 		return ng_diags_add(&f->diags, name, 0, "path too long");
 	r = ng_read_file(path, false, MAX_FILE, &buf, &len);

@@ -158,7 +158,7 @@ static void test_load(void **state)
 	assert_string_equal(st.items[1].name, "tso");
 	assert_string_equal(st.items[1].origin.file, "/etc/network/interfaces");
 	assert_int_equal(st.items[1].origin.line, 4);
-	/* The bad value, and the file that sources itself until the depth limit. */
+	/* The bad value, and the file that sources itself (read once only). */
 	assert_true(st.diags.n >= 2);
 	assert_string_equal(st.diags.v[0].file, "/etc/network/interfaces.d/uplink");
 	assert_int_equal(st.diags.v[0].line, 2);
@@ -173,6 +173,39 @@ static void test_load(void **state)
 	assert_int_equal(system(dir), 0);
 }
 
+/* The fuzzer's find: a file sourcing itself on N lines was read N^9 times (depth 8). Each
+ * file is now read once: the loop is one diagnostic per repeated line, the keys count once. */
+static void test_source_loop(void **state)
+{
+	char root[] = "/tmp/test-stanza-XXXXXX", cmd[4200];
+	struct ng_ctx_opts opts = { 0 };
+	struct ng_stanza st;
+	struct ng_err err = { 0 };
+	struct ng_ctx *ctx;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/etc/network'", root);
+	assert_int_equal(system(cmd), 0);
+	put(root, "/etc/network/interfaces",
+	    "source /etc/network/interfaces\nsource /etc/network/interfaces\n"
+	    "source /etc/network/interfaces\nsource /etc/network/interfaces\n"
+	    "source-directory /etc/network\nsource /etc/network/interfaces\n"
+	    "iface eno1 inet manual\n\tnicguard-offload gso off\n");
+	opts.root = root;
+	ctx = ng_ctx_new(&opts, &err);
+	assert_non_null(ctx);
+	assert_int_equal(ng_stanza_load(ctx, "eno1", &st, &err), 0);
+	assert_int_equal(st.n, 1);
+	assert_string_equal(st.items[0].name, "gso");
+	assert_int_equal(st.diags.n, 6);
+	assert_non_null(strstr(st.diags.v[0].msg, "sourced again"));
+	ng_stanza_free(&st);
+	ng_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_source_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
