@@ -433,11 +433,12 @@ int ng_iface_read(const struct ng_ctx *ctx, const char *name, struct ng_iface *o
 }
 
 /* Under a fixture root: the interface whose ifindex attribute says so, one small read per
- * interface, and then the whole read of that one. */
+ * interface relative to the directory (the root is not walked again each time), and then
+ * the whole read of that one. */
 static int read_index_sysfs(const struct ng_ctx *ctx, int ifindex, struct ng_iface *out,
 			    struct ng_err *err)
 {
-	char path[PATH_MAX], val[64];
+	char path[PATH_MAX], val[64], rel[NAME_MAX + 16];
 	struct dirent *de;
 	int r, idx;
 	DIR *d;
@@ -451,9 +452,21 @@ static int read_index_sysfs(const struct ng_ctx *ctx, int ifindex, struct ng_ifa
 	}
 	r = ng_err_set(err, -ENODEV, NULL, 0, "no interface with ifindex %d", ifindex);
 	while ((de = readdir(d))) {
-		if (!ng_ifname_valid(de->d_name) ||
-		    read_attr(ctx, de->d_name, "ifindex", val, sizeof(val)) < 0 ||
-		    parse_int(val, &idx) < 0 || idx != ifindex)
+		ssize_t n;
+		int fd;
+
+		if (!ng_ifname_valid(de->d_name))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/ifindex", de->d_name);
+		fd = openat(dirfd(d), rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, val, sizeof(val) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		val[n] = '\0';
+		if (parse_int(val, &idx) < 0 || idx != ifindex)
 			continue;
 		r = ng_iface_read(ctx, de->d_name, out, err);
 		if (r == 0 && out->ifindex != ifindex)

@@ -29,20 +29,30 @@ int ng_nl_open(struct ng_err *err)
 	return fd;
 }
 
+/* Attributes are kept as byte pointers and their headers copied out: a message handed in
+ * from elsewhere (a test's captured bytes) need not be aligned. */
+static struct nlattr attr_hdr(const unsigned char *a)
+{
+	struct nlattr h;
+
+	memcpy(&h, a, sizeof(h));
+	return h;
+}
+
 /* Walk the attributes of [p, p + len): each in tb[type] when type < max. -EINVAL when an
  * attribute overruns its container. */
-static int parse_attrs(const unsigned char *p, size_t len, const struct nlattr **tb, size_t max)
+static int parse_attrs(const unsigned char *p, size_t len, const unsigned char **tb, size_t max)
 {
 	memset(tb, 0, max * sizeof(*tb));
 	while (len >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t alen = a->nla_len, step = NLA_ALIGN(alen);
-		unsigned type = a->nla_type & NLA_TYPE_MASK;
+		struct nlattr h = attr_hdr(p);
+		size_t alen = h.nla_len, step = NLA_ALIGN(alen);
+		unsigned type = h.nla_type & NLA_TYPE_MASK;
 
 		if (alen < NLA_HDRLEN || alen > len)
 			return -EINVAL;
 		if (type < max)
-			tb[type] = a;
+			tb[type] = p;
 		if (step >= len)
 			break;
 		p += step;
@@ -51,17 +61,17 @@ static int parse_attrs(const unsigned char *p, size_t len, const struct nlattr *
 	return 0;
 }
 
-static const void *attr_data(const struct nlattr *a)
+static const unsigned char *attr_data(const unsigned char *a)
 {
-	return (const unsigned char *)a + NLA_HDRLEN;
+	return a + NLA_HDRLEN;
 }
 
-static size_t attr_len(const struct nlattr *a)
+static size_t attr_len(const unsigned char *a)
 {
-	return a->nla_len - NLA_HDRLEN;
+	return attr_hdr(a).nla_len - NLA_HDRLEN;
 }
 
-static int attr_u32(const struct nlattr *a, uint32_t *v)
+static int attr_u32(const unsigned char *a, uint32_t *v)
 {
 	if (!a || attr_len(a) < sizeof(*v))
 		return -EINVAL;
@@ -70,13 +80,13 @@ static int attr_u32(const struct nlattr *a, uint32_t *v)
 }
 
 /* A NUL-terminated string attribute into out (len bytes): -EINVAL when it does not fit. */
-static int attr_str(const struct nlattr *a, char *out, size_t len)
+static int attr_str(const unsigned char *a, char *out, size_t len)
 {
 	size_t n;
 
 	if (!a)
 		return -EINVAL;
-	n = strnlen(attr_data(a), attr_len(a));
+	n = strnlen((const char *)attr_data(a), attr_len(a));
 	if (n >= len)
 		return -EINVAL;
 	memcpy(out, attr_data(a), n);
@@ -85,7 +95,7 @@ static int attr_str(const struct nlattr *a, char *out, size_t len)
 }
 
 /* Hardware address as sysfs prints it (bytes in hex joined by ':'), cut to fit out. */
-static void format_addr(const struct nlattr *a, char *out, size_t len)
+static void format_addr(const unsigned char *a, char *out, size_t len)
 {
 	const unsigned char *b = attr_data(a);
 	size_t n = attr_len(a) < NL_ADDR_MAX ? attr_len(a) : NL_ADDR_MAX;
@@ -97,9 +107,9 @@ static void format_addr(const struct nlattr *a, char *out, size_t len)
 	snprintf(out, len, "%s", full);
 }
 
-static void parse_linkinfo(const struct nlattr *info, struct ng_nl_link *l)
+static void parse_linkinfo(const unsigned char *info, struct ng_nl_link *l)
 {
-	const struct nlattr *li[IFLA_INFO_MAX + 1], *td[IFLA_TUN_MAX + 1];
+	const unsigned char *li[IFLA_INFO_MAX + 1], *td[IFLA_TUN_MAX + 1];
 	uint8_t type;
 
 	if (parse_attrs(attr_data(info), attr_len(info), li, NG_ARRAY_SIZE(li)) < 0 ||
@@ -118,20 +128,22 @@ static void parse_linkinfo(const struct nlattr *info, struct ng_nl_link *l)
 
 int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 {
-	const struct nlmsghdr *h = msg;
-	const struct nlattr *tb[IFLA_MAX + 1];
+	const unsigned char *tb[IFLA_MAX + 1];
 	struct ifinfomsg ifi;
+	struct nlmsghdr h;
 	size_t hdr = NLMSG_LENGTH(sizeof(ifi));
 	uint32_t v;
 
 	memset(l, 0, sizeof(*l));
 	l->tun_type = -1;
-	if (len < NLMSG_HDRLEN || h->nlmsg_len > len || h->nlmsg_len < hdr ||
-	    h->nlmsg_type != RTM_NEWLINK)
+	if (len < NLMSG_HDRLEN)
 		return -EINVAL;
-	memcpy(&ifi, NLMSG_DATA(h), sizeof(ifi));
+	memcpy(&h, msg, sizeof(h));
+	if (h.nlmsg_len > len || h.nlmsg_len < hdr || h.nlmsg_type != RTM_NEWLINK)
+		return -EINVAL;
+	memcpy(&ifi, (const unsigned char *)msg + NLMSG_HDRLEN, sizeof(ifi));
 	if (parse_attrs((const unsigned char *)msg + NLMSG_ALIGN(hdr),
-			h->nlmsg_len > NLMSG_ALIGN(hdr) ? h->nlmsg_len - NLMSG_ALIGN(hdr) : 0,
+			h.nlmsg_len > NLMSG_ALIGN(hdr) ? h.nlmsg_len - NLMSG_ALIGN(hdr) : 0,
 			tb, NG_ARRAY_SIZE(tb)) < 0 ||
 	    attr_str(tb[IFLA_IFNAME], l->name, sizeof(l->name)) < 0 || ifi.ifi_index <= 0)
 		return -EINVAL;

@@ -355,7 +355,8 @@ static const unsigned char tap_newlink[] = {
 
 static void test_nl_parse_link(void **state)
 {
-	unsigned char msg[sizeof(tap_newlink)];
+	_Alignas(struct nlmsghdr) unsigned char msg[sizeof(tap_newlink)];
+	unsigned char odd[sizeof(tap_newlink) + 1];
 	struct ng_nl_link l;
 
 	(void)state;
@@ -369,6 +370,11 @@ static void test_nl_parse_link(void **state)
 	assert_string_equal(l.kind, "tun");
 	assert_int_equal(l.tun_type, IFF_TAP);
 	assert_int_equal(l.num_rx_queues, 1);
+	/* The parser copies headers out: bytes at an odd address parse the same. */
+	memcpy(odd + 1, tap_newlink, sizeof(tap_newlink));
+	assert_int_equal(ng_nl_parse_link(odd + 1, sizeof(tap_newlink), &l), 0);
+	assert_string_equal(l.name, "tp0");
+	assert_int_equal(l.master, 2);
 
 	/* Shorter than the header says. */
 	assert_int_equal(ng_nl_parse_link(tap_newlink, sizeof(tap_newlink) - 1, &l), -EINVAL);
