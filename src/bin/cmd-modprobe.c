@@ -133,7 +133,7 @@ static int apply_now(const struct ng_ctx *ctx, const struct ng_policy *p,
 static int initramfs(const struct ng_ctx *ctx, unsigned flags)
 {
 	/* With --print alone stdout is the file: notes go to stderr. */
-	FILE *o = flags & (OPT_WRITE | OPT_INITRAMFS) ? stdout : stderr;
+	FILE *o = (flags & (OPT_WRITE | OPT_INITRAMFS)) ? stdout : stderr;
 	char why[256], out[4096], msg[1024];
 	struct ng_err err = { 0 };
 	int status;

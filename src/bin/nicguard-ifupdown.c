@@ -34,7 +34,12 @@ static int collect_env(const char *ifname, struct ng_item **items, size_t *n, bo
 		for (size_t i = 0; i < klen; i++) {
 			char c = (*e)[strlen(ENV_PREFIX) + i];
 
-			key[i] = c == '_' ? '-' : (char)tolower((unsigned char)c);
+			/* IF_NICGUARD_BACKUP_OFFLOAD -> backup-offload; ASCII only, no locale. */
+			if (c == '_')
+				c = '-';
+			else if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			key[i] = c;
 		}
 		key[klen] = '\0';
 		r = ng_stanza_value(key, eq + 1, origin, items, n, &err);

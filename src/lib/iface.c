@@ -140,7 +140,7 @@ static int link_base(const struct ng_ctx *ctx, const char *name, const char *att
 }
 
 /* DDDD:BB:DD.F in hex digits, exactly. */
-static bool is_pci_addr(const char *s)
+bool ng_pci_addr_valid(const char *s)
 {
 	static const char form[] = "xxxx:xx:xx.x";
 
@@ -180,7 +180,7 @@ static void read_device(const struct ng_ctx *ctx, struct ng_iface *ifc)
 	copy_str(ifc->bus_addr, sizeof(ifc->bus_addr), p ? p + 1 : real);
 	/* virtio0 sits under its PCI function: walk up to the nearest PCI address. */
 	while ((p = strrchr(real, '/'))) {
-		if (is_pci_addr(p + 1)) {
+		if (ng_pci_addr_valid(p + 1)) {
 			snprintf(ifc->pci_addr, sizeof(ifc->pci_addr), "%s", p + 1);
 			break;
 		}

@@ -26,6 +26,11 @@ int ng_err_vset(struct ng_err *err, int errnum, const char *file, unsigned line,
 		const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* ------------------------------------------------------- (sections below) */
+
+/* ---------------------------------------------------------------- iface.c */
+
+/* A PCI address written as sysfs names it, DDDD:BB:DD.F in hex digits, exactly. */
+bool ng_pci_addr_valid(const char *s);
 /* Each further .c file adds its lib-only declarations in its own section below, headed
  * by a comment line with the file's name. Keep each section next to its file's job. */
 

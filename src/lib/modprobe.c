@@ -20,15 +20,6 @@ bool ng_itr_valid(int64_t v)
 	return v == 0 || v == 1 || v == 3 || v == 4 || (v >= 100 && v <= 100000);
 }
 
-static bool is_pci_addr(const char *s)
-{
-	unsigned a, b, c, d;
-	int end = 0;
-
-	return strlen(s) == 12 && sscanf(s, "%4x:%2x:%2x.%1x%n", &a, &b, &c, &d, &end) == 4 &&
-	       end == 12;
-}
-
 static int cmp_addr(const void *a, const void *b)
 {
 	return strcmp(a, b);
@@ -50,7 +41,7 @@ int ng_e1000e_ports(const struct ng_ctx *ctx, char (**out)[16], size_t *n)
 	while ((de = readdir(d))) {
 		char (*t)[16];
 
-		if (!is_pci_addr(de->d_name))
+		if (!ng_pci_addr_valid(de->d_name))
 			continue;
 		t = realloc(v, (*n + 1) * sizeof(*v));
 		if (!t) {
@@ -60,7 +51,9 @@ int ng_e1000e_ports(const struct ng_ctx *ctx, char (**out)[16], size_t *n)
 			return -ENOMEM;
 		}
 		v = t;
-		snprintf(v[(*n)++], sizeof(v[0]), "%s", de->d_name);
+		/* ng_pci_addr_valid: exactly 12 characters, so it fits with its NUL. */
+		memcpy(v[*n], de->d_name, 12);
+		v[(*n)++][12] = '\0';
 	}
 	closedir(d);
 	/* The PCI core probes devices in bus order, and the driver fills its parameter arrays

@@ -219,8 +219,11 @@ static void scan_sysctl_file(const char *full, const char *shown, struct source 
 		if (!kl || kl >= sizeof(key) || *line == '#' || *line == ';')
 			continue;
 		/* sysctl.d(5) accepts '/' as separator as well as '.'. */
-		for (size_t i = 0; i < kl; i++)
-			key[i] = line[i] == '/' ? '.' : line[i];
+		for (size_t i = 0; i < kl; i++) {
+			key[i] = line[i];
+			if (key[i] == '/')
+				key[i] = '.';
+		}
 		key[kl] = '\0';
 		for (size_t i = 0; i < NROWS; i++) {
 			const char *v = line + kl;

@@ -10,7 +10,7 @@
 /* Merge the non-flag items of set from src over w. */
 static int merge_set(struct ng_wanted *w, const struct ng_item *src, size_t n, enum ng_set set)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; src && i < n; i++) {
 		int r;
 
 		if (src[i].set != set || src[i].group == NG_FLAG)
