@@ -29,6 +29,7 @@ fuzz: $(FUZZ_TARGETS)
 		name=$${t##*/fuzz-}; scratch=$(FUZZ_BUILD)/corpus/$$name; mkdir -p $$scratch; \
 		echo "== fuzz $$name for $(FUZZ_SECONDS) s"; \
 		$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=$(FUZZ_BUILD)/$$name- \
 			-print_final_stats=1 $$scratch fuzz/corpus/$$name >$(FUZZ_BUILD)/$$name.log 2>&1; \
 		grep -E '^#[0-9]+.*DONE|^stat::number_of_executed_units' $(FUZZ_BUILD)/$$name.log; \
 		if grep -qE '==[0-9]+==ERROR|^SUMMARY: |deadly signal' $(FUZZ_BUILD)/$$name.log; then \
