@@ -78,3 +78,13 @@ void ng_log_report(const char *prefix, const struct ng_report *rep)
 		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
 	}
 }
+
+int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng_err *err)
+{
+	int r = ng_policy_load(ctx, p, err);
+
+	for (size_t i = 0; *p && i < (*p)->diags.n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", (*p)->diags.v[i].file, (*p)->diags.v[i].line,
+		       (*p)->diags.v[i].msg);
+	return r;
+}

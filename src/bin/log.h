@@ -20,6 +20,14 @@ void ng_log_open(const char *prog, unsigned to, bool verbose);
 void ng_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct ng_report;
+struct ng_ctx;
+struct ng_policy;
+struct ng_err;
+
+/* ng_policy_load, with each diagnostic logged at LOG_WARNING: for the programs that must
+ * keep working with the good sections of a policy that has a bad one (resolve skips it).
+ * Returns what ng_policy_load returns. */
+int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng_err *err);
 
 /* One line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest at LOG_DEBUG;
  * each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE: OUTCOME (was X)". */

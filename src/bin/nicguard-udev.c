@@ -62,11 +62,8 @@ static int run(int argc, char *argv[], bool debug)
 	}
 	if (r < 0 || ifc.kind == NG_KIND_LOOPBACK)
 		goto out;
-	r = ng_policy_load(ctx, &p, &err);
 	/* A bad section is ignored by resolve; the rest of the policy still holds. */
-	for (size_t i = 0; p && i < p->diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", p->diags.v[i].file, p->diags.v[i].line,
-		       p->diags.v[i].msg);
+	r = ng_log_policy_load(ctx, &p, &err);
 	if (r < 0 && r != -EINVAL)
 		goto out;
 	/* Stanza keys, an open backup window and a watch escalation all survive a driver
