@@ -50,7 +50,7 @@ clang-tidy: $(TIDY_LOGS)
 # clang-tidy that fails without a finding (a crash) becomes a finding of its own.
 $(BUILD)/tidy/%.log: %.c .clang-tidy $(wildcard src/lib/*.h src/bin/*.h)
 	@mkdir -p $(dir $@)
-	@$(CLANG_TIDY) --quiet $< -- -std=c11 $(ANALYZE_DEFS) >$@.out 2>$@.err; rc=$$?; \
+	@$(CLANG_TIDY) --quiet $< -- -std=c11 -Wall -Wextra $(ANALYZE_DEFS) >$@.out 2>$@.err; rc=$$?; \
 	if [ $$rc -ne 0 ] && ! grep -q ': \(warning\|error\): ' $@.out; then \
 		echo "$<:1:1: error: clang-tidy exited with $$rc: $$(tail -n 2 $@.err | \
 			tr '\n' ' ') [clang-tidy]" >>$@.out; \

@@ -255,7 +255,7 @@ int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
 		      struct ng_iface **out, size_t *n, struct ng_err *err)
 {
 	struct ng_iface *all;
-	size_t nall, nflag = 0, nport = 0;
+	size_t nall, nflag = 0;
 	bool *flag, *port;
 	int r;
 
@@ -284,7 +284,6 @@ int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
 		}
 		ng_wanted_free(&w);
 		nflag += flag[i];
-		nport += port[i];
 	}
 	/* Named uplinks replace the guess: the admin knows which port carries backups. */
 	*n = 0;

@@ -93,18 +93,26 @@ void ng_features_free(struct ng_features *f)
 
 static int features_count(int fd, const char *ifname, size_t *n, struct ng_err *err)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		uint32_t len;
-	} req = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES } };
-	int r = eth_ioctl(fd, ifname, &req, err);
+	/* The head, then one length word: raw words, as a struct ending in a flexible array may
+	 * not be a member of another. */
+	struct ethtool_sset_info hdr = {
+		.cmd = ETHTOOL_GSSET_INFO,
+		.sset_mask = 1ULL << ETH_SS_FEATURES,
+	};
+	uint64_t buf[sizeof(hdr) / 8 + 1] = { 0 };
+	uint32_t len;
+	int r;
 
+	memcpy(buf, &hdr, sizeof(hdr));
+	r = eth_ioctl(fd, ifname, buf, err);
 	if (r < 0)
 		return r;
+	memcpy(&hdr, buf, sizeof(hdr));
+	memcpy(&len, (const char *)buf + sizeof(hdr), sizeof(len));
 	/* The kernel clears the bit of every set it does not know. */
-	if (!(req.hdr.sset_mask & (1ULL << ETH_SS_FEATURES)) || req.len == 0)
+	if (!(hdr.sset_mask & (1ULL << ETH_SS_FEATURES)) || len == 0)
 		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no feature strings", ifname);
-	*n = req.len;
+	*n = len;
 	return 0;
 }
 
@@ -210,36 +218,59 @@ int ng_eth_features_set(int fd, const char *ifname, const uint32_t *valid,
 	return 0;
 }
 
+static struct ethtool_link_settings ks_head(const uint32_t *ks)
+{
+	struct ethtool_link_settings h;
+
+	memcpy(&h, ks, sizeof(h));
+	return h;
+}
+
+/* A fresh GLINKSETTINGS request for nwords mask words in l->ks. */
+static void ks_request(struct ng_link *l, int8_t nwords)
+{
+	struct ethtool_link_settings h = {
+		.cmd = ETHTOOL_GLINKSETTINGS,
+		.link_mode_masks_nwords = nwords,
+	};
+
+	memset(l->ks, 0, sizeof(l->ks));
+	memcpy(l->ks, &h, sizeof(h));
+}
+
 /* GLINKSETTINGS handshake: ask with nwords 0, the kernel answers with -N, ask with N. */
 static int link_get_ksettings(int fd, const char *ifname, struct ng_link *l,
 			      struct ng_err *err)
 {
+	struct ethtool_link_settings h;
 	int8_t nwords;
 	int r;
 
-	memset(&l->ks, 0, sizeof(l->ks));
-	l->ks.req.cmd = ETHTOOL_GLINKSETTINGS;
-	r = eth_ioctl(fd, ifname, &l->ks, err);
+	ks_request(l, 0);
+	r = eth_ioctl(fd, ifname, l->ks, err);
 	if (r < 0)
 		return r;
-	nwords = l->ks.req.link_mode_masks_nwords;
-	if (nwords >= 0 || l->ks.req.cmd != ETHTOOL_GLINKSETTINGS)
+	h = ks_head(l->ks);
+	nwords = h.link_mode_masks_nwords;
+	if (nwords >= 0 || h.cmd != ETHTOOL_GLINKSETTINGS)
 		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: %s: no handshake", ifname,
 				  cmd_name(ETHTOOL_GLINKSETTINGS));
 	nwords = (int8_t)-nwords;
-	memset(&l->ks, 0, sizeof(l->ks));
-	l->ks.req.cmd = ETHTOOL_GLINKSETTINGS;
-	l->ks.req.link_mode_masks_nwords = nwords;
-	r = eth_ioctl(fd, ifname, &l->ks, err);
+	if ((size_t)nwords * 3 > sizeof(l->ks) / 4 - sizeof(h) / 4)
+		return ng_err_set(err, -EOVERFLOW, NULL, 0, "%s: %s: %d mask words", ifname,
+				  cmd_name(ETHTOOL_GLINKSETTINGS), nwords);
+	ks_request(l, nwords);
+	r = eth_ioctl(fd, ifname, l->ks, err);
 	if (r < 0)
 		return r;
-	if (l->ks.req.link_mode_masks_nwords != nwords)
+	h = ks_head(l->ks);
+	if (h.link_mode_masks_nwords != nwords)
 		return ng_err_set(err, -EIO, NULL, 0, "%s: %s: mask size changed", ifname,
 				  cmd_name(ETHTOOL_GLINKSETTINGS));
 	l->legacy = false;
-	l->speed = l->ks.req.speed;
-	l->duplex = l->ks.req.duplex;
-	l->autoneg = l->ks.req.autoneg;
+	l->speed = h.speed;
+	l->duplex = h.duplex;
+	l->autoneg = h.autoneg;
 	return 0;
 }
 
@@ -277,13 +308,16 @@ int ng_eth_link_set(int fd, const char *ifname, const struct ng_link *l, struct 
 		r = eth_ioctl(fd, ifname, &cmd, err);
 	} else {
 		/* Send back what was read, masks included, with the three fields changed. */
-		struct ng_ksettings ks = l->ks;
+		uint32_t ks[sizeof(l->ks) / 4];
+		struct ethtool_link_settings h = ks_head(l->ks);
 
-		ks.req.cmd = ETHTOOL_SLINKSETTINGS;
-		ks.req.speed = l->speed;
-		ks.req.duplex = l->duplex;
-		ks.req.autoneg = l->autoneg;
-		r = eth_ioctl(fd, ifname, &ks, err);
+		h.cmd = ETHTOOL_SLINKSETTINGS;
+		h.speed = l->speed;
+		h.duplex = l->duplex;
+		h.autoneg = l->autoneg;
+		memcpy(ks, l->ks, sizeof(ks));
+		memcpy(ks, &h, sizeof(h));
+		r = eth_ioctl(fd, ifname, ks, err);
 	}
 	return r < 0 ? r : 0;
 }

@@ -100,10 +100,11 @@ void ng_features_set_bit(uint32_t *blocks, size_t i, bool on);
 /* Link settings as read: the GLINKSETTINGS request with its masks, or the legacy GSET. */
 struct ng_link {
 	bool legacy;			/* read through ETHTOOL_GSET */
-	struct ng_ksettings {
-		struct ethtool_link_settings req;
-		uint32_t masks[3 * 127];	/* supported, advertising, lp_advertising */
-	} ks;
+	/* The GLINKSETTINGS buffer: struct ethtool_link_settings, then its three link-mode masks
+	 * (supported, advertising, lp_advertising). Raw words, because a struct ending in a
+	 * flexible array may not be a member of another (C11 6.7.2.1p3); ethtool.c copies the
+	 * head in and out with memcpy. */
+	uint32_t ks[sizeof(struct ethtool_link_settings) / 4 + 3 * 127];
 	struct ethtool_cmd cmd;
 	uint32_t speed;			/* SPEED_UNKNOWN when there is no link */
 	uint8_t duplex;			/* DUPLEX_HALF, DUPLEX_FULL, DUPLEX_UNKNOWN */

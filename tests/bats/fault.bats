@@ -266,6 +266,59 @@ assert_features_unchanged() {
 	assert_features_unchanged
 }
 
+# A driver without get_link_ksettings (GLINKSETTINGS says EOPNOTSUPP) is read and written
+# through the legacy GSET/SSET pair. veth reads 10000 full, autoneg off.
+@test "link: GLINKSETTINGS unsupported: read through GSET, matching values are already" {
+	ng_ns_setup
+	ng_conf <<-EOF
+		[interface ngt0]
+		link = speed 10000 duplex full autoneg off
+	EOF
+	run ns_faulty "ioctl=EOPNOTSUPP@GLINKSETTINGS:ngt0" "$NICGUARD" -c "$NG_CONF" apply ngt0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ng-fault: ioctl GLINKSETTINGS:ngt0: Operation not supported"* ]]
+	for s in "speed 10000" "duplex full" "autoneg off"; do
+		[[ $output == *"ngt0 $s: already [$NG_CONF:2]"* ]]
+	done
+}
+
+@test "link: GLINKSETTINGS unsupported: a change is written with SSET, never SLINKSETTINGS" {
+	ng_ns_setup
+	ng_conf <<-EOF
+		[interface ngt0]
+		link = speed 100 duplex full autoneg off
+	EOF
+	local rules="ioctl=EOPNOTSUPP@GLINKSETTINGS:ngt0;ioctl=EPERM@SSET:ngt0"
+	rules+=";ioctl=EBUSY@SLINKSETTINGS:ngt0"
+	run ns_faulty "$rules" "$NICGUARD" -c "$NG_CONF" apply ngt0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"ng-fault: ioctl SSET:ngt0: Operation not permitted"* ]]
+	[[ $output != *"SLINKSETTINGS"* ]]
+	[[ $output == *"ngt0 speed 100: failed: Operation not permitted [$NG_CONF:2]"* ]]
+	[ "$(ng_ns_exec "$ETHTOOL" ngt0 | sed -n 's/^[[:space:]]*Speed: //p')" = 10000Mb/s ]
+}
+
+@test "link: neither GLINKSETTINGS nor GSET: every link setting unsupported, exit 1" {
+	ng_ns_setup
+	ng_conf <<-EOF
+		[interface ngt0]
+		offload = gro off
+		link = speed 10000 duplex full autoneg off
+	EOF
+	run ns_faulty "ioctl=EOPNOTSUPP@GLINKSETTINGS:ngt0;ioctl=EOPNOTSUPP@GSET:ngt0" \
+		"$NICGUARD" -c "$NG_CONF" apply ngt0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	for s in "speed 10000" "duplex full" "autoneg off"; do
+		[[ $output == *"ngt0 $s: unsupported: "*"[$NG_CONF:3]"* ]]
+	done
+	# The offload is its own call and still lands.
+	[[ $output == *"ngt0 gro off: "@(changed|already)* ]]
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = off ]
+}
+
 # ---------------------------------------------------------------- policy files
 
 @test "a policy file replaced while it is read: the file opened is read whole, never the new one" {
