@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nicguard.h"
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,7 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			ng_item_value_str(&items[i], buf, sizeof(buf));
 			if (items[i].group == NG_RPS) {
-				ng_rps_mask(&items[i], 1, mask, sizeof(mask));
+				/* One rendered mask per parsed value, never more or fewer. */
+				if (ng_rps_mask(&items[i], 1, mask, sizeof(mask)) == 0 &&
+				    ng_rps_nmasks(mask) != ng_rps_nmasks(items[i].text))
+					abort();
 				ng_rps_mask(&items[i], 4096, mask, sizeof(mask));
 			}
 		}

@@ -144,7 +144,9 @@ int ng_rps_read(const struct ng_ctx *ctx, const char *ifname, char ***masks, siz
 		struct ng_err *err);
 void ng_rps_free(char **masks, size_t n);
 
-/* Write mask to every rx queue whose mask differs from it. *written counts the writes. */
+/* Write masks to the rx queues: one mask for every queue, or one per queue separated by
+ * spaces (queue order; their number must match the queues'), each only where it differs.
+ * *written counts the writes. */
 int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 		 unsigned *written, struct ng_err *err);
 
@@ -156,6 +158,13 @@ bool ng_rps_mask_equal(const char *a, const char *b);
 
 /* Normalize a hex mask into buf: no commas, no leading zeros ("0" for none). */
 const char *ng_rps_mask_norm(const char *mask, char *buf, size_t len);
+
+/* The number of masks in a space-separated list (ng_rps_mask's output). */
+size_t ng_rps_nmasks(const char *masks);
+
+/* Mask q of such a list into buf; a single mask stands for every queue. NULL when the list
+ * has neither one mask nor more than q. */
+const char *ng_rps_queue_mask(const char *masks, size_t q, char *buf, size_t len);
 
 /* ----------------------------------------------------------------- exec.c */
 
@@ -215,7 +224,7 @@ struct ng_plan {
 	bool coal_write;
 	struct ethtool_ringparam ring;
 	bool ring_write;
-	char rps_mask[NG_TEXT_MAX];
+	char rps_mask[NG_RPS_QUEUES_MAX * 64];	/* one mask, or one per queue */
 	bool rps_write;
 };
 

@@ -11,6 +11,7 @@
 #define NG_IFNAMSIZ 16		/* IFNAMSIZ, including the NUL */
 #define NG_NAME_MAX 48		/* a setting's name: "tx-tcp-mangleid-segmentation" fits */
 #define NG_TEXT_MAX 256		/* a setting's printed value */
+#define NG_RPS_QUEUES_MAX 256	/* per-queue rps values in one setting */
 
 /* ------------------------------------------------------------------ err.c */
 
@@ -190,7 +191,8 @@ int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 
 /* Render an NG_RPS item as the sysfs rps_cpus mask for a machine with ncpus CPUs, the way
  * the kernel prints it (comma every 32 bits: 2 CPUs "3", 40 CPUs "ff,ffffffff"); CPUs beyond
- * ncpus are dropped. Returns 0, -EINVAL (not an rps item, ncpus 0 or > 8192), -ENOSPC. */
+ * ncpus are dropped. A per-queue value gives one mask per queue, separated by spaces.
+ * Returns 0, -EINVAL (not an rps item, ncpus 0 or > 8192), -ENOSPC. */
 int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len);
 
 /* Render an item's value as written in a policy file ("off", "100", "full", "all"). */

@@ -298,6 +298,7 @@ static void plan_itr(const struct ng_devstate *s, const struct ng_wanted *w,
 
 static void plan_rps(const struct ng_devstate *s, struct ng_plan *plan, struct ng_plan_item *pi)
 {
+	size_t nmasks;
 	int r;
 
 	if (s->rps_err) {
@@ -311,14 +312,30 @@ static void plan_rps(const struct ng_devstate *s, struct ng_plan *plan, struct n
 		snprintf(pi->detail, sizeof(pi->detail), "bad rps value");
 		return;
 	}
+	nmasks = ng_rps_nmasks(plan->rps_mask);
+	if (nmasks > 1 && nmasks != s->nrps) {
+		pi->outcome = NG_FAILED;
+		pi->error = -EINVAL;
+		snprintf(pi->detail, sizeof(pi->detail), "%zu masks for %zu rx queue%s", nmasks,
+			 s->nrps, s->nrps == 1 ? "" : "s");
+		return;
+	}
 	snprintf(pi->was, sizeof(pi->was), "%s", s->rps[0]);
 	for (size_t q = 0; q < s->nrps; q++) {
+		char one[NG_TEXT_MAX * 4];
+
 		if (!ng_rps_mask_equal(s->rps[q], s->rps[0]))
 			snprintf(pi->was, sizeof(pi->was), "mixed");
-		if (!ng_rps_mask_equal(s->rps[q], plan->rps_mask))
+		if (!ng_rps_queue_mask(plan->rps_mask, q, one, sizeof(one)) ||
+		    !ng_rps_mask_equal(s->rps[q], one))
 			pi->write = true;
 	}
-	snprintf(pi->want, sizeof(pi->want), "%s", plan->rps_mask);
+	/* Printed only: a long per-queue list is cut, marked with "...". */
+	if (strlen(plan->rps_mask) < sizeof(pi->want))
+		memcpy(pi->want, plan->rps_mask, strlen(plan->rps_mask) + 1);
+	else
+		snprintf(pi->want, sizeof(pi->want), "%.*s...", (int)sizeof(pi->want) - 4,
+			 plan->rps_mask);
 	snprintf(pi->detail, sizeof(pi->detail), "%zu rx queue%s", s->nrps,
 		 s->nrps == 1 ? "" : "s");
 	plan->rps_write = pi->write;

@@ -43,6 +43,44 @@ bool ng_rps_mask_equal(const char *a, const char *b)
 	       == 0;
 }
 
+size_t ng_rps_nmasks(const char *masks)
+{
+	size_t n = 0;
+
+	for (const char *p = masks; *p;) {
+		p += strspn(p, " ");
+		if (!*p)
+			break;
+		n++;
+		p += strcspn(p, " ");
+	}
+	return n;
+}
+
+const char *ng_rps_queue_mask(const char *masks, size_t q, char *buf, size_t len)
+{
+	size_t n = ng_rps_nmasks(masks), i = 0;
+
+	if (n == 0 || (n > 1 && q >= n) || len == 0)
+		return NULL;
+	for (const char *p = masks; *p;) {
+		size_t w;
+
+		p += strspn(p, " ");
+		w = strcspn(p, " ");
+		if (n == 1 || i == q) {
+			if (w >= len)
+				return NULL;
+			memcpy(buf, p, w);
+			buf[w] = '\0';
+			return buf;
+		}
+		i++;
+		p += w;
+	}
+	return NULL;
+}
+
 unsigned ng_rps_ncpus(const struct ng_ctx *ctx)
 {
 	char path[PATH_MAX], *buf = NULL, *p;
@@ -225,19 +263,27 @@ int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 		ng_rps_free(cur, n);
 		return r;
 	}
+	if (ng_rps_nmasks(mask) > 1 && ng_rps_nmasks(mask) != n)
+		r = ng_err_set(err, -EINVAL, NULL, 0, "%s: %zu rps masks for %zu rx queues", ifname,
+			       ng_rps_nmasks(mask), n);
 	for (size_t i = 0; i < n && i < nq && r == 0; i++) {
-		char path[PATH_MAX];
+		char path[PATH_MAX], one[RPS_MASK_MAX];
 
-		if (ng_rps_mask_equal(cur[i], mask))
+		if (!ng_rps_queue_mask(mask, i, one, sizeof(one))) {
+			r = ng_err_set(err, -EINVAL, NULL, 0, "%s: no rps mask for %s", ifname,
+				       q[i]);
+			break;
+		}
+		if (ng_rps_mask_equal(cur[i], one))
 			continue;
 		if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/queues/%s/rps_cpus",
 			    ifname, q[i]) < 0) {
 			r = ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
 			break;
 		}
-		r = write_mask(path, mask, err);
+		r = write_mask(path, one, err);
 		if (r == 0) {
-			ng_trace(ctx, "%s: %s/rps_cpus %s -> %s", ifname, q[i], cur[i], mask);
+			ng_trace(ctx, "%s: %s/rps_cpus %s -> %s", ifname, q[i], cur[i], one);
 			(*written)++;
 		}
 	}

@@ -431,23 +431,42 @@ static int rps_canonical(const char *t, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* One value for every rx queue, or one per rx queue in queue order (rx-0 first): the
+ * canonical words joined by single spaces. */
 static int parse_rps(struct parse *ps, const struct ng_words *w)
 {
-	char *text = NULL;
-	int r;
+	char *text = NULL, *one;
+	size_t len = 0;
+	int r = 0;
 
-	if (w->n != 1)
-		return fail(ps, "rps takes one value: all, none, a hex mask (ffff) or a CPU "
-			    "list (0-3,8)");
-	r = rps_canonical(w->v[0], &text);
+	if (w->n == 0 || w->n > NG_RPS_QUEUES_MAX)
+		return fail(ps, "rps takes all, none, a hex mask (ffff) or a CPU list (0-3,8); "
+			    "or one such value per rx queue (at most %d)", NG_RPS_QUEUES_MAX);
+	for (size_t i = 0; i < w->n && r == 0; i++) {
+		char *grown;
+
+		r = rps_canonical(w->v[i], &one);
+		if (r == -ERANGE)
+			r = fail(ps, "rps \"%.40s\" names CPUs beyond %u", w->v[i], MAX_CPUS - 1);
+		else if (r == -EINVAL)
+			r = fail(ps, "rps \"%.40s\" is not all, none, a hex mask (ffff, "
+				 "00000000,0000000f) or a CPU list (0-3,8)", w->v[i]);
+		if (r < 0)
+			break;
+		grown = realloc(text, len + strlen(one) + 2);
+		if (!grown) {
+			free(one);
+			r = -ENOMEM;
+			break;
+		}
+		text = grown;
+		len += (size_t)sprintf(text + len, "%s%s", len ? " " : "", one);
+		free(one);
+	}
 	if (r == -ENOMEM)
-		return ng_err_set(ps->err, r, NULL, 0, "out of memory");
-	if (r == -ERANGE)
-		return fail(ps, "rps \"%.40s\" names CPUs beyond %u", w->v[0], MAX_CPUS - 1);
-	if (r < 0)
-		return fail(ps, "rps \"%.40s\" is not all, none, a hex mask (ffff, "
-			    "00000000,0000000f) or a CPU list (0-3,8)", w->v[0]);
-	r = add(ps, "rps", 0, text);
+		r = ng_err_set(ps->err, r, NULL, 0, "out of memory");
+	if (r == 0)
+		r = add(ps, "rps", 0, text);
 	free(text);
 	return r;
 }
@@ -598,15 +617,14 @@ const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 	return buf;
 }
 
-int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
+/* One canonical word as the kernel prints a mask, appended at buf + *o. */
+static int rps_mask_word(const char *word, unsigned ncpus, char *buf, size_t len, size_t *o)
 {
 	uint32_t bits[MAX_CPUS / 32] = { 0 };
 	unsigned chunks, width;
-	size_t o = 0;
+	bool first = true;
 
-	if (it->group != NG_RPS || !it->text || ncpus == 0 || ncpus > MAX_CPUS)
-		return -EINVAL;
-	if (rps_bits(it->text, bits, ncpus) < 0)
+	if (rps_bits(word, bits, ncpus) < 0)
 		return -EINVAL;
 	/* As the kernel's bitmap_string() prints it: 32-bit chunks, the first one only as
 	 * wide as the CPUs it holds need, so 2 CPUs give "3" and 40 give "ff,ffffffff". */
@@ -614,12 +632,44 @@ int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
 	width = ((ncpus % 32) ? ncpus % 32 : 32);
 	width = (width + 3) / 4;
 	for (unsigned c = chunks; c-- > 0;) {
-		int m = snprintf(buf + o, len - o, "%s%0*x", o ? "," : "", (int)width, bits[c]);
+		int m = snprintf(buf + *o, len - *o, "%s%0*x", first ? "" : ",", (int)width,
+				 bits[c]);
 
-		if (m < 0 || (size_t)m >= len - o)
+		if (m < 0 || (size_t)m >= len - *o)
 			return -ENOSPC;
-		o += (size_t)m;
+		*o += (size_t)m;
 		width = 8;
+		first = false;
 	}
 	return 0;
+}
+
+int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
+{
+	char word[MAX_CPUS / 4 + 2];
+	size_t o = 0;
+	int r = 0;
+
+	if (it->group != NG_RPS || !it->text || ncpus == 0 || ncpus > MAX_CPUS || len == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	for (const char *p = it->text; *p && r == 0;) {
+		size_t n = strcspn(p, " ");
+
+		if (n == 0 || n >= sizeof(word))
+			return -EINVAL;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		p += n;
+		if (*p == ' ')
+			p++;
+		if (o > 0) {
+			if (o + 1 >= len)
+				return -ENOSPC;
+			buf[o++] = ' ';
+			buf[o] = '\0';
+		}
+		r = rps_mask_word(word, ncpus, buf, len, &o);
+	}
+	return o == 0 && r == 0 ? -EINVAL : r;
 }

@@ -138,6 +138,44 @@ tso_gso_gro_conf() {
 	ng_features "$NG_NS" ngt1 | diff "$BATS_TEST_TMPDIR/ngt1.before" -
 }
 
+# The rps_cpus masks of ngq0's rx queues as numbers, space-separated.
+rps_queues() {
+	local q m out=""
+	for q in 0 1 2 3; do
+		m=$(ng_ns_exec cat "/sys/class/net/ngq0/queues/rx-$q/rps_cpus")
+		out+="$((16#${m//,/})) "
+	done
+	echo "${out% }"
+}
+
+@test "rps with one value per rx queue sets each queue's own mask; a wrong count sets none" {
+	ip -n "$NG_NS" link add name ngq0 numrxqueues 4 type veth peer name ngq1 numrxqueues 4
+	ng_conf <<-EOF
+		[interface ngq0]
+		rps = 1 2 0-1 none
+	EOF
+	run ng_nicguard -c "$NG_CONF" apply ngq0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ngq0 rps 1 2 3 0: changed (was 0) [$NG_CONF:2]"* ]]
+	[ "$(rps_queues)" = "1 2 3 0" ]
+
+	run ng_nicguard -c "$NG_CONF" apply ngq0
+	echo "$output"
+	[[ $output == *"ngq0 rps 1 2 3 0: already [$NG_CONF:2]"* ]]
+
+	# Two masks for four queues: refused as a whole, nothing written.
+	ng_conf <<-EOF
+		[interface ngq0]
+		rps = 3 3
+	EOF
+	run ng_nicguard -c "$NG_CONF" apply ngq0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"ngq0 rps 3 3: failed: Invalid argument (2 masks for 4 rx queues) [$NG_CONF:2]"* ]]
+	[ "$(rps_queues)" = "1 2 3 0" ]
+}
+
 @test "a config with a typo exits 2 with FILE:LINE messages and changes no interface" {
 	# The first section is valid: it must not be applied either.
 	ng_conf <<-EOF

@@ -380,6 +380,47 @@ static void test_itr(void **state)
 	ng_devstate_free(&s);
 }
 
+/* A per-queue rps value: each queue against its own mask; a count that does not match the
+ * queues is a failed setting, never a guess. */
+static void test_rps_per_queue(void **state)
+{
+	char same[] = "none f", swapped[] = "f none", three[] = "f f f";
+	char **masks = calloc(2, sizeof(char *));
+	struct ng_item it = item(NG_RPS, "rps", 0, same);
+	struct ng_wanted w = { .items = &it, .n = 1 };
+	struct ng_devstate s;
+	struct ng_plan p;
+
+	(void)state;
+	make_state(&s, "veth");
+	assert_non_null(masks);
+	masks[0] = strdup("0");
+	masks[1] = strdup("00000000,0000000f");
+	s.rps = masks;
+	s.nrps = 2;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_false(p.rps_write);
+	assert_int_equal(p.items[0].outcome, NG_ALREADY);
+	ng_plan_free(&p);
+
+	it.text = swapped;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_true(p.rps_write);
+	assert_string_equal(p.rps_mask, "f 0");
+	assert_string_equal(p.items[0].was, "mixed");
+	assert_int_equal(p.items[0].outcome, NG_PLANNED);
+	ng_plan_free(&p);
+
+	it.text = three;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_false(p.rps_write);
+	assert_int_equal(p.items[0].outcome, NG_FAILED);
+	assert_int_equal(p.items[0].error, -EINVAL);
+	assert_string_equal(p.items[0].detail, "3 masks for 2 rx queues");
+	ng_plan_free(&p);
+	ng_devstate_free(&s);
+}
+
 static void test_rps_ethtool_flag(void **state)
 {
 	char all[] = "all", words[] = "--set-eee {} eee off";
@@ -473,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_coalesce_ring),
 		cmocka_unit_test(test_itr),
+		cmocka_unit_test(test_rps_per_queue),
 		cmocka_unit_test(test_rps_ethtool_flag),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_report),

@@ -257,6 +257,19 @@ static void rps_ok(const char *text, const char *canonical)
 	ng_items_free(items, n);
 }
 
+/* A per-queue value of `want` masks parses. */
+static void rps_ok_count(const char *text, size_t want)
+{
+	struct ng_item *items;
+	struct ng_err err;
+	size_t n;
+
+	assert_int_equal(parse(NG_RPS, NG_SET_NORMAL, text, &items, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ng_rps_nmasks(items[0].text), want);
+	ng_items_free(items, n);
+}
+
 static void test_rps(void **state)
 {
 	(void)state;
@@ -273,8 +286,21 @@ static void test_rps(void **state)
 	rps_ok("8,2,0-3", "0-3,8");
 	rps_ok("1,2,3", "1-3");
 	rps_ok("0-8191", "0-8191");
-	bad(NG_RPS, "all none",
-	    "rps takes one value: all, none, a hex mask (ffff) or a CPU list (0-3,8)");
+	/* One value per rx queue, rx-0 first. */
+	rps_ok("all none", "all none");
+	rps_ok("FF  0-1,3\t0", "ff 0-1,3 none");
+	{
+		char many[NG_RPS_QUEUES_MAX * 2 + 4] = "";
+
+		for (int i = 0; i < NG_RPS_QUEUES_MAX; i++)
+			strcat(many, "1 ");
+		rps_ok_count(many, NG_RPS_QUEUES_MAX);
+		strcat(many, "1");
+		bad(NG_RPS, many, "rps takes all, none, a hex mask (ffff) or a CPU list (0-3,8); "
+		    "or one such value per rx queue (at most 256)");
+	}
+	bad(NG_RPS, "f every", "rps \"every\" is not all, none, a hex mask (ffff, "
+	    "00000000,0000000f) or a CPU list (0-3,8)");
 	bad(NG_RPS, "0-", "rps \"0-\" is not all, none, a hex mask (ffff, 00000000,0000000f) "
 	    "or a CPU list (0-3,8)");
 	bad(NG_RPS, "3-1", "rps \"3-1\" is not all, none, a hex mask (ffff, 00000000,0000000f) "
@@ -328,6 +354,8 @@ static void test_rps_mask(void **state)
 	mask_is("0-3,32-39", 40, "ff,0000000f");
 	mask_is("0-3,63", 64, "80000000,0000000f");
 	mask_is("0-3,63", 2, "3");
+	mask_is("f 1 none all", 2, "3 1 0 3");	/* per queue */
+	mask_is("0-3,63 1", 64, "80000000,0000000f 00000000,00000001");
 
 	assert_int_equal(parse(NG_RPS, NG_SET_NORMAL, "all", &items, &n, &err), 0);
 	assert_int_equal(ng_rps_mask(&items[0], 64, buf, sizeof(buf)), -ENOSPC);
@@ -335,6 +363,26 @@ static void test_rps_mask(void **state)
 	items[0].group = NG_ITR;
 	assert_int_equal(ng_rps_mask(&items[0], 2, buf, sizeof(buf)), -EINVAL);
 	ng_items_free(items, n);
+}
+
+static void test_rps_queue_mask(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(ng_rps_nmasks(""), 0);
+	assert_int_equal(ng_rps_nmasks("3"), 1);
+	assert_int_equal(ng_rps_nmasks("3 1 0"), 3);
+	/* One mask stands for every queue. */
+	assert_string_equal(ng_rps_queue_mask("ff,00000003", 0, buf, sizeof(buf)), "ff,00000003");
+	assert_string_equal(ng_rps_queue_mask("3", 7, buf, sizeof(buf)), "3");
+	/* A list gives each queue its own, and nothing past its end. */
+	assert_string_equal(ng_rps_queue_mask("3 1 0", 0, buf, sizeof(buf)), "3");
+	assert_string_equal(ng_rps_queue_mask("3 1 0", 2, buf, sizeof(buf)), "0");
+	assert_null(ng_rps_queue_mask("3 1 0", 3, buf, sizeof(buf)));
+	assert_null(ng_rps_queue_mask("", 0, buf, sizeof(buf)));
+	/* Never cut: a mask longer than buf is refused. */
+	assert_null(ng_rps_queue_mask("ffffffff,ffffffff 1", 0, buf, sizeof(buf)));
 }
 
 static void test_ethtool(void **state)
@@ -433,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_coalesce_ring),
 		cmocka_unit_test(test_rps),
 		cmocka_unit_test(test_rps_mask),
+		cmocka_unit_test(test_rps_queue_mask),
 		cmocka_unit_test(test_ethtool),
 		cmocka_unit_test(test_itr),
 		cmocka_unit_test(test_flags),
