@@ -380,24 +380,31 @@ static void test_itr(void **state)
 	ng_devstate_free(&s);
 }
 
+/* A veth with two rx queues whose rps masks differ: none, and CPUs 0-3. */
+static void make_rps_state(struct ng_devstate *s)
+{
+	char **masks = calloc(2, sizeof(char *));
+
+	make_state(s, "veth");
+	assert_non_null(masks);
+	masks[0] = strdup("0");
+	masks[1] = strdup("00000000,0000000f");
+	s->rps = masks;
+	s->nrps = 2;
+}
+
 /* A per-queue rps value: each queue against its own mask; a count that does not match the
  * queues is a failed setting, never a guess. */
 static void test_rps_per_queue(void **state)
 {
 	char same[] = "none f", swapped[] = "f none", three[] = "f f f";
-	char **masks = calloc(2, sizeof(char *));
 	struct ng_item it = item(NG_RPS, "rps", 0, same);
 	struct ng_wanted w = { .items = &it, .n = 1 };
 	struct ng_devstate s;
 	struct ng_plan p;
 
 	(void)state;
-	make_state(&s, "veth");
-	assert_non_null(masks);
-	masks[0] = strdup("0");
-	masks[1] = strdup("00000000,0000000f");
-	s.rps = masks;
-	s.nrps = 2;
+	make_rps_state(&s);
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
 	assert_false(p.rps_write);
 	assert_int_equal(p.items[0].outcome, NG_ALREADY);
@@ -424,7 +431,6 @@ static void test_rps_per_queue(void **state)
 static void test_rps_ethtool_flag(void **state)
 {
 	char all[] = "all", words[] = "--set-eee {} eee off";
-	char **masks = calloc(2, sizeof(char *));
 	struct ng_item items[] = {
 		item(NG_RPS, "rps", 0, all),
 		item(NG_ETHTOOL, "--set-eee", 0, words),
@@ -435,12 +441,7 @@ static void test_rps_ethtool_flag(void **state)
 	struct ng_plan p;
 
 	(void)state;
-	make_state(&s, "veth");
-	assert_non_null(masks);
-	masks[0] = strdup("0");
-	masks[1] = strdup("00000000,0000000f");
-	s.rps = masks;
-	s.nrps = 2;
+	make_rps_state(&s);
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
 	assert_true(p.rps_write);
 	assert_string_equal(p.rps_mask, "f");
@@ -451,8 +452,8 @@ static void test_rps_ethtool_flag(void **state)
 	assert_true(p.items[2].no_result);
 	ng_plan_free(&p);
 
-	free(masks[0]);
-	masks[0] = strdup("f");
+	free(s.rps[0]);
+	s.rps[0] = strdup("f");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
 	assert_false(p.rps_write);
 	assert_int_equal(p.items[0].outcome, NG_ALREADY);
