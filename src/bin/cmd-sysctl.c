@@ -49,7 +49,11 @@ static void table(const struct ng_sysctl_check *c)
 		else
 			snprintf(eff, sizeof(eff), "%lld", (long long)r->effective);
 		printf("%-28s %12s %12lld  %s%s\n", r->name, eff, (long long)r->recommended,
-		       r->source, r->effective >= 0 && r->effective < r->needed ? "  (raise)" : "");
+		       r->source, r->effective >= 0 && r->effective < r->recommended ? "  (raise)" :
+		       "");
+		if (r->lowered[0])
+			printf("%-28s %12s %12s  ^ lowered %lld from %s: --write puts it back\n",
+			       "", "", "", (long long)r->lowered_value, r->lowered);
 	}
 }
 

@@ -236,6 +236,30 @@ static int check_modprobe(const struct ng_ctx *ctx, struct ng_doctor *d)
 	return r;
 }
 
+/* nicguard's own trap: the shipped 60-nicguard.conf sorts after an admin's file that set
+ * a higher value, and wins. */
+static int check_sysctl(const struct ng_ctx *ctx, struct ng_doctor *d)
+{
+	struct ng_sysctl_check c;
+	int r = 0;
+
+	if (ng_sysctl_check(ctx, &c, NULL) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < c.n; i++) {
+		const struct ng_sysctl_row *row = &c.rows[i];
+
+		if (!row->lowered[0] || row->effective < 0 || row->effective >= row->lowered_value)
+			continue;
+		r = ng_doctor_add(d, "sysctl-lowered", row->lowered,
+			"run `nicguard sysctl --write` (it puts the higher value back in "
+			NG_SYSCTL_LOCAL_FILE "), or move the setting to a file that sorts "
+			"after 60-nicguard.conf",
+			"%s = %lld here is overridden by nicguard's shipped %s, which sorts "
+			"later: %lld is in effect", row->name, (long long)row->lowered_value,
+			row->source, (long long)row->effective);
+	}
+	return r;
+}
 
 int ng_doctor_run(const struct ng_ctx *ctx, const struct ng_policy *p, unsigned interval_ms,
 		  struct ng_doctor *out, struct ng_err *err)
@@ -246,6 +270,8 @@ int ng_doctor_run(const struct ng_ctx *ctx, const struct ng_policy *p, unsigned 
 	r = check_ifupdown2(ctx, out);
 	if (r == 0)
 		r = check_modprobe(ctx, out);
+	if (r == 0)
+		r = check_sysctl(ctx, out);
 	if (r == 0)
 		r = ng_doctor_check_drift(ctx, p, out);
 	if (r == 0)

@@ -681,8 +681,12 @@ struct ng_sysctl_row {
 	const char *name;	/* net.core.netdev_max_backlog */
 	int64_t effective;	/* -1 when it cannot be read (e.g. not in this namespace) */
 	int64_t needed;		/* by the formula for this machine */
-	int64_t recommended;	/* max(effective, needed): an admin's higher value stays */
+	int64_t recommended;	/* max(effective, needed, lowered_value): an admin's higher
+				 * value stays, or comes back */
 	char source[300];	/* FILE:LINE of the sysctl.d line in effect, or "kernel default" */
+	char lowered[300];	/* FILE:LINE of a higher value that the shipped 60-nicguard.conf,
+				 * sorting after it, overrode; "" when none */
+	int64_t lowered_value;	/* that value */
 	const char *why;	/* one line */
 };
 

@@ -190,11 +190,35 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Where each row was last set in the sysctl.d files, and to what. */
+/* Where each row was last set in the sysctl.d files, and to what; and, when nicguard's
+ * shipped file lowered a value an earlier file had set (files apply in name order, the last
+ * wins), that earlier line and value: the admin's, to be put back. */
 struct source {
 	char where[280];
 	int64_t value;
+	char lowered_where[280];
+	int64_t lowered_value;
 };
+
+/* The package's file; one of the same name in /etc or /run is the admin's own. */
+static bool is_shipped(const char *shown)
+{
+	return strcmp(shown, "/usr/lib/sysctl.d/60-nicguard.conf") == 0 ||
+	       strcmp(shown, "/lib/sysctl.d/60-nicguard.conf") == 0;
+}
+
+/* One "key = value" line of file `shown` setting row i. */
+static void source_set(struct source *s, const char *shown, unsigned lineno, int64_t value)
+{
+	if (is_shipped(shown) && s->where[0] && s->value > value) {
+		snprintf(s->lowered_where, sizeof(s->lowered_where), "%s", s->where);
+		s->lowered_value = s->value;
+	} else if (!is_shipped(shown)) {
+		s->lowered_where[0] = '\0';	/* a later file decides again */
+	}
+	snprintf(s->where, sizeof(s->where), "%.260s:%u", shown, lineno);
+	s->value = value;
+}
 
 /* Record in src[] the last FILE:LINE in file that sets one of the rows. */
 static void scan_sysctl_file(const char *full, const char *shown, struct source *src)
@@ -231,8 +255,7 @@ static void scan_sysctl_file(const char *full, const char *shown, struct source 
 			if (strcmp(key, rows[i].name) != 0)
 				continue;
 			v += strspn(v, " \t=");
-			snprintf(src[i].where, sizeof(src[i].where), "%.260s:%u", shown, lineno);
-			src[i].value = strtoll(v, NULL, 10);
+			source_set(&src[i], shown, lineno, strtoll(v, NULL, 10));
 		}
 	}
 	free(buf);
@@ -259,7 +282,7 @@ static int find_sources(const struct ng_ctx *ctx, struct source *src)
 
 int ng_sysctl_check(const struct ng_ctx *ctx, struct ng_sysctl_check *out, struct ng_err *err)
 {
-	struct source src[NROWS] = { { { 0 }, 0 } };
+	struct source src[NROWS] = { { { 0 }, 0, { 0 }, 0 } };
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -282,6 +305,13 @@ int ng_sysctl_check(const struct ng_ctx *ctx, struct ng_sysctl_check *out, struc
 				 read_num(path) : -1;
 		row->needed = needed(i, out->ncpus, out->speed);
 		row->recommended = row->effective > row->needed ? row->effective : row->needed;
+		if (src[i].lowered_where[0]) {
+			snprintf(row->lowered, sizeof(row->lowered), "%.280s",
+				 src[i].lowered_where);
+			row->lowered_value = src[i].lowered_value;
+			if (row->lowered_value > row->recommended)
+				row->recommended = row->lowered_value;
+		}
 		/* A file may say one thing and the kernel hold another: sysctl.d was not applied
 		 * (yet), or something changed the value at run time. */
 		if (!src[i].where[0])
@@ -305,15 +335,20 @@ int ng_sysctl_render(const struct ng_sysctl_check *c, char **text, struct ng_err
 	if (!f)
 		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 	fprintf(f, "%s\n# Written by `nicguard sysctl --write` for this machine: %u CPUs, fastest "
-		"link %u Mb/s.\n# Only values below what this machine needs are raised; none is "
-		"lowered.\n", NG_MARKER, c->ncpus, c->speed);
+		"link %u Mb/s.\n# Only values below what this machine needs, or below what an "
+		"earlier sysctl.d file set\n# before 60-nicguard.conf lowered it, are raised; none "
+		"is lowered.\n", NG_MARKER, c->ncpus, c->speed);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ng_sysctl_row *r = &c->rows[i];
 
-		if (r->effective < 0 || r->effective >= r->needed)
+		if (r->effective < 0 || r->effective >= r->recommended)
 			continue;
-		fprintf(f, "\n# %s (was %lld, set by %s)\n%s = %lld\n", r->why,
-			(long long)r->effective, r->source, r->name, (long long)r->recommended);
+		fprintf(f, "\n# %s (was %lld, set by %s)\n", r->why, (long long)r->effective,
+			r->source);
+		if (r->lowered[0])
+			fprintf(f, "# %s set %lld; nicguard's shipped file came later and lowered "
+				"it: put back\n", r->lowered, (long long)r->lowered_value);
+		fprintf(f, "%s = %lld\n", r->name, (long long)r->recommended);
 		raised++;
 	}
 	if (!raised)

@@ -48,6 +48,21 @@ finding() {
 	! grep -q "^ifupdown2-" <<<"$output"
 }
 
+@test "the shipped sysctl file overriding an admin's higher value, and not once put back" {
+	root=$(copy_fixture sysctl)
+	printf 'net.core.rmem_max = 67108864\n' >"$root/etc/sysctl.d/50-tuning.conf"
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	finding sysctl-lowered | grep -q "^sysctl-lowered /etc/sysctl.d/50-tuning.conf:1: net.core.rmem_max = 67108864 here is overridden by nicguard's shipped /usr/lib/sysctl.d/60-nicguard.conf:[0-9]*, which sorts later: 16777216 is in effect"
+	finding sysctl-lowered | grep -q "fix: run \`nicguard sysctl --write\`"
+	# Once the value is back in effect, nothing to say.
+	echo 67108864 >"$root/proc/sys/net/core/rmem_max"
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	! grep -q "^sysctl-lowered" <<<"$output"
+}
+
 @test "InterruptThrottleRate=3 set explicitly, with fewer values than ports" {
 	root=$(copy_fixture doctor-traps)
 	run ng_nicguard --root "$root" doctor --interval 0

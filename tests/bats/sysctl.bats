@@ -79,6 +79,36 @@ net.core.wmem_default = 262144" ]
 	[ "$(row net.core.rmem_max | awk '{print $4}')" = /etc/sysctl.d/99-late.conf:1 ]
 }
 
+@test "a higher value from a file sorting before the shipped one: shown, and --write puts it back" {
+	root=$(copy_fixture sysctl)
+	# systemd-sysctl applied 50-tuning.conf, then 60-nicguard.conf over it: the kernel holds
+	# the shipped 16 MiB, not the admin's 64 MiB.
+	printf 'net.core.rmem_max = 67108864\n' >"$root/etc/sysctl.d/50-tuning.conf"
+	run "$NICGUARD" --root "$root" sysctl --check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	row net.core.rmem_max | grep -Eq \
+		" 16777216 +67108864  /usr/lib/sysctl.d/60-nicguard.conf:[0-9]+  \(raise\)$"
+	[[ $output == *"^ lowered 67108864 from /etc/sysctl.d/50-tuning.conf:1: --write puts it back"* ]]
+
+	run "$NICGUARD" --root "$root" sysctl --write
+	[ "$status" -eq 0 ]
+	f=$root/etc/sysctl.d/61-nicguard-local.conf
+	cat "$f"
+	grep -qx "net.core.rmem_max = 67108864" "$f"
+	grep -q "^# /etc/sysctl.d/50-tuning.conf:1 set 67108864; nicguard's shipped file" "$f"
+
+	# A file after the shipped one decides again: nothing to put back. So does an admin's
+	# own 60-nicguard.conf in /etc, which hides the shipped one.
+	printf 'net.core.rmem_max = 8388608\n' >"$root/etc/sysctl.d/99-late.conf"
+	run "$NICGUARD" --root "$root" sysctl --check
+	[[ $output != *"lowered"* ]]
+	rm "$root/etc/sysctl.d/99-late.conf"
+	printf 'net.core.rmem_max = 4194304\n' >"$root/etc/sysctl.d/60-nicguard.conf"
+	run "$NICGUARD" --root "$root" sysctl --check
+	[[ $output != *"lowered"* ]]
+}
+
 @test "the shipped sysctl.d file parses: every line a comment or a known key" {
 	run grep -Ev '^(#|$|net\.core\.(netdev_max_backlog|netdev_budget|[rw]mem_(default|max)) = [0-9]+$)' \
 		"$NG_TOP/sysctl.d/60-nicguard.conf"
