@@ -216,6 +216,7 @@ in_chroot "set -e
 		>/etc/sysctl.d/61-nicguard-local.conf
 	printf '%s\n' 'options e1000e SmartPowerDownEnable=0' >/etc/modprobe.d/e1000e.conf
 	printf '%s\n' 'net.core.somaxconn = 8192' >/etc/sysctl.d/99-admin.conf
+	printf '%s\n' 'net.core.rmem_max = 1073741824' >/etc/sysctl.d/50-tuning.conf
 	mkdir -p /run/nicguard /var/lib/nicguard /var/lib/prometheus/node-exporter
 	printf '%s\n' '$marker' 'nicguard_watch_records_total 0' \
 		>/var/lib/prometheus/node-exporter/nicguard.prom
@@ -237,6 +238,12 @@ if [ -n "$deb2" ]; then
 	st=$(in_chroot "dpkg-query -W -f '\${Status} \${Version}' nicguard" 2>&1)
 	say "dpkg-query: $st"
 	[ "$st" = "install ok installed $new_version" ] || rc=1
+	# 50-tuning.conf sorts before the shipped 60-nicguard.conf, which wins: postinst says so.
+	if grep -q "60-nicguard.conf overrides a higher value of yours" "$work/out"; then
+		say "postinst: the overridden rmem_max of 50-tuning.conf is pointed out"
+	else
+		say "postinst said nothing of the overridden rmem_max"; rc=1
+	fi
 	if in_chroot "grep -q '^\[interface ngpkg1\]' /etc/nicguard/nicguard.conf"; then
 		say "admin's section still in /etc/nicguard/nicguard.conf"
 	else
@@ -329,8 +336,8 @@ if [ -n "$left" ]; then
 else
 	say "no file or directory named *nicguard* left"
 fi
-for f in /etc/modprobe.d/e1000e.conf /etc/sysctl.d/99-admin.conf /etc/vzdump.conf \
-	 /var/lib/vz/snippets/admin-hook.sh /etc/pve/local/qemu-server/101.conf \
+for f in /etc/modprobe.d/e1000e.conf /etc/sysctl.d/99-admin.conf /etc/sysctl.d/50-tuning.conf \
+	 /etc/vzdump.conf /var/lib/vz/snippets/admin-hook.sh /etc/pve/local/qemu-server/101.conf \
 	 /var/lib/prometheus/node-exporter/admin.prom; do
 	if in_chroot "test -e $f"; then say "admin's file kept: $f"; else say "lost: $f"; rc=1; fi
 done
