@@ -63,7 +63,7 @@ static void test_check(void **state)
 	free(text);
 	/* Everything high enough: a file that says so. */
 	for (size_t i = 0; i < c.n; i++)
-		c.rows[i].effective = c.rows[i].needed;
+		c.rows[i].effective = c.rows[i].recommended;
 	assert_int_equal(ng_sysctl_render(&c, &text, &err), 0);
 	assert_non_null(strstr(text, "Every value in effect is at least"));
 	assert_null(strstr(text, " = "));
