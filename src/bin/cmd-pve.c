@@ -73,7 +73,7 @@ static struct ng_ctx *open_ctx(const struct ng_cli *cli)
 		.no_builtin = cli->no_builtin,
 	};
 	struct ng_err e;
-	struct ng_ctx *ctx = ng_pve_ctx_new(&o, &e);
+	struct ng_ctx *ctx = ng_ctx_new(&o, &e);
 
 	if (!ctx)
 		ng_log(LOG_ERR, "%s", e.msg);

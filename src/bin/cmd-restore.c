@@ -62,7 +62,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		ng_log(LOG_ERR, "restore: takes no arguments; see nicguard restore --help");
 		return NG_EXIT_USAGE;
 	}
-	ctx = ng_pve_ctx_new(&o, &e);
+	ctx = ng_ctx_new(&o, &e);
 	if (!ctx) {
 		ng_log(LOG_ERR, "%s", e.msg);
 		return NG_EXIT_USAGE;

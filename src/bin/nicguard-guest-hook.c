@@ -133,7 +133,7 @@ int main(int argc, char *argv[])
 	if (ng_pve_root_from_exe(self, HOOK_PATH, root, sizeof(root)) < 0)
 		snprintf(root, sizeof(root), "/");
 	o.root = root;
-	ctx = ng_pve_ctx_new(&o, &e);
+	ctx = ng_ctx_new(&o, &e);
 	if (!ctx) {
 		ng_log(LOG_ERR, "guest %lu: %s", vmid, e.msg);
 		return 0;

@@ -228,7 +228,7 @@ int main(int argc, char *argv[])
 	if (ng_pve_root_from_exe(self, HOOK_PATH, root, sizeof(root)) < 0)
 		snprintf(root, sizeof(root), "/");
 	o.root = root;
-	h.ctx = ng_pve_ctx_new(&o, &e);
+	h.ctx = ng_ctx_new(&o, &e);
 	if (!h.ctx) {
 		fail(&h, "%s", e.msg);
 		return 0;

@@ -44,15 +44,24 @@ struct ng_ctx {
 
 static const char *const program_names[] = { "ethtool", "qm", "pct", "update-initramfs", "ip" };
 
+/* A program's path: the one given, else the Debian path. The programs that act on the
+ * machine's files rather than on the kernel (qm, pct, update-initramfs) default to their
+ * path under the root, so a fake tree carries its own stand-ins as it carries its configs;
+ * ethtool and ip act on the kernel and stay the machine's. */
 static int set_program(struct ng_ctx *ctx, size_t i, const char *given, const char *dflt,
-		       struct ng_err *err)
+		       bool rooted, struct ng_err *err)
 {
 	const char *p = given ? given : dflt;
 
 	if (p[0] != '/')
 		return ng_err_set(err, -EINVAL, NULL, 0, "%s path must be absolute: %s",
 				  program_names[i], p);
-	ctx->programs[i] = strdup(p);
+	if (!given && rooted && ctx->root[0]) {
+		if (asprintf(&ctx->programs[i], "%s%s", ctx->root, p) < 0)
+			ctx->programs[i] = NULL;
+	} else {
+		ctx->programs[i] = strdup(p);
+	}
 	return ctx->programs[i] ? 0 : ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 }
 
@@ -110,11 +119,11 @@ struct ng_ctx *ng_ctx_new(const struct ng_ctx_opts *opts, struct ng_err *err)
 	ctx->root = strndup(root, len);
 	ctx->no_builtin = opts->no_builtin;
 	if (!ctx->root ||
-	    set_program(ctx, 0, opts->ethtool, NG_ETHTOOL_PATH, err) < 0 ||
-	    set_program(ctx, 1, opts->qm, NG_QM_PATH, err) < 0 ||
-	    set_program(ctx, 2, opts->pct, NG_PCT_PATH, err) < 0 ||
-	    set_program(ctx, 3, opts->update_initramfs, NG_UPDATE_INITRAMFS_PATH, err) < 0 ||
-	    set_program(ctx, 4, opts->ip, NG_IP_PATH, err) < 0 ||
+	    set_program(ctx, 0, opts->ethtool, NG_ETHTOOL_PATH, false, err) < 0 ||
+	    set_program(ctx, 1, opts->qm, NG_QM_PATH, true, err) < 0 ||
+	    set_program(ctx, 2, opts->pct, NG_PCT_PATH, true, err) < 0 ||
+	    set_program(ctx, 3, opts->update_initramfs, NG_UPDATE_INITRAMFS_PATH, true, err) < 0 ||
+	    set_program(ctx, 4, opts->ip, NG_IP_PATH, false, err) < 0 ||
 	    set_policy_paths(ctx, opts->policy_paths, err) < 0) {
 		if (!ctx->root)
 			ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");

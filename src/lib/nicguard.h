@@ -54,7 +54,8 @@ struct ng_ctx_opts {
 	const char *root;		/* prefix for every path the library touches; NULL: "/" */
 	const char *const *policy_paths; /* NULL: the built-in list; a list with only NULL: none */
 	bool no_builtin;		/* leave out the built-in driver defaults */
-	const char *ethtool;		/* absolute program paths; NULL: the Debian paths */
+	const char *ethtool;		/* absolute program paths; NULL: the Debian paths (qm,
+					 * pct and update-initramfs under root) */
 	const char *qm;
 	const char *pct;
 	const char *update_initramfs;
@@ -407,10 +408,6 @@ int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
  * firewall bridge itself, is not: it has no settings of its own to keep. */
 bool ng_pve_guest_dev(const char *ifname, unsigned vmid);
 
-/* A context for the Proxmox side: as base says, except that with a root other than "/"
- * Proxmox's tools default to root/usr/sbin/qm and root/usr/sbin/pct, so a fake tree carries
- * its own stand-ins just as it carries its own configs. */
-struct ng_ctx *ng_pve_ctx_new(const struct ng_ctx_opts *base, struct ng_err *err);
 
 /* A Proxmox task id: UPID:NODE:PID:PSTART:STARTTIME:TYPE:ID:USER: (numbers in hex). */
 struct ng_upid {

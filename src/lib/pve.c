@@ -601,28 +601,3 @@ bool ng_pve_guest_dev(const char *ifname, unsigned vmid)
 	return dev_name(ifname, "tap", vmid, 'i') || dev_name(ifname, "veth", vmid, 'i') ||
 	       dev_name(ifname, "fwpr", vmid, 'p') || dev_name(ifname, "fwln", vmid, 'i');
 }
-
-struct ng_ctx *ng_pve_ctx_new(const struct ng_ctx_opts *base, struct ng_err *err)
-{
-	struct ng_ctx_opts o = base ? *base : (struct ng_ctx_opts){ 0 };
-	char qm[4096], pct[4096];
-	const char *root = o.root && o.root[0] ? o.root : "/";
-
-	if (strcmp(root, "/") != 0) {
-		size_t l = strlen(root);
-
-		while (l > 1 && root[l - 1] == '/')
-			l--;
-		if (snprintf(qm, sizeof(qm), "%.*s/usr/sbin/qm", (int)l, root) >= (int)sizeof(qm) ||
-		    snprintf(pct, sizeof(pct), "%.*s/usr/sbin/pct", (int)l, root) >=
-			    (int)sizeof(pct)) {
-			ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
-			return NULL;
-		}
-		if (!o.qm)
-			o.qm = qm;
-		if (!o.pct)
-			o.pct = pct;
-	}
-	return ng_ctx_new(&o, err);
-}

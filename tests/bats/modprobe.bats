@@ -119,12 +119,50 @@ teardown() {
 	grep -q "^initramfs: e1000e is loaded from it (e1000e is listed" <<<"$output"
 }
 
-@test "--update-initramfs reports a failure of update-initramfs and exits 1" {
-	[ ! -e /usr/sbin/update-initramfs ] || skip "update-initramfs is installed here"
+# A stand-in update-initramfs under the fixture root (qm, pct and update-initramfs are looked
+# up under --root): it records its argv and environment, prints what the real one prints,
+# and exits with STATUS.
+initramfs_stub() { # ROOT STATUS
+	mkdir -p "$1/usr/sbin"
+	cat >"$1/usr/sbin/update-initramfs" <<-EOF
+		#!/bin/sh
+		{ echo "argv: \$*"; env | grep -v '^PWD=' | sort; } >"$1/update-initramfs.called"
+		echo "update-initramfs: Generating /boot/initrd.img-6.1.0-28-amd64"
+		exit $2
+	EOF
+	chmod 755 "$1/usr/sbin/update-initramfs"
+}
+
+@test "--update-initramfs runs update-initramfs -u after the write, with a clean environment" {
 	root=$(copy_fixture modprobe-2port)
+	initramfs_stub "$root" 0
+	export FOO=leak
+	run ng_nicguard --root "$root" modprobe --write --update-initramfs
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "^initramfs: e1000e is loaded from it (.*): rebuilding it" <<<"$output"
+	grep -q "^update-initramfs: Generating /boot/initrd.img-6.1.0-28-amd64" <<<"$output"
+	cat "$root/update-initramfs.called"
+	[ "$(cat "$root/update-initramfs.called")" = "argv: -u
+LC_ALL=C
+PATH=/usr/sbin:/usr/bin:/sbin:/bin" ]
+	grep -q "InterruptThrottleRate=" "$root/etc/modprobe.d/nicguard.conf"
+}
+
+@test "--update-initramfs reports a failure of update-initramfs and exits 1" {
+	root=$(copy_fixture modprobe-2port)
+	initramfs_stub "$root" 3
 	run ng_nicguard --root "$root" modprobe --write --update-initramfs
 	echo "$output"
 	[ "$status" -eq 1 ]
-	grep -q "update-initramfs" <<<"$output"
+	grep -q "update-initramfs -u exited with status 3" <<<"$output"
+	[ -e "$root/etc/modprobe.d/nicguard.conf" ]
+	# Not there at all: said, exit 1, the modprobe.d file written all the same.
+	rm "$root/usr/sbin/update-initramfs" "$root/etc/modprobe.d/nicguard.conf"
+	run ng_nicguard --root "$root" modprobe --write --update-initramfs
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "^nicguard: update-initramfs: $root/usr/sbin/update-initramfs: No such file" \
+		<<<"$output"
 	[ -e "$root/etc/modprobe.d/nicguard.conf" ]
 }

@@ -64,7 +64,7 @@ static struct ng_ctx *ctx_at(const char *root)
 {
 	struct ng_ctx_opts o = { .root = root };
 	struct ng_err e;
-	struct ng_ctx *ctx = ng_pve_ctx_new(&o, &e);
+	struct ng_ctx *ctx = ng_ctx_new(&o, &e);
 
 	assert_non_null(ctx);
 	return ctx;
