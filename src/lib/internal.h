@@ -138,6 +138,11 @@ int ng_eth_flags_set(int fd, const char *ifname, unsigned flags, struct ng_err *
 
 /* ------------------------------------------------------------------ rps.c */
 
+#define NG_RPS_CPUS_MAX 8192	/* the kernel's largest NR_CPUS */
+/* An rps_cpus mask as the kernel prints it for NG_RPS_CPUS_MAX CPUs: 256 groups of 8 hex
+ * digits and their commas. */
+#define NG_RPS_MASK_MAX (NG_RPS_CPUS_MAX / 4 + NG_RPS_CPUS_MAX / 32 + 2)
+
 /* The rps_cpus masks of every rx queue of ifname (queue i in masks[i], as the kernel prints
  * it). Caller frees with ng_rps_free. Returns 0, -ENOENT (no rx queue files), or an errno. */
 int ng_rps_read(const struct ng_ctx *ctx, const char *ifname, char ***masks, size_t *n,
@@ -152,6 +157,13 @@ int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 
 /* Possible CPUs of the machine (root/sys/devices/system/cpu/possible), at least 1. */
 unsigned ng_rps_ncpus(const struct ng_ctx *ctx);
+
+/* ---------------------------------------------------------------- rpsmask.c */
+
+/* One rps word (all, none, a hex mask, a CPU list) in canonical form: masks lose commas and
+ * leading zeros ("none" if zero), lists become sorted ranges ("0-3,8"). Returns 0, -EINVAL,
+ * -ERANGE (a CPU beyond NG_RPS_CPUS_MAX) or -ENOMEM; *out is the caller's to free. */
+int ng_rps_canonical(const char *t, char **out);
 
 /* Compare two hex masks as numbers ("00000000,0000000f" equals "f"). */
 bool ng_rps_mask_equal(const char *a, const char *b);

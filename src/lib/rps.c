@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* rps.c: read and write the RPS CPU masks of an interface's rx queues through sysfs. */
+/* rps.c: read and write the RPS CPU masks of an interface's rx queues through sysfs (the
+ * mask text itself: rpsmask.c). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -12,74 +13,6 @@
 
 #include "nicguard.h"
 #include "internal.h"
-
-#define RPS_MASK_MAX 1024	/* 4096 CPUs: 128 groups of 8 hex digits and commas */
-
-const char *ng_rps_mask_norm(const char *mask, char *buf, size_t len)
-{
-	size_t o = 0;
-	bool lead = true;
-
-	for (const char *p = mask; *p && o + 1 < len; p++) {
-		if (*p == ',' || isspace((unsigned char)*p))
-			continue;
-		if (lead && *p == '0')
-			continue;
-		lead = false;
-		buf[o++] = (char)tolower((unsigned char)*p);
-	}
-	if (o == 0 && len > 1)
-		buf[o++] = '0';
-	if (len > 0)
-		buf[o] = '\0';
-	return buf;
-}
-
-bool ng_rps_mask_equal(const char *a, const char *b)
-{
-	char na[RPS_MASK_MAX], nb[RPS_MASK_MAX];
-
-	return strcmp(ng_rps_mask_norm(a, na, sizeof(na)), ng_rps_mask_norm(b, nb, sizeof(nb)))
-	       == 0;
-}
-
-size_t ng_rps_nmasks(const char *masks)
-{
-	size_t n = 0;
-
-	for (const char *p = masks; *p;) {
-		p += strspn(p, " ");
-		if (!*p)
-			break;
-		n++;
-		p += strcspn(p, " ");
-	}
-	return n;
-}
-
-const char *ng_rps_queue_mask(const char *masks, size_t q, char *buf, size_t len)
-{
-	size_t n = ng_rps_nmasks(masks), i = 0;
-
-	if (n == 0 || (n > 1 && q >= n) || len == 0)
-		return NULL;
-	for (const char *p = masks; *p;) {
-		size_t w;
-
-		p += strspn(p, " ");
-		w = strcspn(p, " ");
-		if (n == 1 || i == q) {
-			if (w >= len)
-				return NULL;
-			memcpy(buf, p, w);
-			buf[w] = '\0';
-			return buf;
-		}
-		i++;
-		p += w;
-	}
-	return NULL;
-}
 
 unsigned ng_rps_ncpus(const struct ng_ctx *ctx)
 {
@@ -199,7 +132,7 @@ int ng_rps_read(const struct ng_ctx *ctx, const char *ifname, char ***masks, siz
 			r = ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
 			break;
 		}
-		r = ng_read_file(path, false, RPS_MASK_MAX, &buf, &len);
+		r = ng_read_file(path, false, NG_RPS_MASK_MAX, &buf, &len);
 		if (r < 0) {
 			/* No rps_cpus at all: the kernel was built without CONFIG_RPS. */
 			ng_err_set(err, r == -ENOENT ? -EOPNOTSUPP : r, NULL, 0, "%s: %s", path,
@@ -267,7 +200,7 @@ int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 		r = ng_err_set(err, -EINVAL, NULL, 0, "%s: %zu rps masks for %zu rx queues", ifname,
 			       ng_rps_nmasks(mask), n);
 	for (size_t i = 0; i < n && i < nq && r == 0; i++) {
-		char path[PATH_MAX], one[RPS_MASK_MAX];
+		char path[PATH_MAX], one[NG_RPS_MASK_MAX];
 
 		if (!ng_rps_queue_mask(mask, i, one, sizeof(one))) {
 			r = ng_err_set(err, -EINVAL, NULL, 0, "%s: no rps mask for %s", ifname,

@@ -11,8 +11,6 @@
 #include "nicguard.h"
 #include "internal.h"
 
-#define MAX_CPUS 8192		/* the kernel's largest NR_CPUS */
-
 /* Policy keys. Keep sorted: ng_key_lookup uses bsearch and a unit test checks the order.
  * backup-uplink is a flag of the backup set: it says which ports a vzdump job tightens. */
 static const struct key {
@@ -296,141 +294,6 @@ static int parse_params(struct parse *ps, const struct ng_words *w)
 	return 0;
 }
 
-/* A sysfs mask: hex digits, or comma-separated groups of exactly 8 (as the kernel prints). */
-static bool is_mask(const char *s)
-{
-	size_t run = 0;
-	bool comma = false;
-
-	if (!*s)
-		return false;
-	for (const char *c = s; *c; c++) {
-		if (*c == ',') {
-			if (run != 8)
-				return false;
-			comma = true;
-			run = 0;
-		} else if (ng_hexval(*c) < 0) {
-			return false;
-		} else {
-			run++;
-		}
-	}
-	return !comma || run == 8;
-}
-
-static void set_bit32(uint32_t *bits, unsigned b)
-{
-	bits[b / 32] |= UINT32_C(1) << (b % 32);
-}
-
-/* Fill bits (MAX_CPUS wide) from canonical rps text; bits from `limit` up are dropped. */
-static int rps_bits(const char *t, uint32_t *bits, unsigned limit)
-{
-	if (strcmp(t, "all") == 0) {
-		for (unsigned b = 0; b < limit; b++)
-			set_bit32(bits, b);
-		return 0;
-	}
-	if (strcmp(t, "none") == 0)
-		return 0;
-	if (is_mask(t)) {
-		size_t len = strlen(t);
-		unsigned b = 0;
-
-		for (size_t i = len; i-- > 0;) {
-			int d = ng_hexval(t[i]);
-
-			if (d < 0)
-				continue;	/* a comma */
-			for (int k = 0; k < 4; k++, b++)
-				if ((d >> k) & 1) {
-					if (b >= MAX_CPUS)
-						return -ERANGE;
-					if (b < limit)
-						set_bit32(bits, b);
-				}
-		}
-		return 0;
-	}
-	for (const char *c = t; *c;) {
-		int64_t lo, hi;
-		char num[8];
-		size_t k;
-
-		for (k = 0; c[k] >= '0' && c[k] <= '9' && k < sizeof(num) - 1; k++)
-			num[k] = c[k];
-		num[k] = '\0';
-		if (!number(num, MAX_CPUS - 1, &lo))
-			return -EINVAL;
-		c += k;
-		hi = lo;
-		if (*c == '-') {
-			c++;
-			for (k = 0; c[k] >= '0' && c[k] <= '9' && k < sizeof(num) - 1; k++)
-				num[k] = c[k];
-			num[k] = '\0';
-			if (!number(num, MAX_CPUS - 1, &hi) || hi < lo)
-				return -EINVAL;
-			c += k;
-		}
-		if (*c != ',' && *c != '\0')
-			return -EINVAL;
-		if (*c == ',' && !*++c)
-			return -EINVAL;
-		for (int64_t b = lo; b <= hi && b < limit; b++)
-			set_bit32(bits, (unsigned)b);
-	}
-	return 0;
-}
-
-/* Canonical text: masks lose commas and leading zeros ("none" if zero); lists become
- * sorted ranges ("0-3,8"). */
-static int rps_canonical(const char *t, char **out)
-{
-	uint32_t bits[MAX_CPUS / 32] = { 0 };
-	bool mask = is_mask(t);
-	char buf[MAX_CPUS / 4 + 2];
-	size_t o = 0;
-
-	if (strcmp(t, "all") == 0 || strcmp(t, "none") == 0) {
-		*out = strdup(t);
-		return *out ? 0 : -ENOMEM;
-	}
-	if (!mask && !strpbrk(t, "-,"))
-		return -EINVAL;
-	if (rps_bits(t, bits, MAX_CPUS) < 0)
-		return mask ? -ERANGE : -EINVAL;
-	if (mask) {
-		bool lead = true;
-
-		for (const char *c = t; *c; c++) {
-			if (*c == ',' || (lead && *c == '0'))
-				continue;
-			lead = false;
-			buf[o++] = (char)(ng_hexval(*c) < 10 ? *c : 'a' + ng_hexval(*c) - 10);
-		}
-		buf[o] = '\0';
-		*out = strdup(o ? buf : "none");
-		return *out ? 0 : -ENOMEM;
-	}
-	for (unsigned b = 0; b < MAX_CPUS; b++) {
-		unsigned e = b;
-
-		if (!(bits[b / 32] >> (b % 32) & 1))
-			continue;
-		while (e + 1 < MAX_CPUS && (bits[(e + 1) / 32] >> ((e + 1) % 32) & 1))
-			e++;
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, e > b ? "%s%u-%u" : "%s%u",
-				      o ? "," : "", b, e);
-		if (o >= sizeof(buf))
-			return -ERANGE;
-		b = e;
-	}
-	*out = strdup(buf);
-	return *out ? 0 : -ENOMEM;
-}
-
 /* One value for every rx queue, or one per rx queue in queue order (rx-0 first): the
  * canonical words joined by single spaces. */
 static int parse_rps(struct parse *ps, const struct ng_words *w)
@@ -445,9 +308,9 @@ static int parse_rps(struct parse *ps, const struct ng_words *w)
 	for (size_t i = 0; i < w->n && r == 0; i++) {
 		char *grown;
 
-		r = rps_canonical(w->v[i], &one);
+		r = ng_rps_canonical(w->v[i], &one);
 		if (r == -ERANGE)
-			r = fail(ps, "rps \"%.40s\" names CPUs beyond %u", w->v[i], MAX_CPUS - 1);
+			r = fail(ps, "rps \"%.40s\" names CPUs beyond %u", w->v[i], NG_RPS_CPUS_MAX - 1);
 		else if (r == -EINVAL)
 			r = fail(ps, "rps \"%.40s\" is not all, none, a hex mask (ffff, "
 				 "00000000,0000000f) or a CPU list (0-3,8)", w->v[i]);
@@ -615,61 +478,4 @@ const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lld", (long long)it->num);
 	return buf;
-}
-
-/* One canonical word as the kernel prints a mask, appended at buf + *o. */
-static int rps_mask_word(const char *word, unsigned ncpus, char *buf, size_t len, size_t *o)
-{
-	uint32_t bits[MAX_CPUS / 32] = { 0 };
-	unsigned chunks, width;
-	bool first = true;
-
-	if (rps_bits(word, bits, ncpus) < 0)
-		return -EINVAL;
-	/* As the kernel's bitmap_string() prints it: 32-bit chunks, the first one only as
-	 * wide as the CPUs it holds need, so 2 CPUs give "3" and 40 give "ff,ffffffff". */
-	chunks = (ncpus + 31) / 32;
-	width = ((ncpus % 32) ? ncpus % 32 : 32);
-	width = (width + 3) / 4;
-	for (unsigned c = chunks; c-- > 0;) {
-		int m = snprintf(buf + *o, len - *o, "%s%0*x", first ? "" : ",", (int)width,
-				 bits[c]);
-
-		if (m < 0 || (size_t)m >= len - *o)
-			return -ENOSPC;
-		*o += (size_t)m;
-		width = 8;
-		first = false;
-	}
-	return 0;
-}
-
-int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
-{
-	char word[MAX_CPUS / 4 + 2];
-	size_t o = 0;
-	int r = 0;
-
-	if (it->group != NG_RPS || !it->text || ncpus == 0 || ncpus > MAX_CPUS || len == 0)
-		return -EINVAL;
-	buf[0] = '\0';
-	for (const char *p = it->text; *p && r == 0;) {
-		size_t n = strcspn(p, " ");
-
-		if (n == 0 || n >= sizeof(word))
-			return -EINVAL;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		p += n;
-		if (*p == ' ')
-			p++;
-		if (o > 0) {
-			if (o + 1 >= len)
-				return -ENOSPC;
-			buf[o++] = ' ';
-			buf[o] = '\0';
-		}
-		r = rps_mask_word(word, ncpus, buf, len, &o);
-	}
-	return o == 0 && r == 0 ? -EINVAL : r;
 }
