@@ -375,7 +375,7 @@ int ng_atomic_write_owned(const char *path, const void *buf, size_t len, unsigne
  * nofollow. Caller frees. Returns 0 or a negative errno. */
 int ng_read_file(const char *path, bool nofollow, size_t max, char **buf, size_t *len);
 
-/* ------------------------------------------------------------- pve.c, vzdump.c */
+/* ---------------------------------------------------- pve.c, pvetask.c, vzdump.c */
 
 enum ng_guest_type {
 	NG_GUEST_QEMU,		/* /etc/pve/local/qemu-server/VMID.conf, unlocked with qm */
