@@ -6,7 +6,6 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wvla -Wwrite-strings
 CPPFLAGS += -D_GNU_SOURCE -Isrc/lib -Isrc/bin
-LDLIBS_UDEV := $(shell pkg-config --libs libudev 2>/dev/null || echo -ludev)
 
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
@@ -63,22 +62,22 @@ $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/nicguard: $(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BIN_COMMON) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/nicguard-%: $(BUILD)/bin/nicguard-%.o $(BIN_COMMON) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemon is nicguard-watch.c (options, main) plus its watch-*.c files (watch.h).
 WATCH_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(sort $(wildcard src/bin/watch-*.c)))
 $(BUILD)/bin/nicguard-watch.o $(WATCH_OBJ): src/bin/watch.h
 
 $(BUILD)/nicguard-watch: $(BUILD)/bin/nicguard-watch.o $(WATCH_OBJ) $(BIN_COMMON) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_UDEV) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB) src/lib/nicguard.h src/lib/internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) \
-		-lcmocka $(LDLIBS_UDEV) $(LDLIBS)
+		-lcmocka $(LDLIBS)
 
 # tests/run-tests runs the unit tests, then bats, and ends with `N passed, N failed`.
 # bats runs the programs from $(BUILD); it must run as root (network namespaces).

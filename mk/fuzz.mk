@@ -20,7 +20,7 @@ $(FUZZ_BUILD)/lib/%.o: src/lib/%.c src/lib/nicguard.h src/lib/internal.h
 
 $(FUZZ_BUILD)/fuzz-%: fuzz/fuzz-%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_UDEV)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^
 
 # New inputs go to a scratch corpus; the seed corpus in the tree is only read. Each target is
 # one test case: the run ends with "N passed, N failed" like every other suite.

@@ -14,7 +14,8 @@ MIRROR=${NG_PKG_MIRROR:-http://deb.debian.org/debian}
 VARIANT=minbase
 RECIPE=1
 # What the package needs at run time (Depends and Recommends), so that installing it needs no
-# network: ethtool and libudev1 (Depends), udev and procps (Recommends), iproute2 for `ip`.
+# network: ethtool (Depends), udev and procps (Recommends), iproute2 for `ip`; libudev1 came
+# with udev when nicguard still linked it, and stays so the cached chroot stays valid.
 PACKAGES=${NG_PKG_PACKAGES:-ethtool,libudev1,udev,procps,iproute2,kmod}
 CACHE=${NG_PKG_CACHE:-/var/tmp/nicguard-pkgtest}
 
