@@ -298,7 +298,7 @@ static int parse_params(struct parse *ps, const struct ng_words *w)
  * canonical words joined by single spaces. */
 static int parse_rps(struct parse *ps, const struct ng_words *w)
 {
-	char *text = NULL, *one;
+	char *text = NULL;
 	size_t len = 0;
 	int r = 0;
 
@@ -306,17 +306,18 @@ static int parse_rps(struct parse *ps, const struct ng_words *w)
 		return fail(ps, "rps takes all, none, a hex mask (ffff) or a CPU list (0-3,8); "
 			    "or one such value per rx queue (at most %d)", NG_RPS_QUEUES_MAX);
 	for (size_t i = 0; i < w->n && r == 0; i++) {
-		char *grown;
+		char *one = NULL, *grown;
 
 		r = ng_rps_canonical(w->v[i], &one);
 		if (r == -ERANGE)
-			r = fail(ps, "rps \"%.40s\" names CPUs beyond %u", w->v[i], NG_RPS_CPUS_MAX - 1);
+			r = fail(ps, "rps \"%.40s\" names CPUs beyond %u", w->v[i],
+				 NG_RPS_CPUS_MAX - 1);
 		else if (r == -EINVAL)
 			r = fail(ps, "rps \"%.40s\" is not all, none, a hex mask (ffff, "
 				 "00000000,0000000f) or a CPU list (0-3,8)", w->v[i]);
 		if (r < 0)
 			break;
-		grown = realloc(text, len + strlen(one) + 2);
+		grown = one ? realloc(text, len + strlen(one) + 2) : NULL;
 		if (!grown) {
 			free(one);
 			r = -ENOMEM;
