@@ -405,7 +405,7 @@ static uint32_t field_u32(const void *base, size_t off)
  * puts back each queue's own mask. */
 static int snap_rps(const struct ng_devstate *s, const struct ng_item *it, struct ng_wanted *out)
 {
-	char mask[NG_TEXT_MAX * 4];
+	char mask[NG_RPS_MASK_MAX];
 	size_t nq = 1, len = 0;
 	char *text;
 	int r;

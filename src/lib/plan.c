@@ -322,7 +322,7 @@ static void plan_rps(const struct ng_devstate *s, struct ng_plan *plan, struct n
 	}
 	snprintf(pi->was, sizeof(pi->was), "%s", s->rps[0]);
 	for (size_t q = 0; q < s->nrps; q++) {
-		char one[NG_TEXT_MAX * 4];
+		char one[NG_RPS_MASK_MAX];
 
 		if (!ng_rps_mask_equal(s->rps[q], s->rps[0]))
 			snprintf(pi->was, sizeof(pi->was), "mixed");

@@ -207,7 +207,7 @@ static bool is_shipped(const char *shown)
 	       strcmp(shown, "/lib/sysctl.d/60-nicguard.conf") == 0;
 }
 
-/* One "key = value" line of file `shown` setting row i. */
+/* A line of file `shown` (at lineno) that sets this row to value. */
 static void source_set(struct source *s, const char *shown, unsigned lineno, int64_t value)
 {
 	if (is_shipped(shown) && s->where[0] && s->value > value) {
