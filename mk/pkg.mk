@@ -3,7 +3,8 @@
 # remove and purge the built .deb in a cached Debian 12 chroot. Needs root, debootstrap,
 # lintian, and the Debian mirror the first time (the chroot is then cached under /var/tmp).
 # `make doc-check`: the shipped policy file and the man pages' examples pass `nicguard check`;
-# the man page and the bash completion name exactly the CLI's commands and options.
+# the man page and the bash completion name exactly the CLI's commands and options; every
+# test that docs/bad-input.md names exists.
 
 .PHONY: pkg-check doc-check
 pkg-check: deb-build

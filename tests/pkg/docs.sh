@@ -138,5 +138,28 @@ else
 fi
 result $rc "the bash completion offers exactly the commands after 'nicguard '"
 
+# ---- every test that docs/bad-input.md names exists, so no row points at nothing
+rc=0
+rows=0
+while IFS= read -r ref; do
+	rows=$((rows + 1))
+	file=${ref%%: *}
+	name=${ref#*: }
+	case $file in
+	*.bats)
+		grep -qF -- "@test \"$name" "$top/tests/bats/$file" ||
+			{ say "bad-input.md: no test \"$name\" in tests/bats/$file"; rc=1; }
+		;;
+	tests/unit/*.c)
+		grep -qE -- "^static void ${name}\(" "$top/$file" ||
+			{ say "bad-input.md: no $name in $file"; rc=1; }
+		;;
+	esac
+done < <(grep -E '^\| [0-9]+ \|' "$top/docs/bad-input.md" | awk -F ' \\| ' '{print $NF}' |
+	sed 's/ |$//' | tr ';' '\n' | sed -E 's/^ +//; s/ \(.*$//' |
+	grep -E '^([a-z]+\.bats|tests/unit/[a-z-]+\.c): ')
+[ $rows -ge 30 ] || { say "only $rows test references found in bad-input.md"; rc=1; }
+result $rc "every test docs/bad-input.md names exists ($rows references)"
+
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
