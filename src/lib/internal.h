@@ -136,6 +136,13 @@ int ng_eth_drvinfo(int fd, const char *ifname, struct ethtool_drvinfo *d, struct
 int ng_eth_flags_get(int fd, const char *ifname, unsigned *flags, struct ng_err *err);
 int ng_eth_flags_set(int fd, const char *ifname, unsigned flags, struct ng_err *err);
 
+/* ----------------------------------------------------------------- strv.c */
+
+/* Append a copy of s to the array *v of *n strings. On -ENOMEM *v and *n stay valid for
+ * ng_strv_free. */
+int ng_strv_push(char ***v, size_t *n, const char *s);
+void ng_strv_free(char **v, size_t n);
+
 /* ------------------------------------------------------------------ rps.c */
 
 #define NG_RPS_CPUS_MAX 8192	/* the kernel's largest NR_CPUS */
@@ -144,10 +151,9 @@ int ng_eth_flags_set(int fd, const char *ifname, unsigned flags, struct ng_err *
 #define NG_RPS_MASK_MAX (NG_RPS_CPUS_MAX / 4 + NG_RPS_CPUS_MAX / 32 + 2)
 
 /* The rps_cpus masks of every rx queue of ifname (queue i in masks[i], as the kernel prints
- * it). Caller frees with ng_rps_free. Returns 0, -ENOENT (no rx queue files), or an errno. */
+ * it). Caller frees with ng_strv_free. Returns 0, -ENOENT (no rx queue files), or an errno. */
 int ng_rps_read(const struct ng_ctx *ctx, const char *ifname, char ***masks, size_t *n,
 		struct ng_err *err);
-void ng_rps_free(char **masks, size_t n);
 
 /* Write masks to the rx queues: one mask for every queue, or one per queue separated by
  * spaces (queue order; their number must match the queues'), each only where it differs.

@@ -11,7 +11,7 @@
 void ng_devstate_free(struct ng_devstate *s)
 {
 	ng_features_free(&s->feat);
-	ng_rps_free(s->rps, s->nrps);
+	ng_strv_free(s->rps, s->nrps);
 	s->rps = NULL;
 	s->nrps = 0;
 }

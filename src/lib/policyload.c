@@ -96,18 +96,13 @@ static int load_dir(struct ng_policy *p, const char *dir, struct ng_err *err)
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
-		char **v;
 
 		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
 			continue;
-		v = realloc(names, (n + 1) * sizeof(*v));
-		if (!v || !(v[n] = strdup(de->d_name))) {
-			names = v ? v : names;
+		if (ng_strv_push(&names, &n, de->d_name) < 0) {
 			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 			break;
 		}
-		names = v;
-		n++;
 	}
 	closedir(d);
 	if (r == 0 && n > 1)
@@ -125,9 +120,7 @@ static int load_dir(struct ng_policy *p, const char *dir, struct ng_err *err)
 			r = 0;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	ng_strv_free(names, n);
 	return r < 0 ? r : bad;
 }
 

@@ -58,13 +58,6 @@ static int cmp_queue(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void ng_rps_free(char **masks, size_t n)
-{
-	for (size_t i = 0; masks && i < n; i++)
-		free(masks[i]);
-	free(masks);
-}
-
 /* The rx-N names under queues/, sorted by N. */
 static int list_queues(const struct ng_ctx *ctx, const char *ifname, char ***out, size_t *n,
 		       struct ng_err *err)
@@ -86,22 +79,16 @@ static int list_queues(const struct ng_ctx *ctx, const char *ifname, char ***out
 				  strerror(-r));
 	}
 	while ((de = readdir(d))) {
-		char **nv;
-
 		if (!is_rx_queue(de->d_name))
 			continue;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv || !(nv[cnt] = strdup(de->d_name))) {
-			v = nv ? nv : v;
+		if (ng_strv_push(&v, &cnt, de->d_name) < 0) {
 			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 			break;
 		}
-		v = nv;
-		cnt++;
 	}
 	closedir(d);
 	if (r < 0) {
-		ng_rps_free(v, cnt);
+		ng_strv_free(v, cnt);
 		return r;
 	}
 	if (cnt)
@@ -148,7 +135,7 @@ int ng_rps_read(const struct ng_ctx *ctx, const char *ifname, char ***masks, siz
 	if (r == 0 && nq == 0)
 		r = ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no rx queues", ifname);
 	if (r < 0) {
-		ng_rps_free(q, nq);
+		ng_strv_free(q, nq);
 		return r;
 	}
 	*masks = q;
@@ -193,7 +180,7 @@ int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 		return r;
 	r = list_queues(ctx, ifname, &q, &nq, err);
 	if (r < 0) {
-		ng_rps_free(cur, n);
+		ng_strv_free(cur, n);
 		return r;
 	}
 	if (ng_rps_nmasks(mask) > 1 && ng_rps_nmasks(mask) != n)
@@ -220,7 +207,7 @@ int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 			(*written)++;
 		}
 	}
-	ng_rps_free(cur, n);
-	ng_rps_free(q, nq);
+	ng_strv_free(cur, n);
+	ng_strv_free(q, nq);
 	return r;
 }

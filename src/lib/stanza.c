@@ -141,18 +141,8 @@ static int do_source_dir(const struct ng_ctx *ctx, struct ng_interfaces *f, cons
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) && r == 0) {
-		char **v;
-
-		if (!part_name(de->d_name))
-			continue;
-		v = realloc(names, (n + 1) * sizeof(*v));
-		if (!v || !(v[n] = strdup(de->d_name))) {
-			names = v ? v : names;
-			r = -ENOMEM;
-			break;
-		}
-		names = v;
-		n++;
+		if (part_name(de->d_name))
+			r = ng_strv_push(&names, &n, de->d_name);
 	}
 	closedir(d);
 	if (r == 0 && n)
@@ -163,9 +153,8 @@ static int do_source_dir(const struct ng_ctx *ctx, struct ng_interfaces *f, cons
 		if (r >= 0 && snprintf(path, sizeof(path), "%s/%s", rel, names[i]) <
 			      (int)sizeof(path))
 			r = load_file(ctx, f, path, depth + 1);
-		free(names[i]);
 	}
-	free(names);
+	ng_strv_free(names, n);
 	return r;
 }
 

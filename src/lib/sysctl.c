@@ -161,20 +161,13 @@ static int sysctl_files(const struct ng_ctx *ctx, char ***out, size_t *n)
 		for (size_t j = 0; j < g.gl_pathc; j++) {
 			const char *base = strrchr(g.gl_pathv[j], '/');
 			bool hidden = false;
-			char **t;
 
 			for (size_t k = 0; k < *n && !hidden; k++)
 				hidden = strcmp(strrchr(v[k], '/'), base) == 0;
-			if (hidden)
-				continue;
-			t = realloc(v, (*n + 1) * sizeof(*v));
-			if (!t || !(t[*n] = strdup(g.gl_pathv[j]))) {
-				v = t ? t : v;
+			if (!hidden && ng_strv_push(&v, n, g.gl_pathv[j]) < 0) {
 				globfree(&g);
 				goto nomem;
 			}
-			v = t;
-			(*n)++;
 		}
 		globfree(&g);
 	}
@@ -183,9 +176,7 @@ static int sysctl_files(const struct ng_ctx *ctx, char ***out, size_t *n)
 	*out = v;
 	return 0;
 nomem:
-	for (size_t k = 0; k < *n; k++)
-		free(v[k]);
-	free(v);
+	ng_strv_free(v, *n);
 	*n = 0;
 	return -ENOMEM;
 }
@@ -269,11 +260,9 @@ static int find_sources(const struct ng_ctx *ctx, struct source *src)
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		scan_sysctl_file(files[i], files[i] + plen, src);
-		free(files[i]);
-	}
-	free(files);
+	ng_strv_free(files, n);
 	/* procps' `sysctl --system` reads /etc/sysctl.conf after the directories. */
 	if (ng_path(ctx, path, sizeof(path), "/etc/sysctl.conf") == 0)
 		scan_sysctl_file(path, path + plen, src);

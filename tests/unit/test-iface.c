@@ -204,14 +204,14 @@ static void test_rps_read_apply(void **state)
 	assert_int_equal(ng_rps_read(ctx, "ens3", &m, &n, NULL), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(m[0], "0");
-	ng_rps_free(m, n);
+	ng_strv_free(m, n);
 
 	assert_int_equal(ng_rps_apply(ctx, "ens3", "f", &written, NULL), 0);
 	assert_int_equal(written, 2);
 	assert_int_equal(ng_rps_read(ctx, "ens3", &m, &n, NULL), 0);
 	assert_string_equal(m[0], "f");
 	assert_string_equal(m[1], "f");
-	ng_rps_free(m, n);
+	ng_strv_free(m, n);
 	/* Only what differs is written. */
 	assert_int_equal(ng_rps_apply(ctx, "ens3", "0000000f", &written, NULL), 0);
 	assert_int_equal(written, 0);
