@@ -249,23 +249,17 @@ static int rps_mask_word(const char *word, unsigned ncpus, char *buf, size_t len
 int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
 {
 	char word[NG_RPS_CPUS_MAX / 4 + 2];
-	size_t o = 0;
+	size_t nw, o = 0;
 	int r = 0;
 
 	if (it->group != NG_RPS || !it->text || ncpus == 0 || ncpus > NG_RPS_CPUS_MAX || len == 0)
 		return -EINVAL;
+	nw = ng_rps_nmasks(it->text);
 	buf[0] = '\0';
-	for (const char *p = it->text; *p && r == 0;) {
-		size_t n = strcspn(p, " ");
-
-		if (n == 0 || n >= sizeof(word))
+	for (size_t q = 0; q < nw && r == 0; q++) {
+		if (!ng_rps_queue_mask(it->text, q, word, sizeof(word)))
 			return -EINVAL;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		p += n;
-		if (*p == ' ')
-			p++;
-		if (o > 0) {
+		if (q > 0) {
 			if (o + 1 >= len)
 				return -ENOSPC;
 			buf[o++] = ' ';
@@ -273,5 +267,5 @@ int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
 		}
 		r = rps_mask_word(word, ncpus, buf, len, &o);
 	}
-	return o == 0 && r == 0 ? -EINVAL : r;
+	return nw == 0 ? -EINVAL : r;
 }
