@@ -401,31 +401,6 @@ static uint32_t field_u32(const void *base, size_t off)
 	return v;
 }
 
-/* The rx queues' rps masks: one value when they agree, else one per queue, so the restore
- * puts back each queue's own mask. */
-static int snap_rps(const struct ng_devstate *s, const struct ng_item *it, struct ng_wanted *out)
-{
-	char mask[NG_RPS_MASK_MAX];
-	size_t nq = 1, len = 0;
-	char *text;
-	int r;
-
-	for (size_t q = 1; q < s->nrps; q++)
-		if (!ng_rps_mask_equal(s->rps[q], s->rps[0]))
-			nq = s->nrps;
-	text = malloc(nq * (sizeof(mask) + 1));
-	if (!text)
-		return -ENOMEM;
-	for (size_t q = 0; q < nq; q++) {
-		ng_rps_mask_norm(s->rps[q], mask, sizeof(mask));
-		len += (size_t)sprintf(text + len, "%s%s", q ? " " : "",
-				       strcmp(mask, "0") ? mask : "none");
-	}
-	r = snap_put(out, it, NG_RPS, "rps", 0, text);
-	free(text);
-	return r;
-}
-
 /* The restorable value(s) of one planned item. */
 static int snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
 		     struct ng_wanted *out)
@@ -463,9 +438,8 @@ static int snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
 	case NG_RING:
 		p = ng_ring_param(it->name);
 		return snap_put(out, it, NG_RING, it->name, field_u32(&s->ring, p->offset), NULL);
-	case NG_RPS:
-		return snap_rps(s, it, out);
 	default:
+		/* rps, ethtool pass-through lines and flags have no backup-* key: never saved. */
 		return 0;
 	}
 }

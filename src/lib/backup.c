@@ -159,9 +159,7 @@ static int state_render(const struct state *st, char **out, size_t *outlen)
 				any = true;
 				if (g != NG_RPS && g != NG_ITR)
 					fprintf(f, " %s", it->name);
-				/* A per-queue rps value can be longer than any printed one. */
-				fprintf(f, " %s", g == NG_RPS && it->text ? it->text :
-						  ng_item_value_str(it, val, sizeof(val)));
+				fprintf(f, " %s", ng_item_value_str(it, val, sizeof(val)));
 			}
 			if (any)
 				fputc('\n', f);
