@@ -296,6 +296,9 @@ void ng_words_free(struct ng_words *w);
  * when by_set), or is appended. Returns 0 or -ENOMEM. */
 int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bool by_set);
 
+/* True for a kernel parameter kernel-cmdline accepts ("pcie_aspm=off", ...). */
+bool ng_cmdline_param_known(const char *word);
+
 /* The policy key closest to word (for "did you mean"), or NULL. */
 const char *ng_key_suggest(const char *word);
 bool ng_value_tables_sorted(void);

@@ -156,6 +156,9 @@ enum ng_group {
 	NG_ETHTOOL,	/* ethtool = --set-eee {} eee off; name: the first word */
 	NG_ITR,		/* interrupt-throttle-rate = 3; name: "interrupt-throttle-rate" */
 	NG_FLAG,	/* skip = yes, backup-uplink = yes; name: the key */
+	NG_CMDLINE,	/* kernel-cmdline = pcie_aspm=off; name: "kernel-cmdline"; text: the
+			 * parameters in canonical order, "" for none. Not applied to the device:
+			 * `nicguard cmdline` writes it to the boot configuration (cmdline.c) */
 	NG_GROUP_MAX,
 };
 

@@ -358,6 +358,10 @@ int ng_stanza_value(const char *key, const char *text, struct ng_origin origin,
 		return ng_err_set(err, -EINVAL, NULL, 0,
 				  "nicguard-%s is a module parameter: set it in the policy and run "
 				  "`nicguard modprobe --write`", key);
+	if (group == NG_CMDLINE)
+		return ng_err_set(err, -EINVAL, NULL, 0,
+				  "nicguard-%s belongs to the boot configuration: set it in the "
+				  "policy and run `nicguard cmdline --write`", key);
 	/* Classic ifupdown joins a repeated key's values with newlines: each is one value. */
 	do {
 		const char *nl = strchr(p, '\n');

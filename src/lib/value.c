@@ -26,6 +26,7 @@ static const struct key {
 	{ "coalesce", NG_COALESCE, NG_SET_NORMAL },
 	{ "ethtool", NG_ETHTOOL, NG_SET_NORMAL },
 	{ "interrupt-throttle-rate", NG_ITR, NG_SET_NORMAL },
+	{ "kernel-cmdline", NG_CMDLINE, NG_SET_NORMAL },
 	{ "link", NG_LINK, NG_SET_NORMAL },
 	{ "offload", NG_OFFLOAD, NG_SET_NORMAL },
 	{ "ring", NG_RING, NG_SET_NORMAL },
@@ -393,6 +394,53 @@ static int parse_flag(struct parse *ps, const struct ng_words *w)
 	return add(ps, key, v, NULL);
 }
 
+/* Kernel parameters that help against NIC hangs, in the order they are written. Each is
+ * opt-in through kernel-cmdline; nothing else may reach the boot configuration from a
+ * policy file. See nicguard.conf(5) for what each does. */
+static const char *const cmdline_params[] = {
+	"pcie_aspm=off",
+	"pcie_aspm.policy=performance",
+	"pcie_port_pm=off",
+};
+
+bool ng_cmdline_param_known(const char *word)
+{
+	for (size_t i = 0; i < NG_ARRAY_SIZE(cmdline_params); i++)
+		if (strcmp(word, cmdline_params[i]) == 0)
+			return true;
+	return false;
+}
+
+/* kernel-cmdline = PARAM=VALUE... | none: known parameters only, kept in table order. */
+static int parse_cmdline(struct parse *ps, const struct ng_words *w)
+{
+	char text[256] = "";
+	size_t o = 0;
+
+	if (w->n == 1 && strcmp(w->v[0], "none") == 0)
+		return add(ps, "kernel-cmdline", 0, "");
+	for (size_t i = 0; i < w->n; i++) {
+		if (!ng_cmdline_param_known(w->v[i])) {
+			const char *hint = ng_suggest(w->v[i], cmdline_params,
+						      NG_ARRAY_SIZE(cmdline_params));
+
+			if (hint)
+				return unknown(ps, "kernel parameter", w->v[i], hint);
+			return fail(ps, "kernel parameter \"%.60s\" is not one nicguard writes: "
+				    "use pcie_aspm=off, pcie_aspm.policy=performance, "
+				    "pcie_port_pm=off, or none", w->v[i]);
+		}
+	}
+	for (size_t k = 0; k < NG_ARRAY_SIZE(cmdline_params); k++)
+		for (size_t i = 0; i < w->n; i++)
+			if (strcmp(w->v[i], cmdline_params[k]) == 0) {
+				o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s",
+						      o ? " " : "", cmdline_params[k]);
+				break;
+			}
+	return add(ps, "kernel-cmdline", 1, text);
+}
+
 int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 		   struct ng_origin origin, struct ng_item **items, size_t *n,
 		   struct ng_err *err)
@@ -433,6 +481,9 @@ int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 	case NG_FLAG:
 		r = parse_flag(&ps, &w);
 		break;
+	case NG_CMDLINE:
+		r = parse_cmdline(&ps, &w);
+		break;
 	default:
 		r = ng_err_set(err, -EINVAL, NULL, 0, "no such setting group");
 		break;
@@ -470,6 +521,9 @@ const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 		break;
 	case NG_FLAG:
 		s = it->num ? "yes" : "no";
+		break;
+	case NG_CMDLINE:
+		s = it->text && it->text[0] ? it->text : "none";
 		break;
 	default:
 		break;

@@ -85,6 +85,9 @@ static void test_value(void **state)
 	assert_int_equal(ng_stanza_value("interrupt-throttle-rate", "4", o, &items, &n, &err),
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "module parameter"));
+	assert_int_equal(ng_stanza_value("kernel-cmdline", "pcie_aspm=off", o, &items, &n, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "nicguard cmdline --write"));
 	assert_int_equal(ng_stanza_value("offload", "tso maybe", o, &items, &n, &err), -EINVAL);
 	assert_int_equal(n, 5);
 	ng_items_free(items, n);

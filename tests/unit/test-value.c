@@ -47,6 +47,7 @@ static void test_keys(void **state)
 		{ "coalesce", NG_COALESCE, NG_SET_NORMAL }, { "ring", NG_RING, NG_SET_NORMAL },
 		{ "rps", NG_RPS, NG_SET_NORMAL }, { "ethtool", NG_ETHTOOL, NG_SET_NORMAL },
 		{ "interrupt-throttle-rate", NG_ITR, NG_SET_NORMAL },
+		{ "kernel-cmdline", NG_CMDLINE, NG_SET_NORMAL },
 		{ "skip", NG_FLAG, NG_SET_NORMAL }, { "backup-uplink", NG_FLAG, NG_SET_BACKUP },
 		{ "backup-offload", NG_OFFLOAD, NG_SET_BACKUP },
 		{ "backup-coalesce", NG_COALESCE, NG_SET_BACKUP },
@@ -471,6 +472,36 @@ static void test_flags(void **state)
 	bad(NG_FLAG, "yes no", "skip \"yes\" is not yes or no");
 }
 
+/* kernel-cmdline: known parameters only, in one canonical order, or none. */
+static void test_cmdline(void **state)
+{
+	struct ng_item *items;
+	struct ng_err err;
+	char val[NG_TEXT_MAX];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(parse(NG_CMDLINE, NG_SET_NORMAL,
+			       "pcie_port_pm=off pcie_aspm=off pcie_aspm=off", &items, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].name, "kernel-cmdline");
+	assert_string_equal(items[0].text, "pcie_aspm=off pcie_port_pm=off");
+	assert_string_equal(ng_item_value_str(&items[0], val, sizeof(val)),
+			    "pcie_aspm=off pcie_port_pm=off");
+	ng_items_free(items, n);
+	assert_int_equal(parse(NG_CMDLINE, NG_SET_NORMAL, "none", &items, &n, &err), 0);
+	assert_string_equal(items[0].text, "");
+	assert_string_equal(ng_item_value_str(&items[0], val, sizeof(val)), "none");
+	ng_items_free(items, n);
+	bad(NG_CMDLINE, "pcie_aspm=of", "unknown kernel parameter \"pcie_aspm=of\" "
+	    "(did you mean \"pcie_aspm=off\"?)");
+	bad(NG_CMDLINE, "pcie_aspm=off init=/bin/sh", "kernel parameter \"init=/bin/sh\" is "
+	    "not one nicguard writes: use pcie_aspm=off, pcie_aspm.policy=performance, "
+	    "pcie_port_pm=off, or none");
+	bad(NG_CMDLINE, "none pcie_aspm=off", "kernel parameter \"none\" is not one nicguard "
+	    "writes: use pcie_aspm=off, pcie_aspm.policy=performance, pcie_port_pm=off, or none");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_ethtool),
 		cmocka_unit_test(test_itr),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_cmdline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
