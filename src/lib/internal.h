@@ -368,6 +368,18 @@ long long ng_initramfs_mtime(const struct ng_ctx *ctx);
 int ng_pve_section_check(const struct ng_section *s, const char *file, struct ng_diags *d);
 bool ng_pve_tables_sorted(void);
 
+/* -------------------------------------------------------------- cmdline.c */
+
+/* Is word among the blank-separated words of the first line of buf[0..len)? */
+bool ng_cmdline_has(const char *buf, size_t len, const char *word);
+
+/* A kernel command-line file edited on its first line: every word of del taken out (with
+ * the blanks before it), then every word of add that is missing appended after one space;
+ * the rest of the file, and a missing final newline, kept byte for byte. *out is NUL-
+ * terminated; the caller frees it. Returns 0 or -ENOMEM. Pure. */
+int ng_cmdline_edit(const char *buf, size_t len, const char *add, const char *del, char **out,
+		    size_t *outlen);
+
 /* --------------------------------------------------------------- doctor.c */
 
 /* Add one finding to d (what from fmt). Returns 0 or -ENOMEM. */

@@ -671,6 +671,65 @@ enum ng_initramfs ng_initramfs_e1000e(const struct ng_ctx *ctx, char *why, size_
 int ng_initramfs_update(const struct ng_ctx *ctx, int *status, char *out, size_t outlen,
 			struct ng_err *err);
 
+/* --------------------------------------------------------------- cmdline.c */
+
+/* The places `nicguard cmdline` writes: a GRUB drop-in of its own, and on hosts booted by
+ * proxmox-boot-tool with systemd-boot the admin's /etc/kernel/cmdline (first line), whose
+ * bytes are kept in NG_CMDLINE_ORIG until --remove puts them back. */
+#define NG_CMDLINE_DROPIN "/etc/default/grub.d/nicguard.cfg"
+#define NG_CMDLINE_KERNEL "/etc/kernel/cmdline"
+#define NG_CMDLINE_ORIG "/var/lib/nicguard/kernel-cmdline.orig"
+
+/* One kernel parameter the policy asks for (kernel-cmdline), and where it stands. */
+struct ng_cmdline_param {
+	char word[64];			/* pcie_aspm=off */
+	char file[256];			/* the policy line of the first interface asking */
+	unsigned line;
+	char ifnames[128];		/* every interface asking, space-separated */
+	unsigned grub_default_line;	/* the /etc/default/grub line already giving it; 0 */
+	bool kernel_admin;		/* the admin's /etc/kernel/cmdline has it already */
+	bool kernel_written;		/* /etc/kernel/cmdline has it now */
+	bool rendered;			/* /boot/grub/grub.cfg has it (plain GRUB hosts only) */
+	bool booted;			/* /proc/cmdline has it: the running kernel got it */
+};
+
+struct ng_cmdline {
+	struct ng_cmdline_param *v;	/* the parameters wanted, in the order first asked */
+	size_t n;
+	bool pbt;			/* /etc/kernel/proxmox-boot-uuids: proxmox-boot-tool */
+	bool grub;			/* /etc/default/grub: the drop-in is a place */
+	bool efi;			/* booted through EFI (/sys/firmware/efi) */
+	bool kernel;			/* /etc/kernel/cmdline is a place (pbt, efi, file exists) */
+	bool proc_read;			/* /proc/cmdline could be read */
+	bool grub_cfg_read;		/* /boot/grub/grub.cfg could be read (not under pbt) */
+	char refresh[32];		/* "update-grub" or "proxmox-boot-tool refresh" */
+	char dropin[NG_TEXT_MAX];	/* the parameters nicguard's drop-in holds now */
+	char kernel_added[NG_TEXT_MAX];	/* those nicguard added to /etc/kernel/cmdline */
+};
+
+/* Find the boot setup under the root and the parameters the policy asks for: kernel-cmdline
+ * resolved for every interface not skipped. Returns 0 or a negative errno with err set. */
+int ng_cmdline_plan(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_cmdline *c,
+		    struct ng_err *err);
+void ng_cmdline_free(struct ng_cmdline *c);
+
+/* True when every place of c holds pm (the drop-in or /etc/default/grub, and
+ * /etc/kernel/cmdline when that is a place). */
+bool ng_cmdline_param_configured(const struct ng_cmdline *c, const struct ng_cmdline_param *pm);
+
+/* Make the places hold exactly what c wants: the drop-in (written, or removed when nothing is
+ * left for it) and /etc/kernel/cmdline (nicguard's earlier words replaced; the original kept
+ * in NG_CMDLINE_ORIG before the first change). Each file changed is one line in done (also
+ * with dry_run, which writes nothing). Never runs update-grub or proxmox-boot-tool. Returns
+ * 0, -ENOENT (no place: err says), or a negative errno with err set. */
+int ng_cmdline_write(const struct ng_ctx *ctx, const struct ng_cmdline *c, bool dry_run,
+		     struct ng_diags *done, struct ng_err *err);
+
+/* Take out everything nicguard put there: remove the drop-in; put /etc/kernel/cmdline back
+ * byte for byte when it is still as nicguard left it, else take out only nicguard's words. */
+int ng_cmdline_remove(const struct ng_ctx *ctx, const struct ng_cmdline *c, bool dry_run,
+		      struct ng_diags *done, struct ng_err *err);
+
 /* ---------------------------------------------------------------- sysctl.c */
 
 #define NG_SYSCTL_LOCAL_FILE "/etc/sysctl.d/61-nicguard-local.conf"
