@@ -458,9 +458,10 @@ static int write_dropin(const struct ng_ctx *ctx, const struct ng_cmdline *c, co
 			       NG_CMDLINE_DROPIN, words);
 }
 
-/* Write buf to root/file keeping the file's mode (the admin's file: no marker to check). */
-static int put_admin_file(const struct ng_ctx *ctx, const char *file, const char *buf,
-			  size_t len, struct ng_err *err)
+/* The admin's file may be replaced only when it is a regular file root owns (no link, no
+ * marker to check: it is not nicguard's). *mode gets its permission bits. */
+static int admin_file_ok(const struct ng_ctx *ctx, const char *file, unsigned *mode,
+			 struct ng_err *err)
 {
 	char path[4096];
 	struct stat st;
@@ -472,7 +473,18 @@ static int put_admin_file(const struct ng_ctx *ctx, const char *file, const char
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
 		return ng_err_set(err, -EEXIST, path, 0, "is not a regular file owned by uid %u; "
 				  "left alone", (unsigned)geteuid());
-	return ng_atomic_write(path, buf, len, st.st_mode & 07777, err);
+	*mode = st.st_mode & 07777;
+	return 0;
+}
+
+static int put_admin_file(const struct ng_ctx *ctx, const char *file, const char *buf,
+			  size_t len, unsigned mode, struct ng_err *err)
+{
+	char path[4096];
+
+	if (ng_path(ctx, path, sizeof(path), "%s", file) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	return ng_atomic_write(path, buf, len, mode, err);
 }
 
 static int keep_orig(const struct ng_ctx *ctx, const char *buf, size_t len, struct ng_err *err)
@@ -504,6 +516,7 @@ static int write_kernel(const struct ng_ctx *ctx, const char *words, bool dry_ru
 {
 	char *cur = NULL, *orig = NULL, *base = NULL, *next = NULL, added[NG_TEXT_MAX];
 	size_t curlen, origlen = 0, baselen, nextlen;
+	unsigned mode = 0644;
 	bool kept;
 	int r;
 
@@ -521,9 +534,11 @@ static int write_kernel(const struct ng_ctx *ctx, const char *words, bool dry_ru
 	}
 	if (nextlen == curlen && memcmp(next, cur, curlen) == 0)
 		goto out;	/* already so */
+	if ((r = admin_file_ok(ctx, NG_CMDLINE_KERNEL, &mode, err)) < 0)
+		goto out;
 	if (!dry_run && !kept && (r = keep_orig(ctx, cur, curlen, err)) < 0)
 		goto out;
-	if (!dry_run && (r = put_admin_file(ctx, NG_CMDLINE_KERNEL, next, nextlen, err)) < 0)
+	if (!dry_run && (r = put_admin_file(ctx, NG_CMDLINE_KERNEL, next, nextlen, mode, err)) < 0)
 		goto out;
 	/* Back to the kept original: nothing of nicguard's is left in the file. */
 	if (!dry_run && kept && nextlen == origlen && memcmp(next, orig, origlen) == 0)
@@ -555,10 +570,11 @@ int ng_cmdline_write(const struct ng_ctx *ctx, const struct ng_cmdline *c, bool 
 		if (!c->v[k].kernel_admin)
 			list_add(kernel, sizeof(kernel), c->v[k].word);
 	}
-	if (c->grub)
-		r = write_dropin(ctx, c, dropin, dry_run, done, err);
-	if (r == 0 && c->kernel)
+	/* The admin's file first: when it cannot be written, nothing is. */
+	if (c->kernel)
 		r = write_kernel(ctx, kernel, dry_run, done, err);
+	if (r == 0 && c->grub)
+		r = write_dropin(ctx, c, dropin, dry_run, done, err);
 	return r;
 }
 

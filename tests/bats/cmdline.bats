@@ -161,7 +161,8 @@ assert_tree_unchanged() {
 	run "$NICGUARD" --root "$root" cmdline --write
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${lines[1]}" = "wrote /etc/kernel/cmdline: root=ZFS=rpool/ROOT/pve-1 boot=zfs pcie_aspm=off" ]
+	[ "${lines[0]}" = "wrote /etc/kernel/cmdline: root=ZFS=rpool/ROOT/pve-1 boot=zfs pcie_aspm=off" ]
+	[ "${lines[1]}" = "wrote $DROPIN: pcie_aspm=off" ]
 	[ "${lines[2]}" = "now run \`proxmox-boot-tool refresh\`, then reboot: the kernel reads its command line only at boot" ]
 	[ "$(cat "$root/etc/kernel/cmdline")" = "root=ZFS=rpool/ROOT/pve-1 boot=zfs pcie_aspm=off" ]
 	cmp "$root$ORIG" "$BATS_TEST_TMPDIR/cmdline.orig"
@@ -246,4 +247,27 @@ assert_tree_unchanged() {
 	[ "$status" -eq 2 ]
 	run "$NICGUARD" --root "$root" cmdline extra
 	[ "$status" -eq 2 ]
+}
+
+@test "bad input: a symlinked or foreign-owned /etc/kernel/cmdline is refused and left as it is" {
+	pbt_root
+	mv "$root/etc/kernel/cmdline" "$root/etc/kernel/cmdline.real"
+	ln -s cmdline.real "$root/etc/kernel/cmdline"
+	run "$NICGUARD" --root "$root" cmdline --write
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/etc/kernel/cmdline: cannot read: Too many levels of symbolic links"* ]]
+	[ -L "$root/etc/kernel/cmdline" ]
+	cmp "$root/etc/kernel/cmdline.real" "$BATS_TEST_TMPDIR/cmdline.orig"
+
+	rm "$root/etc/kernel/cmdline"
+	mv "$root/etc/kernel/cmdline.real" "$root/etc/kernel/cmdline"
+	chown 1000 "$root/etc/kernel/cmdline"
+	run "$NICGUARD" --root "$root" cmdline --write
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$root/etc/kernel/cmdline: is not a regular file owned by uid 0; left alone"* ]]
+	[ ! -e "$root$DROPIN" ]
+	cmp "$root/etc/kernel/cmdline" "$BATS_TEST_TMPDIR/cmdline.orig"
+	[ ! -e "$root$ORIG" ]
 }
