@@ -315,6 +315,32 @@ static int results(const struct ng_ctx *ctx, const struct ng_iface *ifc, unsigne
 	return 0;
 }
 
+static int snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
+		     struct ng_wanted *out);
+
+/* revert.c: what the items about to be written hold now, in restorable form, plus the
+ * pass-through lines about to run, into the device's record. A record that cannot be
+ * written never stops the fix: it is traced. */
+static void record_found(const struct ng_ctx *ctx, const struct ng_iface *ifc,
+			 const struct ng_devstate *s, const struct ng_plan *plan)
+{
+	struct ng_wanted found = { 0 };
+	struct ng_err e;
+	int r = 0;
+
+	for (size_t i = 0; i < plan->n && r == 0; i++) {
+		const struct ng_plan_item *pi = &plan->items[i];
+
+		if (pi->outcome != NG_PLANNED || !pi->write)
+			continue;
+		r = pi->item->group == NG_ETHTOOL ?
+		    ng_items_put(&found.items, &found.n, pi->item, false) : snap_item(s, pi, &found);
+	}
+	if (r == 0 && found.n && ng_revert_record(ctx, ifc, &found, &e) < 0)
+		ng_trace(ctx, "%s: not recorded for nicguard revert: %s", ifc->name, e.msg);
+	ng_wanted_free(&found);
+}
+
 int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
 	     unsigned flags, struct ng_report *rep, struct ng_err *err)
 {
@@ -342,6 +368,10 @@ int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct 
 	memset(&after, 0, sizeof(after));
 	memset(&s2, 0, sizeof(s2));
 	if (!(flags & NG_APPLY_DRY_RUN)) {
+		/* ---- revert.c: the apply path's one recording call (issue 16). Before the
+		 * first change of a setting, remember what the device held. Carry it over
+		 * when the write path changes. */
+		record_found(ctx, ifc, &s, &plan);
 		do_writes(ctx, fd, ifc->name, &plan, &wr);
 		wrote = plan.feat_write || plan.link_write || plan.coal_write || plan.ring_write ||
 			plan.rps_write;
@@ -401,6 +431,29 @@ static uint32_t field_u32(const void *base, size_t off)
 	return v;
 }
 
+static int snap_rps(const struct ng_devstate *s, const struct ng_item *it, struct ng_wanted *out)
+{
+	struct ng_item one = *it;
+	size_t len = 1;
+	char *text;
+	int r;
+
+	if (s->rps_err || s->nrps == 0)
+		return 0;
+	for (size_t q = 0; q < s->nrps; q++)
+		len += strlen(s->rps[q]) + 1;
+	text = calloc(1, len);
+	if (!text)
+		return -ENOMEM;
+	for (size_t q = 0; q < s->nrps; q++)
+		strcat(strcat(text, q ? " " : ""), s->rps[q]);
+	/* The masks as read; value.c puts them in canonical form when the record is read. */
+	one.text = NULL;
+	r = snap_put(out, &one, NG_RPS, "rps", 0, text);
+	free(text);
+	return r;
+}
+
 /* The restorable value(s) of one planned item. */
 static int snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
 		     struct ng_wanted *out)
@@ -438,6 +491,9 @@ static int snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
 	case NG_RING:
 		p = ng_ring_param(it->name);
 		return snap_put(out, it, NG_RING, it->name, field_u32(&s->ring, p->offset), NULL);
+	case NG_RPS:
+		/* revert.c: every rx queue's mask as read, one value per queue. */
+		return snap_rps(s, it, out);
 	default:
 		/* rps, ethtool pass-through lines and flags have no backup-* key: never saved. */
 		return 0;

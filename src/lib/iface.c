@@ -329,6 +329,10 @@ static int read_sysfs(struct probe *pr, const char *name, struct ng_iface *out,
 		return ng_err_set(err, -EINVAL, NULL, 0, "%s: ifindex: not a number: \"%.20s\"",
 				  name, val);
 	read_attr(ctx, name, "address", out->mac, sizeof(out->mac));
+	/* sysfs has no permanent address; an address the device still has from birth is one. */
+	if (read_attr(ctx, name, "addr_assign_type", val, sizeof(val)) == 0 &&
+	    strcmp(val, "0") == 0 && strcmp(out->mac, "00:00:00:00:00:00") != 0)
+		copy_str(out->perm_mac, sizeof(out->perm_mac), out->mac);
 	flags = read_attr(ctx, name, "flags", val, sizeof(val)) == 0 ?
 		(unsigned)strtoul(val, NULL, 16) : 0;
 	out->up = flags & IFF_UP;
@@ -353,6 +357,7 @@ static void fill_live(struct probe *pr, const struct ng_nl_link *l, const char *
 	copy_str(out->name, sizeof(out->name), l->name);
 	out->ifindex = l->ifindex;
 	copy_str(out->mac, sizeof(out->mac), l->mac);
+	copy_str(out->perm_mac, sizeof(out->perm_mac), l->perm_mac);
 	out->up = l->flags & IFF_UP;
 	copy_str(out->master, sizeof(out->master), master);
 	read_device(pr->ctx, out);

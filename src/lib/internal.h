@@ -405,6 +405,7 @@ struct ng_nl_link {
 	int ifindex;
 	unsigned flags;			/* ifi_flags: IFF_UP, IFF_LOOPBACK, ... */
 	char mac[18];			/* IFLA_ADDRESS as sysfs prints it, cut to fit; "" if none */
+	char perm_mac[18];		/* IFLA_PERM_ADDRESS, likewise; "" if none */
 	int master;			/* IFLA_MASTER ifindex, 0 if none */
 	char kind[32];			/* IFLA_INFO_KIND: "veth", "bridge", ...; "" if none */
 	int tun_type;			/* IFLA_TUN_TYPE (IFF_TUN, IFF_TAP) or -1 when absent */

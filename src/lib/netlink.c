@@ -151,6 +151,9 @@ int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 	l->flags = ifi.ifi_flags;
 	if (tb[IFLA_ADDRESS])
 		format_addr(tb[IFLA_ADDRESS], l->mac, sizeof(l->mac));
+	/* The kernel sends it only for a device with a burnt-in address (not veth, bridge). */
+	if (tb[IFLA_PERM_ADDRESS])
+		format_addr(tb[IFLA_PERM_ADDRESS], l->perm_mac, sizeof(l->perm_mac));
 	if (attr_u32(tb[IFLA_MASTER], &v) == 0)
 		l->master = (int)v;
 	if (attr_u32(tb[IFLA_NUM_RX_QUEUES], &v) == 0)

@@ -115,6 +115,9 @@ struct ng_iface {
 	char bus_addr[32];	/* PCI address (0000:00:1f.6) or bus device (virtio0); "" if none */
 	char pci_addr[16];	/* PCI address of the device or its parent; "" if none */
 	char mac[18];		/* aa:bb:cc:dd:ee:ff */
+	char perm_mac[18];	/* the burnt-in address: rtnetlink's IFLA_PERM_ADDRESS; under a
+				 * fixture root the address when addr_assign_type is 0 (permanent);
+				 * "" for devices without one (veth, bridge, tap) */
 	char master[NG_IFNAMSIZ]; /* bridge or bond this port is enslaved to; "" if none */
 	unsigned rx_queues;	/* rx-N directories under queues/ */
 	bool up;		/* IFF_UP */
@@ -670,6 +673,51 @@ enum ng_initramfs ng_initramfs_e1000e(const struct ng_ctx *ctx, char *why, size_
  * output. Returns 0 when it ran, or a negative errno with err filled. */
 int ng_initramfs_update(const struct ng_ctx *ctx, int *status, char *out, size_t outlen,
 			struct ng_err *err);
+
+/* ---------------------------------------------------------------- revert.c */
+
+/* The way back: for each device, the value each setting had before nicguard first changed
+ * it, one file per device (mode 0644, atomic, marker line) named by its key. Bounded: at
+ * most NG_REVERT_MAX devices, 64 KiB each. Purging the package removes them. */
+#define NG_REVERT_DIR "/var/lib/nicguard/revert"
+#define NG_REVERT_MAX 4096
+
+/* A device's record key, stable across renames and reboots: "mac-" and the permanent
+ * address when it has one, else "pci-" and its PCI address (virtio-net: its virtio PCI
+ * function), else "bus-" and its bus device, else "name-" and its name (veth, bridge, tap:
+ * software devices are re-created under their names). Returns 0, -EINVAL, -ENAMETOOLONG. */
+int ng_revert_key(const struct ng_iface *ifc, char *key, size_t len);
+
+/* One device's record. */
+struct ng_revert {
+	char key[64];
+	char ifname[NG_IFNAMSIZ];	/* the name it had when last recorded */
+	bool found;			/* a record exists */
+	char *file;			/* its path without the root; item origins point here */
+	struct ng_wanted w;		/* the first values, in the policy's words (set normal);
+					 * NG_ETHTOOL items are pass-throughs nicguard ran */
+};
+
+/* Read ifc's record (found false when there is none). Returns 0 or a negative errno. */
+int ng_revert_read(const struct ng_ctx *ctx, const struct ng_iface *ifc, struct ng_revert *out,
+		   struct ng_err *err);
+
+/* Add what ifc holds now (found: ng_snapshot's restorable form, plus the pass-through
+ * lines about to run) to its record; a setting already recorded keeps its first value, and
+ * nothing is written when nothing is new. On the live root only devices of the host's
+ * network namespace are recorded. The apply path calls it before each first change.
+ * Returns 0, -ENOSPC (NG_REVERT_MAX records), or a negative errno with err set. */
+int ng_revert_record(const struct ng_ctx *ctx, const struct ng_iface *ifc,
+		     const struct ng_wanted *found, struct ng_err *err);
+
+/* Remove the record of key (none: 0). */
+int ng_revert_forget(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+
+/* Every record, sorted by key. Free with ng_revert_list_free. */
+int ng_revert_list(const struct ng_ctx *ctx, struct ng_revert **out, size_t *n,
+		   struct ng_err *err);
+void ng_revert_list_free(struct ng_revert *v, size_t n);
+void ng_revert_free(struct ng_revert *r);
 
 /* --------------------------------------------------------------- cmdline.c */
 
