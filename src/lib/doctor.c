@@ -278,6 +278,10 @@ int ng_doctor_run(const struct ng_ctx *ctx, const struct ng_policy *p, unsigned 
 		r = ng_doctor_check_kmsg(ctx, out);
 	if (r == 0)
 		r = ng_doctor_check_drops(ctx, interval_ms, out);
+	if (r == 0)
+		r = ng_doctor_check_cmdline(ctx, p, out);
+	if (r == 0)
+		r = ng_doctor_check_aspm(ctx, out);
 	if (r < 0)
 		return ng_err_set(err, r, NULL, 0, "%s", strerror(-r));
 	return 0;

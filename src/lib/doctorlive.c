@@ -177,6 +177,31 @@ int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d)
 	return r;
 }
 
+/* What the ASPM check (doctorboot.c) asks of this boot's ring buffer: every interface or bus
+ * device with a hang or reset signature, once each, with its count. */
+int ng_doctor_kmsg_hung(const struct ng_ctx *ctx, struct ng_doctor *d, struct ng_hung **out,
+			size_t *n)
+{
+	struct sighits hs = { 0 };
+	int r = read_kmsg(ctx, &hs, d);
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; r == 0 && i < hs.n; i++) {
+		const struct sighit *h = &hs.v[i];
+
+		if (h->sig->cls == NG_SIG_HANG || h->sig->cls == NG_SIG_RESET)
+			r = ng_hung_add(out, n, h->ifname[0] ? h->ifname : h->busdev, h->count);
+	}
+	free(hs.v);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
 /* -------------------------------------------------------------- rising drops */
 
 struct counters {

@@ -397,6 +397,30 @@ int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d);
 int ng_doctor_check_drops(const struct ng_ctx *ctx, unsigned interval_ms, struct ng_doctor *d);
 
+/* An interface or bus device a hang or reset signature named, and how often. */
+struct ng_hung {
+	char name[32];		/* ifname, or the bus device (PCI address) */
+	unsigned count;
+};
+
+/* Add count to name's entry (a new one when there is none). Returns 0 or -ENOMEM. */
+int ng_hung_add(struct ng_hung **v, size_t *n, const char *name, unsigned count);
+
+/* Every interface or bus device with a hang or reset signature in this boot's kernel ring
+ * buffer (as ng_doctor_check_kmsg reads it). The caller frees *out. */
+int ng_doctor_kmsg_hung(const struct ng_ctx *ctx, struct ng_doctor *d, struct ng_hung **out,
+			size_t *n);
+
+/* ---------------------------------------------------------- doctorboot.c */
+
+/* Kernel parameters the policy asks for that are written but not booted (or not written);
+ * the PCIe ASPM state of r8169 and e1000e ports that hung in this boot or, where a
+ * persistent journal keeps them, in the boots before. Each adds findings or notes; returns
+ * 0 or -ENOMEM. */
+int ng_doctor_check_cmdline(const struct ng_ctx *ctx, const struct ng_policy *p,
+			    struct ng_doctor *d);
+int ng_doctor_check_aspm(const struct ng_ctx *ctx, struct ng_doctor *d);
+
 /* -------------------------------------------------------------- netlink.c */
 
 /* What one RTM_NEWLINK message says about a link. */
