@@ -103,9 +103,10 @@ static int scan_lines(char *out, struct ng_kmsg *rec, struct ng_hung **v, size_t
 }
 
 /* The hang and reset signatures of up to EARLIER_BOOTS boots before this one, from the
- * persistent journal (root/var/log/journal). *boots gets how many boots were read. */
-static int journal_hung(const struct ng_ctx *ctx, struct ng_doctor *d, struct ng_hung **v,
-			size_t *n, unsigned *boots)
+ * persistent journal (root/var/log/journal). *boots gets how many boots were read; why says
+ * why none could be (the finding tells; without a hang there is nothing to tell). */
+static int journal_hung(const struct ng_ctx *ctx, struct ng_hung **v, size_t *n,
+			unsigned *boots, char *why, size_t whylen)
 {
 	static const char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	char path[4096], rootopt[4200], boot[8], *out;
@@ -114,11 +115,16 @@ static int journal_hung(const struct ng_ctx *ctx, struct ng_doctor *d, struct ng
 	int r = 0, status;
 
 	*boots = 0;
-	if (ng_path(ctx, path, sizeof(path), "/var/log/journal") < 0 || access(path, F_OK) < 0)
-		return ng_diags_add(&d->notes, NULL, 0, "earlier boots not read: no persistent "
-				    "journal (%s; journald keeps only this boot then)", path);
-	if (access(JOURNALCTL, X_OK) < 0)
-		return ng_diags_add(&d->notes, NULL, 0, "earlier boots not read: no %s", JOURNALCTL);
+	why[0] = '\0';
+	if (ng_path(ctx, path, sizeof(path), "/var/log/journal") < 0 || access(path, F_OK) < 0) {
+		snprintf(why, whylen, "no persistent journal (/var/log/journal), so journald "
+			 "kept no earlier boot");
+		return 0;
+	}
+	if (access(JOURNALCTL, X_OK) < 0) {
+		snprintf(why, whylen, "no %s to read them", JOURNALCTL);
+		return 0;
+	}
 	snprintf(rootopt, sizeof(rootopt), "--root=%s", ng_ctx_root(ctx));
 	out = malloc(outlen);
 	rec = malloc(sizeof(*rec));
@@ -183,10 +189,11 @@ static bool aspm_may_sleep(const struct ng_ctx *ctx, const struct aspm *a, const
 			 " (pcie_aspm=off booted: the firmware's setting stays)" : "");
 		return strcmp(l0s, "1") == 0 || strcmp(l1, "1") == 0;
 	}
-	/* No link/ attributes (an older kernel, or none for this link): the policy says. */
-	snprintf(state, len, "link state unknown, policy %s%s", a->policy[0] ? a->policy :
-		 "unknown", a->cmd_off ? ", pcie_aspm=off booted" : "");
-	return !a->cmd_off && !a->performance;
+	/* No link/ attributes (an older kernel, or none for this link): the policy says; no
+	 * policy either (a kernel without ASPM support) says nothing. */
+	snprintf(state, len, "link state unknown, policy %s%s", a->policy,
+		 a->cmd_off ? ", pcie_aspm=off booted" : "");
+	return a->policy[0] && !a->cmd_off && !a->performance;
 }
 
 static const struct ng_iface *find_port(const struct ng_iface *v, size_t n, const char *name)
@@ -199,9 +206,9 @@ static const struct ng_iface *find_port(const struct ng_iface *v, size_t n, cons
 
 static int aspm_finding(const struct ng_ctx *ctx, struct ng_doctor *d, const struct aspm *a,
 			const struct ng_iface *port, unsigned now, unsigned before,
-			unsigned boots)
+			unsigned boots, const char *nojournal)
 {
-	char state[256], fix[512], when[96];
+	char state[256], fix[512], when[192];
 
 	if (!aspm_may_sleep(ctx, a, port->pci_addr, state, sizeof(state)))
 		return 0;
@@ -218,7 +225,8 @@ static int aspm_finding(const struct ng_ctx *ctx, struct ng_doctor *d, const str
 		snprintf(when, sizeof(when), "%u× in this boot, in %u of the %u boots before", now,
 			 before, boots);
 	else
-		snprintf(when, sizeof(when), "%u× in this boot", now);
+		snprintf(when, sizeof(when), "%u× in this boot; earlier boots unknown: %s", now,
+			 nojournal[0] ? nojournal : "the journal holds none");
 	return ng_doctor_add(d, "aspm-hung-port", port->name, fix,
 		"%s port %s hung (%s) and its PCIe link may enter power-saving states (%s)",
 		port->driver, port->pci_addr, when, state);
@@ -230,14 +238,14 @@ int ng_doctor_check_aspm(const struct ng_ctx *ctx, struct ng_doctor *d)
 	size_t nnow = 0, nbefore = 0, nifs = 0;
 	struct ng_iface *ifs = NULL;
 	struct aspm a = { 0 };
-	char *cmd = NULL;
+	char *cmd = NULL, nojournal[128];
 	size_t cmdlen = 0;
 	unsigned boots = 0;
 	int r;
 
 	r = ng_doctor_kmsg_hung(ctx, d, &now, &nnow);
 	if (r == 0)
-		r = journal_hung(ctx, d, &before, &nbefore, &boots);
+		r = journal_hung(ctx, &before, &nbefore, &boots, nojournal, sizeof(nojournal));
 	if (r < 0 || (nnow == 0 && nbefore == 0) || ng_iface_list(ctx, &ifs, &nifs, NULL) < 0)
 		goto out;
 	read_word(ctx, "/sys/module/pcie_aspm/parameters/policy", a.policy, sizeof(a.policy));
@@ -265,7 +273,7 @@ int ng_doctor_check_aspm(const struct ng_ctx *ctx, struct ng_doctor *d)
 			if (find_port(port, 1, before[k].name))
 				cbefore += before[k].count;
 		if (cnow || cbefore)
-			r = aspm_finding(ctx, d, &a, port, cnow, cbefore, boots);
+			r = aspm_finding(ctx, d, &a, port, cnow, cbefore, boots, nojournal);
 	}
 out:
 	free(cmd);
