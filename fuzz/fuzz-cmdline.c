@@ -79,8 +79,8 @@ static int setup(void)
 static void edit(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data, *nl = memchr(buf, '\n', size);
+	size_t al, bl, tail = nl ? size - (size_t)(nl - buf) : 0;
 	char *a, *b;
-	size_t al, bl;
 
 	if (ng_cmdline_edit(buf, size, WORDS, "", &a, &al) < 0)
 		return;
@@ -89,8 +89,7 @@ static void edit(const uint8_t *data, size_t size)
 	if (ng_cmdline_edit(a, al, "", WORDS, &b, &bl) == 0) {
 		if (ng_cmdline_has(b, bl, "pcie_port_pm=off"))
 			abort();
-		if (nl && (bl < size - (size_t)(nl - buf) ||
-			   memcmp(b + bl - (size - (size_t)(nl - buf)), nl, size - (size_t)(nl - buf))))
+		if (nl && (bl < tail || memcmp(b + bl - tail, nl, tail) != 0))
 			abort();
 		free(b);
 	}

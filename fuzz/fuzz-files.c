@@ -35,7 +35,7 @@ static const char *const files[] = {
 	"/etc/initramfs-tools/initramfs.conf",
 	"/etc/nicguard/nicguard.conf",
 	"/proc/1/stat",
-	NG_REVERT_DIR "/name-eth0",
+	"/var/lib/nicguard/revert/name-eth0",
 };
 
 static char root[64];

@@ -445,8 +445,15 @@ static int snap_rps(const struct ng_devstate *s, const struct ng_item *it, struc
 	text = calloc(1, len);
 	if (!text)
 		return -ENOMEM;
-	for (size_t q = 0; q < s->nrps; q++)
-		strcat(strcat(text, q ? " " : ""), s->rps[q]);
+	len = 0;
+	for (size_t q = 0; q < s->nrps; q++) {
+		size_t l = strlen(s->rps[q]);
+
+		if (q)
+			text[len++] = ' ';
+		memcpy(text + len, s->rps[q], l);
+		len += l;
+	}
 	/* The masks as read; value.c puts them in canonical form when the record is read. */
 	one.text = NULL;
 	r = snap_put(out, &one, NG_RPS, "rps", 0, text);

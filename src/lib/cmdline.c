@@ -78,7 +78,7 @@ int ng_cmdline_edit(const char *buf, size_t len, const char *add, const char *de
 		    size_t *outlen)
 {
 	size_t line = first_line_len(buf, len), o = 0, cap = len + strlen(add) * 2 + 2;
-	char *r = malloc(cap + 1), *w, *save;
+	char *r = calloc(1, cap + 1), *w, *save;
 	char words[NG_TEXT_MAX];
 
 	if (!r)
@@ -160,7 +160,7 @@ static void shell_value(const char *text, const char *key, char *out, size_t siz
 		n++;
 		while (v < p + ll && blank(*v))
 			v++;
-		if ((size_t)(p + ll - v) > kl && strncmp(v, key, kl) == 0 && v[kl] == '=') {
+		if (ll - (size_t)(v - p) > kl && strncmp(v, key, kl) == 0 && v[kl] == '=') {
 			size_t vl;
 
 			v += kl + 1;
@@ -240,8 +240,12 @@ static int collect_wanted(const struct ng_ctx *ctx, const struct ng_policy *p,
 		if (r < 0)
 			break;
 		it = ng_wanted_find(&w, NG_CMDLINE, "kernel-cmdline");
-		snprintf(words, sizeof(words), "%s", it && it->text ? it->text : "");
-		for (tok = strtok_r(words, " ", &save); tok && !ng_wanted_skip(&w) && r == 0;
+		if (!it || !it->text || ng_wanted_skip(&w)) {
+			ng_wanted_free(&w);
+			continue;
+		}
+		snprintf(words, sizeof(words), "%s", it->text);
+		for (tok = strtok_r(words, " ", &save); tok && r == 0;
 		     tok = strtok_r(NULL, " ", &save))
 			r = wanted_add(c, tok, &ifs[i], &it->origin);
 		ng_wanted_free(&w);
@@ -284,7 +288,7 @@ static int kernel_base(const char *cur, size_t curlen, const char *orig, size_t 
 			return r;
 		if (madelen == curlen && memcmp(made, cur, curlen) == 0) {
 			free(made);
-			*base = malloc(origlen + 1);
+			*base = calloc(1, origlen + 1);
 			if (!*base)
 				return -ENOMEM;
 			memcpy(*base, orig, origlen);
@@ -514,8 +518,8 @@ static int drop_orig(const struct ng_ctx *ctx, struct ng_err *err)
 static int write_kernel(const struct ng_ctx *ctx, const char *words, bool dry_run,
 			struct ng_diags *done, struct ng_err *err)
 {
-	char *cur = NULL, *orig = NULL, *base = NULL, *next = NULL, added[NG_TEXT_MAX];
-	size_t curlen, origlen = 0, baselen, nextlen;
+	char *cur = NULL, *orig = NULL, *base = NULL, *next = NULL, added[NG_TEXT_MAX] = "";
+	size_t curlen = 0, origlen = 0, baselen = 0, nextlen = 0;
 	unsigned mode = 0644;
 	bool kept;
 	int r;
@@ -528,8 +532,8 @@ static int write_kernel(const struct ng_ctx *ctx, const char *words, bool dry_ru
 			&baselen);
 	if (r == 0)
 		r = ng_cmdline_edit(base, baselen, words, "", &next, &nextlen);
-	if (r < 0) {
-		r = ng_err_set(err, r, NULL, 0, "out of memory");
+	if (r != 0 || !next) {
+		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 		goto out;
 	}
 	if (nextlen == curlen && memcmp(next, cur, curlen) == 0)
