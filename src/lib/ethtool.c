@@ -68,29 +68,6 @@ int ng_eth_open(struct ng_err *err)
 	return fd;
 }
 
-bool ng_features_bit(const uint32_t *blocks, size_t i)
-{
-	return blocks[i / 32] & (UINT32_C(1) << (i % 32));
-}
-
-void ng_features_set_bit(uint32_t *blocks, size_t i, bool on)
-{
-	if (on)
-		blocks[i / 32] |= UINT32_C(1) << (i % 32);
-	else
-		blocks[i / 32] &= ~(UINT32_C(1) << (i % 32));
-}
-
-void ng_features_free(struct ng_features *f)
-{
-	free(f->names);
-	free(f->available);
-	free(f->requested);
-	free(f->active);
-	free(f->never_changed);
-	memset(f, 0, sizeof(*f));
-}
-
 static int features_count(int fd, const char *ifname, size_t *n, struct ng_err *err)
 {
 	/* The head, then one length word: raw words, as a struct ending in a flexible array may

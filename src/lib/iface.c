@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* iface.c: facts about network interfaces: rtnetlink on the live root, sysfs under a fixture
- * root; name validation. */
+ * root (the names it accepts: ifname.c). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -17,24 +17,6 @@
 
 #define IFF_TUN_FLAG 0x0001	/* linux/if_tun.h IFF_TUN, IFF_TAP */
 #define IFF_TAP_FLAG 0x0002
-
-bool ng_ifname_valid(const char *name)
-{
-	size_t len;
-
-	if (!name)
-		return false;
-	len = strlen(name);
-	if (len == 0 || len >= NG_IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c == 0x7f || strchr("/:\"';$`\\|&<>*?", c))
-			return false;
-	}
-	return true;
-}
 
 static const char *const kind_names[] = {
 	[NG_KIND_PHYSICAL] = "physical",
@@ -137,19 +119,6 @@ static int link_base(const struct ng_ctx *ctx, const char *name, const char *att
 	base = strrchr(target, '/');
 	copy_str(out, len, base ? base + 1 : target);
 	return 0;
-}
-
-/* DDDD:BB:DD.F in hex digits, exactly. */
-bool ng_pci_addr_valid(const char *s)
-{
-	static const char form[] = "xxxx:xx:xx.x";
-
-	if (strlen(s) != sizeof(form) - 1)
-		return false;
-	for (size_t i = 0; form[i]; i++)
-		if (form[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != form[i])
-			return false;
-	return true;
 }
 
 /* A sysfs decimal attribute (ifindex, iflink): -EINVAL unless it is a whole int. */

@@ -25,14 +25,13 @@ const char *ng_ctx_root_prefix(const struct ng_ctx *ctx);
 int ng_err_vset(struct ng_err *err, int errnum, const char *file, unsigned line,
 		const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
-/* ------------------------------------------------------- (sections below) */
+/* Each further .c file has its lib-only declarations in a section of its own below, headed
+ * by a comment line with the file's name. */
 
-/* ---------------------------------------------------------------- iface.c */
+/* --------------------------------------------------------------- ifname.c */
 
 /* A PCI address written as sysfs names it, DDDD:BB:DD.F in hex digits, exactly. */
 bool ng_pci_addr_valid(const char *s);
-/* Each further .c file adds its lib-only declarations in its own section below, headed
- * by a comment line with the file's name. Keep each section next to its file's job. */
 
 /* --------------------------------------------------------------- atomic.c */
 
@@ -77,8 +76,6 @@ const char *ng_ring_suggest(const char *word);
 bool ng_table_sorted(const void *base, size_t n, size_t size);
 bool ng_features_tables_sorted(void);
 
-/* ------------------------------------------------------------- ethtool.c */
-
 #include <linux/ethtool.h>
 
 /* The kernel's feature table of one device (ETHTOOL_GSTRINGS + ETHTOOL_GFEATURES). Bit i of
@@ -96,6 +93,8 @@ struct ng_features {
 void ng_features_free(struct ng_features *f);
 bool ng_features_bit(const uint32_t *blocks, size_t i);
 void ng_features_set_bit(uint32_t *blocks, size_t i, bool on);
+
+/* ------------------------------------------------------------- ethtool.c */
 
 /* Link settings as read: the GLINKSETTINGS request with its masks, or the legacy GSET. */
 struct ng_link {
@@ -255,8 +254,6 @@ void ng_plan_free(struct ng_plan *plan);
 const char *ng_plan_feat_str(const struct ng_features *f, const uint32_t *sel,
 			     const uint32_t *blocks, char *buf, size_t len);
 const char *ng_plan_link_str(const struct ng_link *l, const char *name, char *buf, size_t len);
-/* The rx-usecs an e1000e InterruptThrottleRate value selects, or -EINVAL. */
-int ng_itr_to_usecs(int64_t itr, uint32_t *usecs);
 
 /* ------------------------------------------------------------------ lex.c */
 
@@ -299,6 +296,13 @@ int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bo
 /* The policy key closest to word (for "did you mean"), or NULL. */
 const char *ng_key_suggest(const char *word);
 bool ng_value_tables_sorted(void);
+
+/* The valid InterruptThrottleRate values, for messages (ng_itr_valid decides). */
+#define NG_ITR_VALUES "0 (off), 1 (dynamic), 3 (dynamic conservative), 4 (simplified) " \
+	"or 100-100000 (interrupts per second)"
+
+/* The rx-usecs an e1000e InterruptThrottleRate value selects at run time, or -EINVAL. */
+int ng_itr_to_usecs(int64_t itr, uint32_t *usecs);
 
 /* --------------------------------------------------------------- policy.c */
 

@@ -15,11 +15,6 @@
 #define ITR_KEY "interrupt-throttle-rate"
 #define ITR_DEFAULT 3
 
-bool ng_itr_valid(int64_t v)
-{
-	return v == 0 || v == 1 || v == 3 || v == 4 || (v >= 100 && v <= 100000);
-}
-
 static int cmp_addr(const void *a, const void *b)
 {
 	return strcmp(a, b);
@@ -116,8 +111,7 @@ static int plan_port(const struct ng_ctx *ctx, const struct ng_policy *p, const 
 	if (!ng_itr_valid(port->itr))
 		return ng_err_set(err, -EINVAL, port->origin.file, port->origin.line,
 				  "interrupt-throttle-rate %lld for %s%s%s is not valid: use "
-				  "0 (off), 1 (dynamic), 3 (dynamic conservative), "
-				  "4 (simplified) or 100-100000 (interrupts per second)",
+				  NG_ITR_VALUES,
 				  (long long)port->itr,
 				  port->pci_addr[0] ? port->pci_addr : "the first port",
 				  port->ifname[0] ? " " : "", port->ifname);

@@ -85,12 +85,14 @@ const char *const *ng_ctx_policy_paths(const struct ng_ctx *ctx);
 int ng_path(const struct ng_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* ---------------------------------------------------------------- iface.c */
+/* --------------------------------------------------------------- ifname.c */
 
 /* Interface names as the kernel allows them (dev_valid_name) and nicguard accepts them:
  * 1-15 bytes, not "." or "..", no '/', ':', whitespace or control bytes; we also refuse
  * shell metacharacters, since names reach logs and pass-through argv. */
 bool ng_ifname_valid(const char *name);
+
+/* ---------------------------------------------------------------- iface.c */
 
 enum ng_kind {
 	NG_KIND_PHYSICAL,	/* has a bus device (PCI, virtio, USB) */
@@ -198,6 +200,10 @@ int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len)
 
 /* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
 const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
+
+/* The valid e1000e InterruptThrottleRate values: 0, 1, 3, 4, 100-100000; the one rule the
+ * policy parser, the planner and the modprobe.d generator all ask. */
+bool ng_itr_valid(int64_t v);
 
 /* Look a policy key up ("offload", "backup-coalesce", "interrupt-throttle-rate", "skip"):
  * returns 0 and fills group/set, or -ENOENT. Flags: skip is (NG_FLAG, NG_SET_NORMAL),
@@ -633,9 +639,6 @@ struct ng_modprobe {
 	bool no_ports;		/* no e1000e port found: ports[0] stands for the first one */
 	bool any;		/* some port has a policy value: an options line is written */
 };
-
-/* The valid InterruptThrottleRate values: 0, 1, 3, 4, 100-100000. */
-bool ng_itr_valid(int64_t v);
 
 /* The e1000e ports (root/sys/bus/pci/drivers/e1000e, sorted by PCI address: the order the
  * driver probes them and reads its per-port parameter arrays) with the interrupt-throttle-rate

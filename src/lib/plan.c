@@ -59,24 +59,6 @@ const char *ng_plan_link_str(const struct ng_link *l, const char *name, char *bu
 	return buf;
 }
 
-int ng_itr_to_usecs(int64_t itr, uint32_t *usecs)
-{
-	/* e1000e takes the modes 0, 1, 3, 4 as rx-usecs too; a rate in ints/s becomes the
-	 * interval, within the 10-10000 us the driver accepts. */
-	if (itr == 0 || itr == 1 || itr == 3 || itr == 4) {
-		*usecs = (uint32_t)itr;
-		return 0;
-	}
-	if (itr < 100 || itr > 100000)
-		return -EINVAL;
-	*usecs = (uint32_t)(1000000 / itr);
-	if (*usecs < 10)
-		*usecs = 10;
-	if (*usecs > 10000)
-		*usecs = 10000;
-	return 0;
-}
-
 /* ng_wanted_find without the dependency on resolve.c: plan.c stays testable alone. */
 static const struct ng_item *find_item(const struct ng_wanted *w, enum ng_group group,
 				       const char *name)
@@ -283,8 +265,8 @@ static void plan_itr(const struct ng_devstate *s, const struct ng_wanted *w,
 	if (ng_itr_to_usecs(pi->item->num, &pi->target) < 0) {
 		pi->outcome = NG_FAILED;
 		pi->error = -EINVAL;
-		snprintf(pi->detail, sizeof(pi->detail),
-			 "not a valid InterruptThrottleRate (0, 1, 3, 4, 100-100000)");
+		snprintf(pi->detail, sizeof(pi->detail), "not a valid InterruptThrottleRate: use %s",
+			 NG_ITR_VALUES);
 		return;
 	}
 	if (s->coal_err) {

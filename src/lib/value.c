@@ -362,14 +362,31 @@ static int parse_ethtool(struct parse *ps, const struct ng_words *w)
 	return r;
 }
 
+/* e1000e's InterruptThrottleRate (e1000e_validate_option in the driver's param.c): the modes
+ * 0, 1, 3, 4, or a rate in interrupts per second. The one rule for the parser, the planner
+ * and the modprobe.d generator. */
+bool ng_itr_valid(int64_t v)
+{
+	return v == 0 || v == 1 || v == 3 || v == 4 || (v >= 100 && v <= 100000);
+}
+
+int ng_itr_to_usecs(int64_t itr, uint32_t *usecs)
+{
+	if (!ng_itr_valid(itr))
+		return -EINVAL;
+	/* e1000e takes the modes as rx-usecs too; a rate becomes the interval: 100-100000
+	 * interrupts/s are 10000-10 us, the range the driver accepts. */
+	*usecs = (uint32_t)(itr < 100 ? itr : 1000000 / itr);
+	return 0;
+}
+
 static int parse_itr(struct parse *ps, const struct ng_words *w)
 {
 	int64_t v;
 
-	if (w->n != 1 || !number(w->v[0], 100000, &v) || v == 2 || (v > 4 && v < 100))
-		return fail(ps, "interrupt-throttle-rate \"%.40s\" is not valid: use 0 (off), "
-			    "1 (dynamic), 3 (dynamic conservative), 4 (simplified) or 100-100000 "
-			    "(interrupts per second)", w->v[0]);
+	if (w->n != 1 || !number(w->v[0], 100000, &v) || !ng_itr_valid(v))
+		return fail(ps, "interrupt-throttle-rate \"%.40s\" is not valid: use %s", w->v[0],
+			    NG_ITR_VALUES);
 	return add(ps, "interrupt-throttle-rate", v, NULL);
 }
 
