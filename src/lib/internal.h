@@ -183,6 +183,13 @@ size_t ng_rps_nmasks(const char *masks);
  * has neither one mask nor more than q. */
 const char *ng_rps_queue_mask(const char *masks, size_t q, char *buf, size_t len);
 
+/* Render an NG_RPS item as the sysfs rps_cpus mask for a machine with ncpus CPUs, the way
+ * the kernel prints it (32-bit groups split by commas, the first only as wide as it needs:
+ * 2 CPUs "3", 40 CPUs "ff,ffffffff"); CPUs beyond ncpus are dropped. A per-queue value gives
+ * one mask per queue, separated by spaces. Returns 0, -EINVAL (not an rps item, a word that
+ * is no rps value, ncpus 0 or over NG_RPS_CPUS_MAX, len 0) or -ENOSPC (buf too small). */
+int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len);
+
 /* ----------------------------------------------------------------- exec.c */
 
 /* Run path with argv (argv[0] included) and envp (NULL: an empty environment), stdin from

@@ -22,8 +22,8 @@ struct ng_err {
 	char msg[512];
 };
 
-/* Fill err (when not NULL) with a message; file may be NULL. Returns -errnum so a caller
- * can write `return ng_err_set(err, -EINVAL, NULL, 0, "...")`. */
+/* Fill err (when not NULL) with a message; file may be NULL. Returns errnum as given (a
+ * negative errno), so a caller can write `return ng_err_set(err, -EINVAL, NULL, 0, "...")`. */
 int ng_err_set(struct ng_err *err, int errnum, const char *file, unsigned line,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -191,12 +191,6 @@ struct ng_item {
 int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 		   struct ng_origin origin, struct ng_item **items, size_t *n,
 		   struct ng_err *err);
-
-/* Render an NG_RPS item as the sysfs rps_cpus mask for a machine with ncpus CPUs, the way
- * the kernel prints it (comma every 32 bits: 2 CPUs "3", 40 CPUs "ff,ffffffff"); CPUs beyond
- * ncpus are dropped. A per-queue value gives one mask per queue, separated by spaces.
- * Returns 0, -EINVAL (not an rps item, ncpus 0 or > 8192), -ENOSPC. */
-int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len);
 
 /* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
 const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
