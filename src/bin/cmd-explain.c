@@ -88,23 +88,10 @@ static int print_sections(const struct ng_policy *p, const struct ng_iface *ifc)
 /* One resolved setting: "  offload = tso off    FILE:LINE". */
 static void print_item(const struct ng_item *it)
 {
-	char setting[NG_NAME_MAX + NG_TEXT_MAX + 64], val[NG_TEXT_MAX], where[300];
-	const char *key = ng_key_name(it->group, it->set);
+	char setting[NG_NAME_MAX + NG_TEXT_MAX + 64], where[300];
 
-	switch (it->group) {
-	case NG_OFFLOAD:
-	case NG_LINK:
-	case NG_COALESCE:
-	case NG_RING:
-		snprintf(setting, sizeof(setting), "%s = %s %s", key ? key : "?", it->name,
-			 ng_item_value_str(it, val, sizeof(val)));
-		break;
-	default:
-		snprintf(setting, sizeof(setting), "%s = %s", key ? key : it->name,
-			 ng_item_value_str(it, val, sizeof(val)));
-		break;
-	}
-	printf("  %-32s %s\n", setting, ng_render_origin(&it->origin, where, sizeof(where)));
+	printf("  %-32s %s\n", ng_item_str(it, setting, sizeof(setting)),
+	       ng_render_origin(&it->origin, where, sizeof(where)));
 }
 
 static int print_sets(const struct ng_policy *p, const struct ng_iface *ifc,

@@ -13,9 +13,6 @@
 /* "/etc/nicguard/nicguard.conf:12", or "built-in". */
 const char *ng_render_origin(const struct ng_origin *o, char *buf, size_t len);
 
-/* A setting as an admin would write it after the key: "tso off", "speed 100", "rps all". */
-const char *ng_render_item(const struct ng_item *it, char *buf, size_t len);
-
 /* The setting a result is about: "tso off", "speed 100", "ethtool --set-eee {} eee off". */
 const char *ng_render_setting(const struct ng_result *r, char *buf, size_t len);
 

@@ -377,7 +377,7 @@ out:
 	return r;
 }
 
-static int snap_put(struct ng_wanted *out, const struct ng_item *src, enum ng_group g,
+static int snap_put(struct ng_wanted *out, enum ng_group g,
 		    const char *name, int64_t num, const char *text)
 {
 	static const char origin[] = "snapshot";
@@ -385,7 +385,7 @@ static int snap_put(struct ng_wanted *out, const struct ng_item *src, enum ng_gr
 
 	memset(&it, 0, sizeof(it));
 	it.group = g;
-	it.set = src->set;
+	it.set = NG_SET_NORMAL;	/* what the interface held: plain settings, restorable */
 	snprintf(it.name, sizeof(it.name), "%s", name);
 	it.num = num;
 	it.text = (char *)text;
@@ -416,28 +416,28 @@ static int snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
 		/* The requested bit: put back, the kernel derives the same active state. */
 		for (size_t k = 0; k < s->feat.n && r == 0; k++)
 			if (ng_features_bit(pi->feats, k) && ng_features_bit(s->feat.available, k))
-				r = snap_put(out, it, NG_OFFLOAD, s->feat.names[k],
+				r = snap_put(out, NG_OFFLOAD, s->feat.names[k],
 					     ng_features_bit(s->feat.requested, k), NULL);
 		return r;
 	case NG_LINK:
 		/* Under autoneg, speed and duplex are negotiated: autoneg on restores them. */
 		if (s->link.autoneg == AUTONEG_ENABLE)
-			return snap_put(out, it, NG_LINK, "autoneg", 1, NULL);
+			return snap_put(out, NG_LINK, "autoneg", 1, NULL);
 		if (s->link.speed != 0 && s->link.speed != (uint32_t)SPEED_UNKNOWN)
-			r = snap_put(out, it, NG_LINK, "speed", s->link.speed, NULL);
+			r = snap_put(out, NG_LINK, "speed", s->link.speed, NULL);
 		if (r == 0 && s->link.duplex != DUPLEX_UNKNOWN)
-			r = snap_put(out, it, NG_LINK, "duplex", s->link.duplex == DUPLEX_FULL,
+			r = snap_put(out, NG_LINK, "duplex", s->link.duplex == DUPLEX_FULL,
 				     NULL);
-		return r ? r : snap_put(out, it, NG_LINK, "autoneg", 0, NULL);
+		return r ? r : snap_put(out, NG_LINK, "autoneg", 0, NULL);
 	case NG_COALESCE:
 		p = ng_coalesce_param(it->name);
-		return snap_put(out, it, NG_COALESCE, it->name, field_u32(&s->coal, p->offset),
+		return snap_put(out, NG_COALESCE, it->name, field_u32(&s->coal, p->offset),
 				NULL);
 	case NG_ITR:
-		return snap_put(out, it, NG_COALESCE, "rx-usecs", s->coal.rx_coalesce_usecs, NULL);
+		return snap_put(out, NG_COALESCE, "rx-usecs", s->coal.rx_coalesce_usecs, NULL);
 	case NG_RING:
 		p = ng_ring_param(it->name);
-		return snap_put(out, it, NG_RING, it->name, field_u32(&s->ring, p->offset), NULL);
+		return snap_put(out, NG_RING, it->name, field_u32(&s->ring, p->offset), NULL);
 	default:
 		/* rps, ethtool pass-through lines and flags have no backup-* key: never saved. */
 		return 0;

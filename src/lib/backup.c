@@ -132,10 +132,9 @@ static int state_read(const struct ng_ctx *ctx, struct state *st, struct ng_diag
 	return r < 0 ? r : 1;
 }
 
-/* One line per interface and group; NAME VALUE pairs, or the value alone for rps. */
+/* One line per interface and key, in the policy's words without the '='. */
 static int state_render(const struct state *st, char **out, size_t *outlen)
 {
-	char val[NG_TEXT_MAX];
 	FILE *f = open_memstream(out, outlen);
 
 	if (!f)
@@ -143,27 +142,10 @@ static int state_render(const struct state *st, char **out, size_t *outlen)
 	fprintf(f, "%s\n# The settings of the backup uplinks before the vzdump job; "
 		"`nicguard restore` puts them back.\n", NG_MARKER);
 	for (size_t i = 0; i < st->n; i++) {
-		for (int g = 0; g < NG_GROUP_MAX; g++) {
-			const char *key = ng_key_name((enum ng_group)g, NG_SET_NORMAL);
-			bool any = false;
+		char prefix[NG_IFNAMSIZ + 1];
 
-			if (!key || g == NG_FLAG || g == NG_ETHTOOL)
-				continue;
-			for (size_t j = 0; j < st->v[i].n; j++) {
-				const struct ng_item *it = &st->v[i].items[j];
-
-				if ((int)it->group != g)
-					continue;
-				if (!any)
-					fprintf(f, "%s %s", st->v[i].ifname, key);
-				any = true;
-				if (g != NG_RPS && g != NG_ITR)
-					fprintf(f, " %s", it->name);
-				fprintf(f, " %s", ng_item_value_str(it, val, sizeof(val)));
-			}
-			if (any)
-				fputc('\n', f);
-		}
+		snprintf(prefix, sizeof(prefix), "%s ", st->v[i].ifname);
+		ng_items_print(f, prefix, "", st->v[i].items, st->v[i].n);
 	}
 	if (ferror(f)) {
 		fclose(f);

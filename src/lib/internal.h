@@ -300,6 +300,12 @@ void ng_words_free(struct ng_words *w);
  * when by_set), or is appended. Returns 0 or -ENOMEM. */
 int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bool by_set);
 
+/* Write items as policy lines, PREFIX KEY EQ WORDS: the items of one offload, link, coalesce
+ * or ring key share a line ("offload = tso off gso off"), at the place of the first. The
+ * policy printer passes eq " =", the backup state file "". Returns 0 or -EIO. */
+int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct ng_item *items,
+		   size_t n);
+
 /* The policy key closest to word (for "did you mean"), or NULL. */
 const char *ng_key_suggest(const char *word);
 bool ng_value_tables_sorted(void);

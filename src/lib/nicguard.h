@@ -195,6 +195,11 @@ int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 /* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
 const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
 
+/* One setting as a policy line says it: "offload = tso off", "rps = all", "skip = yes",
+ * "ethtool = --set-eee {} eee off". The one renderer of a setting: the policy printer, the
+ * backup state file and explain all write through it (ng_items_print). Returns buf. */
+const char *ng_item_str(const struct ng_item *it, char *buf, size_t len);
+
 /* The valid e1000e InterruptThrottleRate values: 0, 1, 3, 4, 100-100000; the one rule the
  * policy parser, the planner and the modprobe.d generator all ask. */
 bool ng_itr_valid(int64_t v);

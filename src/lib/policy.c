@@ -453,39 +453,6 @@ int ng_policy_parse(struct ng_policy *p, const char *buf, size_t len, const char
 	return ps.ndiags ? -EINVAL : 0;
 }
 
-static bool grouped(enum ng_group g)
-{
-	return g == NG_OFFLOAD || g == NG_LINK || g == NG_COALESCE || g == NG_RING;
-}
-
-static void print_items(const struct ng_section *s, FILE *out)
-{
-	for (size_t i = 0; i < s->nitems; i++) {
-		const struct ng_item *it = &s->items[i];
-		const char *key = ng_key_name(it->group, it->set);
-		char val[NG_TEXT_MAX];
-		bool first_of_key = true;
-
-		/* Offload, link, coalesce and ring items of one key share a line, printed at
-		 * the first of them: link needs speed and autoneg off on the same line. */
-		for (size_t j = 0; j < i && grouped(it->group); j++)
-			if (s->items[j].group == it->group && s->items[j].set == it->set)
-				first_of_key = false;
-		if (!key || !first_of_key)
-			continue;
-		if (!grouped(it->group)) {
-			fprintf(out, "%s = %s\n", key, ng_item_value_str(it, val, sizeof(val)));
-			continue;
-		}
-		fprintf(out, "%s =", key);
-		for (size_t j = i; j < s->nitems; j++)
-			if (s->items[j].group == it->group && s->items[j].set == it->set)
-				fprintf(out, " %s %s", s->items[j].name,
-					ng_item_value_str(&s->items[j], val, sizeof(val)));
-		fputc('\n', out);
-	}
-}
-
 int ng_policy_print(const struct ng_policy *p, FILE *out)
 {
 	for (size_t i = 0; i < p->nsections; i++) {
@@ -499,7 +466,7 @@ int ng_policy_print(const struct ng_policy *p, FILE *out)
 				s->bad ? " (has errors, ignored)" : "");
 		else
 			fprintf(out, "]\t# %s\n", s->origin.file ? s->origin.file : "built-in");
-		print_items(s, out);
+		ng_items_print(out, "", " =", s->items, s->nitems);
 		for (size_t j = 0; j < s->nopts; j++)
 			fprintf(out, "%s = %s\n", s->opt_keys[j], s->opt_values[j]);
 	}

@@ -497,3 +497,57 @@ const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)it->num);
 	return buf;
 }
+
+/* Keys whose items share one line, each as NAME VALUE: link needs speed and autoneg off on
+ * the same line. The others hold one value. */
+static bool grouped(enum ng_group g)
+{
+	return g == NG_OFFLOAD || g == NG_LINK || g == NG_COALESCE || g == NG_RING;
+}
+
+/* The item as written after its key: "tso off", "speed 100"; the value alone for the keys
+ * of one value ("all", "3", "--set-eee {} eee off"). */
+static const char *item_words(const struct ng_item *it, char *buf, size_t len)
+{
+	char val[NG_TEXT_MAX];
+
+	if (grouped(it->group))
+		snprintf(buf, len, "%s %s", it->name, ng_item_value_str(it, val, sizeof(val)));
+	else
+		ng_item_value_str(it, buf, len);
+	return buf;
+}
+
+const char *ng_item_str(const struct ng_item *it, char *buf, size_t len)
+{
+	const char *key = ng_key_name(it->group, it->set);
+	char words[NG_NAME_MAX + NG_TEXT_MAX + 2];
+
+	snprintf(buf, len, "%s = %s", key ? key : "?", item_words(it, words, sizeof(words)));
+	return buf;
+}
+
+int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct ng_item *items,
+		   size_t n)
+{
+	char words[NG_NAME_MAX + NG_TEXT_MAX + 2];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ng_item *it = &items[i];
+		const char *key = ng_key_name(it->group, it->set);
+		bool first = true;
+
+		/* A grouped key's line is written at its first item, with all of them. */
+		for (size_t j = 0; j < i && grouped(it->group); j++)
+			first &= !(items[j].group == it->group && items[j].set == it->set);
+		if (!key || !first)
+			continue;
+		fprintf(out, "%s%s%s", prefix, key, eq);
+		for (size_t j = i; j < n; j++)
+			if (j == i || (grouped(it->group) && items[j].group == it->group &&
+				       items[j].set == it->set))
+				fprintf(out, " %s", item_words(&items[j], words, sizeof(words)));
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
