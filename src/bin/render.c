@@ -164,11 +164,6 @@ const char *ng_render_quoted(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-bool ng_result_drift(const struct ng_result *r)
-{
-	return r->group != NG_ETHTOOL && (r->outcome == NG_PLANNED || r->outcome == NG_FIXED);
-}
-
 /* ----------------------------------------------------------------- JSON */
 
 void ng_json_init(struct ng_json *j, FILE *out)

@@ -37,11 +37,6 @@ const char *ng_render_match_name(enum ng_match kind);
 /* "normal", "backup", "watch". */
 const char *ng_render_set_name(enum ng_set set);
 
-/* Drift as status reports it: a dry-run result the policy wants different from what the
- * device holds (would change, or the driver keeps another value). A pass-through ethtool
- * line cannot be read back, so it never counts as drift. */
-bool ng_result_drift(const struct ng_result *r);
-
 /* A small streaming JSON writer: keys are NULL inside arrays; a NULL or empty string value
  * is written as null. Nesting deeper than NG_JSON_DEPTH is not supported. */
 #define NG_JSON_DEPTH 16

@@ -12,57 +12,6 @@
 #define ETHTOOL_TIMEOUT_MS 10000
 #define ETHTOOL_ARGS_MAX 64
 
-static const char *const outcome_names[] = {
-	[NG_CHANGED] = "changed",
-	[NG_ALREADY] = "already",
-	[NG_UNSUPPORTED] = "unsupported",
-	[NG_FIXED] = "fixed",
-	[NG_FAILED] = "failed",
-	[NG_PLANNED] = "planned",
-};
-
-const char *ng_outcome_name(enum ng_outcome o)
-{
-	if ((size_t)o >= NG_ARRAY_SIZE(outcome_names))
-		return "unknown";
-	return outcome_names[o];
-}
-
-void ng_report_free(struct ng_report *r)
-{
-	for (size_t i = 0; i < r->nfiles; i++)
-		free(r->files[i]);
-	free(r->files);
-	free(r->v);
-	r->v = NULL;
-	r->files = NULL;
-	r->n = r->cap = r->nfiles = 0;
-}
-
-/* The report's own copy of an origin's file name (one per distinct name). */
-static const char *report_file(struct ng_report *rep, const char *file)
-{
-	char **nv;
-
-	for (size_t i = 0; i < rep->nfiles; i++)
-		if (strcmp(rep->files[i], file) == 0)
-			return rep->files[i];
-	nv = realloc(rep->files, (rep->nfiles + 1) * sizeof(*nv));
-	if (!nv)
-		return NULL;
-	rep->files = nv;
-	nv[rep->nfiles] = strdup(file);
-	return nv[rep->nfiles] ? nv[rep->nfiles++] : NULL;
-}
-
-bool ng_report_failed(const struct ng_report *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].outcome == NG_FAILED || r->v[i].outcome == NG_UNSUPPORTED)
-			return true;
-	return false;
-}
-
 static bool wants(const struct ng_wanted *w, enum ng_group g)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -256,27 +205,6 @@ static int write_error(const struct writes *wr, enum ng_group g)
 	}
 }
 
-static int report_add(struct ng_report *rep, const struct ng_result *res)
-{
-	if (rep->n == rep->cap) {
-		size_t cap = rep->cap ? rep->cap * 2 : 16;
-		struct ng_result *v = realloc(rep->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		rep->v = v;
-		rep->cap = cap;
-	}
-	rep->v[rep->n] = *res;
-	if (res->origin.file) {
-		rep->v[rep->n].origin.file = report_file(rep, res->origin.file);
-		if (!rep->v[rep->n].origin.file)
-			return -ENOMEM;
-	}
-	rep->n++;
-	return 0;
-}
-
 static int results(const struct ng_ctx *ctx, const struct ng_iface *ifc, unsigned flags,
 		   const struct ng_plan *plan, const struct ng_plan *after,
 		   const struct ng_devstate *s2, const struct writes *wr, bool vanished,
@@ -309,7 +237,7 @@ static int results(const struct ng_ctx *ctx, const struct ng_iface *ifc, unsigne
 			else if (after)
 				settle(&res, &after->items[i], write_error(wr, res.group), s2);
 		}
-		if (report_add(rep, &res) < 0)
+		if (ng_report_add(rep, &res) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -376,6 +304,85 @@ out:
 	close(fd);
 	return r;
 }
+
+/* -------------------------------------------------------------- the one path */
+
+/* Only the items of the groups asked for. */
+static int select_groups(const struct ng_wanted *now, unsigned groups, struct ng_wanted *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < now->n; i++) {
+		int r;
+
+		if (!(groups & (1u << now->items[i].group)))
+			continue;
+		r = ng_items_put(&out->items, &out->n, &now->items[i], false);
+		if (r < 0) {
+			ng_wanted_free(out);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int ng_apply_target(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		    const struct ng_target *t, const struct ng_target_opts *o, unsigned flags,
+		    struct ng_report *rep, struct ng_applied *out, struct ng_err *err)
+{
+	const struct ng_wanted *now = ng_target_list(t, NG_TARGET_NOW);
+	const struct ng_item *skip = ng_target_flag(t, "skip");
+	struct ng_wanted some;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->state = ng_target_state(t);
+	for (size_t i = 0; r == 0 && i < ng_target_ndiags(t); i++) {
+		const struct ng_diag *d = ng_target_diag(t, i);
+
+		r = ng_diags_add(&rep->diags, d->file, d->line, "%s", d->msg);
+	}
+	if (r < 0)
+		return ng_err_set(err, r, NULL, 0, "out of memory");
+	if (ng_target_skip(t)) {
+		out->outcome = NG_IFACE_SKIPPED;
+		out->skip = skip->origin;
+		out->skip.file = skip->origin.file ? ng_report_file(rep, skip->origin.file) : NULL;
+		return skip->origin.file && !out->skip.file ?
+		       ng_err_set(err, -ENOMEM, NULL, 0, "out of memory") : 0;
+	}
+	if (!(out->state & (NG_TARGET_MATCHED | NG_TARGET_BUILTIN))) {
+		out->outcome = NG_IFACE_UNMATCHED;
+		return 0;
+	}
+	out->outcome = NG_IFACE_APPLIED;
+	if (!o || !o->groups)
+		return now->n ? ng_apply(ng_resolver_ctx(rv), ifc, now, flags, rep, err) : 0;
+	r = select_groups(now, o->groups, &some);
+	if (r < 0)
+		return ng_err_set(err, r, NULL, 0, "out of memory");
+	if (some.n)
+		r = ng_apply(ng_resolver_ctx(rv), ifc, &some, flags, rep, err);
+	ng_wanted_free(&some);
+	return r;
+}
+
+int ng_apply_iface(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		   const struct ng_target_opts *o, unsigned flags, struct ng_report *rep,
+		   struct ng_applied *out, struct ng_err *err)
+{
+	struct ng_target *t;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = ng_target_resolve(rv, ifc, o, &t, err);
+	if (r < 0)
+		return r;
+	r = ng_apply_target(rv, ifc, t, o, flags, rep, out, err);
+	ng_target_free(t);
+	return r;
+}
+
+/* -------------------------------------------------------------- snapshots */
 
 static int snap_put(struct ng_wanted *out, enum ng_group g,
 		    const char *name, int64_t num, const char *text)

@@ -12,27 +12,27 @@
 
 /* --------------------------------------------------------------- policy drift */
 
-static int drift_one(const struct ng_ctx *ctx, const struct ng_policy *p,
-		     const struct ng_iface *ifc, struct ng_doctor *d)
+static int drift_one(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		     struct ng_doctor *d)
 {
 	struct ng_report rep = { 0 };
-	struct ng_target t = { 0 };
-	int r;
+	struct ng_applied out;
+	int r = 0;
 
-	/* Against what the interface should hold now: an open backup window's settings and a
-	 * watch escalation are not drift. */
-	r = ng_target_resolve(ctx, p, ifc, NG_TARGET_ALL, NULL, 0, &t, NULL);
-	if (r < 0 || ng_wanted_skip(&t.w) || t.w.n == 0)
-		goto out;
-	/* A dry run only reads; an interface the kernel does not have (a fixture's) is skipped. */
-	if (ng_apply(ctx, ifc, &t.w, NG_APPLY_DRY_RUN, &rep, NULL) < 0)
+	/* A dry run of the one apply path: against what the interface should hold now, so an
+	 * open backup window's settings and a watch escalation are not drift; skipped
+	 * interfaces have none. An interface the kernel does not have (a fixture's) is
+	 * skipped. */
+	if (ng_apply_iface(rv, ifc, NULL, NG_APPLY_DRY_RUN, &rep, &out, NULL) < 0)
 		goto out;
 	for (size_t i = 0; r == 0 && i < rep.n; i++) {
 		const struct ng_result *res = &rep.v[i];
 
-		if (res->outcome != NG_PLANNED)
+		if (!ng_result_drift(res))
 			continue;
-		r = ng_doctor_add(d, "drift", ifc->name,
+		r = ng_doctor_add(d, "drift", ifc->name, res->outcome == NG_FIXED ?
+			"the driver does not let it change: drop the setting for this device, or "
+			"find what fixed it (a driver option, the hypervisor's offer)" :
 			"run `nicguard apply` (and find what changed it: a post-up line, a driver "
 			"reload without the udev rule, QEMU resetting a tap's offloads)",
 			"%s is %s, the policy wants %s (%s:%u)", res->name,
@@ -41,13 +41,13 @@ static int drift_one(const struct ng_ctx *ctx, const struct ng_policy *p,
 	}
 out:
 	ng_report_free(&rep);
-	ng_target_free(&t);
 	return r == -ENOMEM ? r : 0;
 }
 
 int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 			  struct ng_doctor *d)
 {
+	struct ng_resolver *rv;
 	struct ng_iface *v;
 	size_t n;
 	int r;
@@ -56,9 +56,11 @@ int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 	if (r < 0)
 		return ng_diags_add(&d->notes, NULL, 0, "drift not checked: cannot list "
 				    "interfaces: %s", strerror(-r));
+	r = ng_resolver_new(ctx, p, &rv, NULL);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		if (v[i].kind != NG_KIND_LOOPBACK)
-			r = drift_one(ctx, p, &v[i], d);
+			r = drift_one(rv, &v[i], d);
+	ng_resolver_free(rv);
 	free(v);
 	return r < 0 ? r : 0;
 }

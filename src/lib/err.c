@@ -85,3 +85,18 @@ void ng_diags_free(struct ng_diags *d)
 	d->v = NULL;
 	d->n = d->cap = 0;
 }
+
+int ng_diags_problem(struct ng_diags *d, int r, int *first, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d)
+		ng_diags_add(d, NULL, 0, "%s", msg);
+	if (first && *first == 0)
+		*first = r;
+	return r;
+}

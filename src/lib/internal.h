@@ -9,6 +9,8 @@
 
 #define NG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+struct ng_wanted;	/* value.c */
+
 /* ------------------------------------------------------------------ ctx.c */
 
 /* Send one formatted line to the context's trace sink, if one is installed. */
@@ -24,6 +26,12 @@ const char *ng_ctx_root_prefix(const struct ng_ctx *ctx);
 
 int ng_err_vset(struct ng_err *err, int errnum, const char *file, unsigned line,
 		const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+/* Add one problem line to d (when not NULL) and keep the first errno in *first (when not
+ * NULL and still 0): for the operations that go on past a problem and report each one.
+ * Returns r. */
+int ng_diags_problem(struct ng_diags *d, int r, int *first, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Each further .c file has its lib-only declarations in a section of its own below, headed
  * by a comment line with the file's name. */
@@ -300,6 +308,18 @@ void ng_words_free(struct ng_words *w);
  * when by_set), or is appended. Returns 0 or -ENOMEM. */
 int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bool by_set);
 
+/* A list of settings, at most one item per (group, name): a set of a target, what an
+ * interface should hold now, a snapshot to restore. */
+struct ng_wanted {
+	struct ng_item *items;
+	size_t n;
+};
+
+/* The item for (group, name), or NULL. */
+const struct ng_item *ng_wanted_find(const struct ng_wanted *w, enum ng_group group,
+				     const char *name);
+void ng_wanted_free(struct ng_wanted *w);
+
 /* Write items as policy lines, PREFIX KEY EQ WORDS: the items of one offload, link, coalesce
  * or ring key share a line ("offload = tso off gso off"), at the place of the first. The
  * policy printer passes eq " =", the backup state file "". Returns 0 or -EIO. */
@@ -349,6 +369,12 @@ struct ng_interfaces {
 int ng_interfaces_parse(struct ng_interfaces *f, const char *buf, size_t len, const char *name);
 int ng_interfaces_load(const struct ng_ctx *ctx, struct ng_interfaces *f, struct ng_err *err);
 void ng_interfaces_free(struct ng_interfaces *f);
+
+/* The nicguard-* keys of ifname's stanzas in f, parsed with ng_stanza_value and appended to
+ * *items (origins point into f's file names). Bad values and the sourced files f could not
+ * read go to d, each with its place. Returns 0 or -ENOMEM. */
+int ng_stanza_items(const struct ng_interfaces *f, const char *ifname, struct ng_item **items,
+		    size_t *n, struct ng_diags *d);
 
 /* -------------------------------------------------------------- modprobe.c */
 
@@ -432,5 +458,101 @@ int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 
 /* True when the [watch] key table is sorted (bsearch needs it; a unit test checks). */
 bool ng_watch_tables_sorted(void);
+
+/* ------------------------------------------------------------- runstate.c */
+
+/* One interface's settings as the backup window saved them. */
+struct ng_saved {
+	char ifname[NG_IFNAMSIZ];
+	struct ng_item *items;
+	size_t n;
+};
+
+/* The backup window's saved state, root/run/nicguard/backup-state. */
+struct ng_window {
+	struct ng_saved *v;
+	size_t n;
+};
+
+/* Read the window: 1 when the file exists, 0 when it does not, or a negative errno when it
+ * exists but cannot be read (then nobody may overwrite it: the true originals may be in it).
+ * Bad lines are left out, each one line in problems (may be NULL); *first (may be NULL)
+ * keeps the first problem's errno. */
+int ng_runstate_window_read(const struct ng_ctx *ctx, struct ng_window *w,
+			    struct ng_diags *problems, int *first);
+/* Write it (mode 0600), creating root/run/nicguard; remove it. Err says why not. */
+int ng_runstate_window_write(const struct ng_ctx *ctx, const struct ng_window *w,
+			     struct ng_err *err);
+int ng_runstate_window_remove(const struct ng_ctx *ctx, struct ng_err *err);
+struct ng_saved *ng_runstate_window_find(const struct ng_window *w, const char *ifname);
+/* A new, empty entry for ifname, or NULL on no memory. */
+struct ng_saved *ng_runstate_window_add(struct ng_window *w, const char *ifname);
+void ng_runstate_window_free(struct ng_window *w);
+
+/* Mark ifname escalated (root/run/nicguard/watch-escalated, one name per line); refuses a
+ * file without the marker. The names marked, for ng_recover_reassert (caller frees with
+ * ng_strv_free; no file, or not nicguard's: none). */
+int ng_runstate_escalate(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err);
+int ng_runstate_escalated(const struct ng_ctx *ctx, char ***names, size_t *n,
+			  struct ng_err *err);
+
+/* What a resolution reads of /run/nicguard, read once: whether a window is open, the
+ * interfaces it holds, the interfaces escalated. Files that cannot be read hold nothing.
+ * Returns 0 or -ENOMEM. */
+struct ng_runstate {
+	bool window;
+	char **held;
+	size_t nheld;
+	char **escalated;
+	size_t nescalated;
+};
+
+int ng_runstate_read(const struct ng_ctx *ctx, struct ng_runstate *rs);
+bool ng_runstate_holds(const struct ng_runstate *rs, const char *ifname);
+bool ng_runstate_is_escalated(const struct ng_runstate *rs, const char *ifname);
+void ng_runstate_free(struct ng_runstate *rs);
+
+/* --------------------------------------------------------------- target.c */
+
+/* The context a resolver was made with (NULL: it reads no files). */
+const struct ng_ctx *ng_resolver_ctx(const struct ng_resolver *rv);
+
+/* A list of the target (NG_SET_*, NG_TARGET_NOW, NG_TARGET_FLAGS) as the library uses it. */
+const struct ng_wanted *ng_target_list(const struct ng_target *t, int list);
+
+/* ---------------------------------------------------------------- report.c */
+
+/* Append a copy of res; its origin's file name becomes the report's own copy. Returns 0 or
+ * -ENOMEM. */
+int ng_report_add(struct ng_report *rep, const struct ng_result *res);
+
+/* The report's copy of a file name (one per distinct name), or NULL on no memory. */
+const char *ng_report_file(struct ng_report *rep, const char *file);
+
+/* ----------------------------------------------------------------- apply.c */
+
+/* Apply w to ifc: read what w needs of the device, write only what differs, read back,
+ * append one result per item to rep. The device half of ng_apply_iface. Returns 0 when the
+ * interface could be worked on at all, or a negative errno (-ENODEV) with err filled. */
+int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
+	     unsigned flags, struct ng_report *rep, struct ng_err *err);
+
+/* ng_apply_iface for a target already resolved (the reapply rung looks at it first). */
+int ng_apply_target(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		    const struct ng_target *t, const struct ng_target_opts *o, unsigned flags,
+		    struct ng_report *rep, struct ng_applied *out, struct ng_err *err);
+
+/* Read the current values of the settings w names, in restorable form: offload groups are
+ * expanded into one item per kernel feature, so applying the snapshot later puts back
+ * exactly what was there. Items the device does not support are left out. */
+int ng_snapshot(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
+		struct ng_wanted *out, struct ng_err *err);
+
+/* ---------------------------------------------------------------- backup.c */
+
+/* The backup uplinks (see ng_backup_tighten), from rv's targets. Caller frees *out. Returns
+ * 0 or a negative errno. */
+int ng_backup_uplinks(const struct ng_resolver *rv, struct ng_iface **out, size_t *n,
+		      struct ng_err *err);
 
 #endif

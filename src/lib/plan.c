@@ -59,16 +59,6 @@ const char *ng_plan_link_str(const struct ng_link *l, const char *name, char *bu
 	return buf;
 }
 
-/* ng_wanted_find without the dependency on resolve.c: plan.c stays testable alone. */
-static const struct ng_item *find_item(const struct ng_wanted *w, enum ng_group group,
-				       const char *name)
-{
-	for (size_t i = 0; i < w->n; i++)
-		if (w->items[i].group == group && strcmp(w->items[i].name, name) == 0)
-			return &w->items[i];
-	return NULL;
-}
-
 /* A read that failed: the device has no such operation, or something else went wrong. */
 static void read_failed(struct ng_plan_item *pi, int error, const char *what)
 {
@@ -173,7 +163,7 @@ static void plan_offload(const struct ng_devstate *s, struct ng_plan *plan, size
 static void plan_link(const struct ng_devstate *s, const struct ng_wanted *w,
 		      struct ng_plan *plan, struct ng_plan_item *pi)
 {
-	const struct ng_item *an = find_item(w, NG_LINK, "autoneg");
+	const struct ng_item *an = ng_wanted_find(w, NG_LINK, "autoneg");
 	const struct ng_link *cur = &s->link;
 	bool forced, differs;
 	int64_t v = pi->item->num;
@@ -257,7 +247,7 @@ static void plan_itr(const struct ng_devstate *s, const struct ng_wanted *w,
 		unsupported(pi, "interrupt-throttle-rate is an e1000e/e1000 setting");
 		return;
 	}
-	if (find_item(w, NG_COALESCE, "rx-usecs")) {
+	if (ng_wanted_find(w, NG_COALESCE, "rx-usecs")) {
 		pi->outcome = NG_ALREADY;
 		snprintf(pi->detail, sizeof(pi->detail), "overridden by coalesce rx-usecs");
 		return;

@@ -144,7 +144,7 @@ static int option_add(struct ng_section *s, const char *key, const char *value, 
 
 int ng_policy_add_builtin(struct ng_policy *p)
 {
-	const struct ng_origin origin = { "built-in", 0 };
+	const struct ng_origin origin = { .file = "built-in", .line = 0 };
 
 	for (size_t i = 0; i < NG_ARRAY_SIZE(builtin_drivers); i++) {
 		struct ng_section *s = section_add(p);
@@ -280,7 +280,7 @@ static int open_section(struct parser *ps, const struct kind *k, struct ng_words
 	ps->in_scratch = false;
 	ps->cur = ps->p->nsections - 1;
 	s->kind = k->match;
-	s->origin = (struct ng_origin){ ps->file, lineno };
+	s->origin = (struct ng_origin){ .file = ps->file, .line = lineno };
 	if (!opt && w->n == 1)
 		return diag(ps, lineno, "empty section pattern: [%s] needs at least one %s",
 			    k->name,
@@ -349,7 +349,7 @@ static void trim(char **s, char **e)
 static int parse_setting(struct parser *ps, struct ng_section *s, const char *key,
 			 const char *value, unsigned lineno)
 {
-	struct ng_origin origin = { ps->file, lineno };
+	struct ng_origin origin = { .file = ps->file, .line = lineno };
 	struct ng_err err = { 0 };
 	enum ng_group group;
 	enum ng_set set;
@@ -471,4 +471,33 @@ int ng_policy_print(const struct ng_policy *p, FILE *out)
 			fprintf(out, "%s = %s\n", s->opt_keys[j], s->opt_values[j]);
 	}
 	return ferror(out) ? -EIO : 0;
+}
+
+size_t ng_policy_ndiags(const struct ng_policy *p)
+{
+	return p ? p->diags.n : 0;
+}
+
+const struct ng_diag *ng_policy_diag(const struct ng_policy *p, size_t i)
+{
+	return p && i < p->diags.n ? &p->diags.v[i] : NULL;
+}
+
+size_t ng_policy_nfiles(const struct ng_policy *p)
+{
+	return p ? p->nfiles : 0;
+}
+
+const char *ng_policy_file(const struct ng_policy *p, size_t i)
+{
+	return p && i < p->nfiles ? p->files[i] : NULL;
+}
+
+size_t ng_policy_nsections(const struct ng_policy *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; p && i < p->nsections; i++)
+		n += p->sections[i].origin.line != 0;
+	return n;
 }

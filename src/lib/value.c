@@ -111,6 +111,22 @@ int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bo
 	return 0;
 }
 
+const struct ng_item *ng_wanted_find(const struct ng_wanted *w, enum ng_group group,
+				     const char *name)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->items[i].group == group && strcmp(w->items[i].name, name) == 0)
+			return &w->items[i];
+	return NULL;
+}
+
+void ng_wanted_free(struct ng_wanted *w)
+{
+	ng_items_free(w->items, w->n);
+	w->items = NULL;
+	w->n = 0;
+}
+
 /* The parse of one value: items collected here first, so a bad value adds nothing. */
 struct parse {
 	enum ng_group group;
