@@ -122,9 +122,25 @@ struct ng_link {
  * the fd or a negative errno. */
 int ng_eth_open(struct ng_err *err);
 
+/* The kernel's feature names: one string set for every device (netdev_features_strings),
+ * so a context reads it once (ETHTOOL_GSTRINGS) and keeps it; a device that reports another
+ * count (ETHTOOL_GSSET_INFO) has it read again. */
+struct ng_featnames {
+	size_t n;
+	char (*names)[ETH_GSTRING_LEN];
+};
+
+/* The context's cache (never NULL for a context made by ng_ctx_new). */
+struct ng_featnames *ng_ctx_featnames(const struct ng_ctx *ctx);
+
 /* Each returns 0 or a negative errno (-EOPNOTSUPP when the device has no such operation)
- * with err filled. */
-int ng_eth_features_get(int fd, const char *ifname, struct ng_features *f, struct ng_err *err);
+ * with err filled. ng_eth_features_get asks the count, takes the names from cache (NULL:
+ * none) when the count matches, and reads the bits; ng_eth_features_reread reads only the
+ * bits, into a table shaped like before's (the same device, a moment later). */
+int ng_eth_features_get(int fd, const char *ifname, struct ng_featnames *cache,
+			struct ng_features *f, struct ng_err *err);
+int ng_eth_features_reread(int fd, const char *ifname, const struct ng_features *before,
+			   struct ng_features *f, struct ng_err *err);
 /* One ETHTOOL_SFEATURES; *ret gets the ETHTOOL_F_* bits the kernel returned. */
 int ng_eth_features_set(int fd, const char *ifname, const uint32_t *valid,
 			const uint32_t *requested, size_t nblocks, int *ret, struct ng_err *err);
@@ -210,65 +226,91 @@ int ng_exec(const char *path, const char *const *argv, const char *const *envp,
 
 /* ----------------------------------------------------------------- plan.c */
 
-/* What apply read from a device: each part with 0 or the negative errno of its read. */
+/* The parts of a device's state that settings are read from and written to. devstate.c
+ * reads and writes each (one row of its table), plan.c plans each key group against the part
+ * it names (one row of its table). A new key group is a row in value.c's key table with its
+ * value parser, a row in plan.c's group table with its plan function and, when it touches a
+ * part of its own, a part here with a row in devstate.c's table (its read and write). */
+enum ng_part {
+	NG_PART_FEATURES,	/* ETHTOOL_GFEATURES, one SFEATURES for every feature */
+	NG_PART_LINK,		/* ETHTOOL_GLINKSETTINGS (or GSET) and its write */
+	NG_PART_COALESCE,	/* ETHTOOL_GCOALESCE, SCOALESCE: coalesce, interrupt-throttle-rate */
+	NG_PART_RING,		/* ETHTOOL_GRINGPARAM, SRINGPARAM */
+	NG_PART_RPS,		/* the rx queues' rps_cpus files */
+	NG_PART_MAX,
+	NG_PART_NONE = NG_PART_MAX,	/* a group that reads no part: ethtool =, flags */
+};
+
+/* The part key group g reads and writes, or NG_PART_NONE. */
+enum ng_part ng_group_part(enum ng_group g);
+
+/* What was read of a device: the parts its settings need, each with 0 or the negative
+ * errno of its read (parts not needed stay zero and unread). */
 struct ng_devstate {
+	char ifname[NG_IFNAMSIZ];
 	char driver[32];
+	int err[NG_PART_MAX];
 	struct ng_features feat;
-	int feat_err;
 	struct ng_link link;
-	int link_err;
 	struct ethtool_coalesce coal;
-	int coal_err;
 	struct ethtool_ringparam ring;
-	int ring_err;
 	char **rps;			/* rps_cpus of every rx queue */
 	size_t nrps;
-	int rps_err;
 	unsigned ncpus;
 };
 
 void ng_devstate_free(struct ng_devstate *s);
 
-/* The plan for one wanted item. */
+/* One wanted item: what to write, and its result. ng_plan_make fills res as planned
+ * (NG_PLANNED: to be written; the outcome when nothing is), apply.c settles it after the
+ * writes and hands it to the report. */
 struct ng_plan_item {
 	const struct ng_item *item;
-	enum ng_outcome outcome;	/* provisional: NG_PLANNED means "to be written" */
-	int error;
+	struct ng_result res;
 	bool write;
+	bool no_result;			/* a group that has no outcome (flags) */
 	uint32_t *feats;		/* NG_OFFLOAD: the kernel features this item decides */
-	bool no_result;			/* NG_FLAG */
-	char want[NG_TEXT_MAX];
-	char was[NG_TEXT_MAX];
-	char detail[NG_TEXT_MAX];
 	uint32_t target;		/* NG_ITR: the rx-usecs it becomes */
 };
 
-/* The changes for one device: one feature write, one link, coalesce and ring write each. */
+/* The changes for one device: at most one write per part. */
 struct ng_plan {
 	struct ng_plan_item *items;
 	size_t n;
+	bool write[NG_PART_MAX];	/* the parts to write */
 	size_t nblocks;			/* of valid and requested */
-	uint32_t *valid, *requested;	/* SFEATURES blocks */
-	bool feat_write;
-	struct ng_link link;
-	bool link_write;
+	uint32_t *valid, *requested;	/* NG_PART_FEATURES: the SFEATURES blocks */
+	struct ng_link link;		/* NG_PART_LINK, _COALESCE, _RING: what is written */
 	struct ethtool_coalesce coal;
-	bool coal_write;
 	struct ethtool_ringparam ring;
-	bool ring_write;
-	char rps_mask[NG_RPS_QUEUES_MAX * 64];	/* one mask, or one per queue */
-	bool rps_write;
+	char rps_mask[NG_RPS_QUEUES_MAX * 64];	/* NG_PART_RPS: one mask, or one per queue */
 };
 
-/* Compare s with w and fill plan. Pure. Returns 0 or -ENOMEM. */
+/* Compare s with w and fill plan (items point into w). Pure. Returns 0 or -ENOMEM. */
 int ng_plan_make(const struct ng_devstate *s, const struct ng_wanted *w, struct ng_plan *plan);
 void ng_plan_free(struct ng_plan *plan);
 
-/* Printable values, shared with apply.c: a feature set ("on", "off", "mixed"), a link field,
- * a u32 parameter. */
+/* Printable values: a feature set ("on", "off", "mixed"), a link field. */
 const char *ng_plan_feat_str(const struct ng_features *f, const uint32_t *sel,
 			     const uint32_t *blocks, char *buf, size_t len);
 const char *ng_plan_link_str(const struct ng_link *l, const char *name, char *buf, size_t len);
+
+/* -------------------------------------------------------------- devstate.c */
+
+/* Read what w needs of ifname through fd (SIOCETHTOOL) and the sysfs files of ctx's root:
+ * only the parts w's groups name. A part's failure is its err[]; only a device that is
+ * gone fails the call (-ENODEV, err filled). With before (the same device read earlier in
+ * this run) the feature names are taken from it instead of asked again. */
+int ng_devstate_read(const struct ng_ctx *ctx, int fd, const struct ng_iface *ifc,
+		     const struct ng_wanted *w, const struct ng_devstate *before,
+		     struct ng_devstate *s, struct ng_err *err);
+
+/* Write each part the plan changes: err[part] gets 0 or the write's negative errno. */
+void ng_devstate_write(const struct ng_ctx *ctx, int fd, const char *ifname,
+		       const struct ng_plan *plan, int err[NG_PART_MAX]);
+
+/* The operation that writes part p, for messages ("ETHTOOL_SFEATURES"). */
+const char *ng_devstate_write_op(enum ng_part p);
 
 /* ------------------------------------------------------------------ lex.c */
 
