@@ -4,8 +4,8 @@
 #ifndef NG_TEST_FIXTURE_H
 #define NG_TEST_FIXTURE_H
 
-#define _XOPEN_SOURCE_EXTENDED_FTW 1
 #include <ftw.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "nicguard.h"
+#include "internal.h"
 
 struct fixture {
 	char root[64];
@@ -80,6 +81,32 @@ static inline void fx_remove(const char *rel)
 	char path[PATH_MAX];
 
 	assert_int_equal(unlink(fx_path(rel, path)), 0);
+}
+
+/* Run the context's ip program with argv (argv[0] included). Returns its exit status. */
+static inline int fx_ip(const char *const *argv)
+{
+	char out[512];
+	int status = -1;
+
+	if (ng_exec(ng_ctx_program(fx.ctx, "ip"), argv, NULL, 10000, out, sizeof(out), &status,
+		    NULL) < 0)
+		return -1;
+	return status;
+}
+
+/* Move this test process into a network namespace of its own (gone with the process) and
+ * make a veth pair a/b there, up: a real device for the ioctls, never the machine's. Returns
+ * 0, or -1 when that cannot be done here (not root): the caller skips. */
+static inline int fx_netns_veth(const char *a, const char *b)
+{
+	const char *add[] = { "ip", "link", "add", a, "type", "veth", "peer", "name", b, NULL };
+	const char *up_a[] = { "ip", "link", "set", a, "up", NULL };
+	const char *up_b[] = { "ip", "link", "set", b, "up", NULL };
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return -1;
+	return fx_ip(add) == 0 && fx_ip(up_a) == 0 && fx_ip(up_b) == 0 ? 0 : -1;
 }
 
 static inline int fx_remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
