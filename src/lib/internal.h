@@ -346,6 +346,28 @@ void ng_words_free(struct ng_words *w);
 
 /* ---------------------------------------------------------------- value.c */
 
+/* Parse one value in ethtool(8) words for (group, set) into items appended to *items.
+ * Used by the policy parser and the stanza-key helpers alike. On bad input returns -EINVAL
+ * and err says what is wrong (without file/line: the caller adds the place). */
+int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
+		   struct ng_origin origin, struct ng_item **items, size_t *n,
+		   struct ng_err *err);
+
+/* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
+const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
+
+/* The valid e1000e InterruptThrottleRate values: 0, 1, 3, 4, 100-100000; the one rule the
+ * policy parser, the planner and the modprobe.d generator all ask. */
+bool ng_itr_valid(int64_t v);
+
+/* Look a policy key up ("offload", "backup-coalesce", "interrupt-throttle-rate", "skip"):
+ * returns 0 and fills group/set, or -ENOENT. Flags: skip is (NG_FLAG, NG_SET_NORMAL),
+ * backup-uplink is (NG_FLAG, NG_SET_BACKUP); a target holds flags apart from every set. */
+int ng_key_lookup(const char *key, enum ng_group *group, enum ng_set *set);
+
+/* The key as written for (group, set), e.g. "backup-offload". NULL if there is none. */
+const char *ng_key_name(enum ng_group group, enum ng_set set);
+
 /* Put a copy of it into items: it replaces the item of the same group and name (and set,
  * when by_set), or is appended. Returns 0 or -ENOMEM. */
 int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bool by_set);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nicguard.h: the public API of libnicguard, the only header an entry point includes. */
+/* nicguard.h: the public API of libnicguard, the only header an entry point includes.
+ * The shape: a context (ctx.c) and a policy (policy.c, policyload.c); a resolver and the one
+ * resolution of what an interface wants, every layer and set with each value's origin
+ * (target.c); the one apply path that sets or compares it (apply.c: ng_apply_iface) and its
+ * report (report.c: results, drift). docs/resolution.md has the order of the layers. */
 #ifndef NICGUARD_H
 #define NICGUARD_H
 
@@ -207,32 +211,10 @@ struct ng_item {
 	struct ng_origin origin;
 };
 
-/* Parse one value in ethtool(8) words for (group, set) into items appended to *items.
- * Used by the policy parser and the stanza-key helpers alike. On bad input returns -EINVAL
- * and err says what is wrong (without file/line: the caller adds the place). */
-int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
-		   struct ng_origin origin, struct ng_item **items, size_t *n,
-		   struct ng_err *err);
-
-/* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
-const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
-
 /* One setting as a policy line says it: "offload = tso off", "rps = all", "skip = yes",
  * "ethtool = --set-eee {} eee off". The one renderer of a setting: the policy printer, the
  * backup state file and explain all write through it (ng_items_print). Returns buf. */
 const char *ng_item_str(const struct ng_item *it, char *buf, size_t len);
-
-/* The valid e1000e InterruptThrottleRate values: 0, 1, 3, 4, 100-100000; the one rule the
- * policy parser, the planner and the modprobe.d generator all ask. */
-bool ng_itr_valid(int64_t v);
-
-/* Look a policy key up ("offload", "backup-coalesce", "interrupt-throttle-rate", "skip"):
- * returns 0 and fills group/set, or -ENOENT. Flags: skip is (NG_FLAG, NG_SET_NORMAL),
- * backup-uplink is (NG_FLAG, NG_SET_BACKUP); ng_resolve returns flags whatever the set. */
-int ng_key_lookup(const char *key, enum ng_group *group, enum ng_set *set);
-
-/* The key as written for (group, set), e.g. "backup-offload". NULL if there is none. */
-const char *ng_key_name(enum ng_group group, enum ng_set set);
 
 /* Free the text of items[0..n) and the array. */
 void ng_items_free(struct ng_item *items, size_t n);
@@ -516,11 +498,11 @@ int ng_pve_root_from_exe(const char *exe, const char *install_path, char *root, 
  * backup-uplink = yes, policy or stanza key; when none does, the physical ports enslaved to a
  * bridge directly or through a bond; never a skipped one): save the current values of the
  * settings their backup set names to root/run/nicguard/backup-state (mode 0600, atomically),
- * then apply the backup set (policy and stanza keys, as ng_target_resolve gives it). A state file already there (a crashed
- * job) is kept: its interfaces keep their saved originals, only uplinks it lacks are
- * added. Nothing is applied to an uplink whose original values could not be saved.
- * Results go to rep; each problem is one line in problems. *kept tells whether an
- * earlier state was kept. Returns 0, or the negative errno of the first problem. */
+ * then apply that backup set (policy and stanza keys, as ng_target_resolve gives it). A state
+ * file already there (a crashed job) is kept: its interfaces keep their saved originals,
+ * only uplinks it lacks are added. Nothing is applied to an uplink whose original values
+ * could not be saved. Results go to rep; each problem is one line in problems. *kept tells
+ * whether an earlier state was kept. Returns 0, or the negative errno of the first problem. */
 int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
 		      struct ng_diags *problems, bool *kept);
 
@@ -934,7 +916,7 @@ int ng_watch_option_check(const char *key, const char *value, struct ng_err *err
 
 /* The options for interface ifc (NULL: the daemon-wide ones): defaults, then the plain keys
  * of every good [watch] section in order, then keys scoped to ifc's driver, then to its
- * name. Sections marked bad are left out, as ng_resolve does. */
+ * name. Sections marked bad are left out, as ng_target_resolve does. */
 void ng_watch_opts_resolve(const struct ng_policy *p, const struct ng_iface *ifc,
 			   struct ng_watch_opts *o);
 
