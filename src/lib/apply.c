@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* apply.c: read a device, write what differs, read back, and report each setting's outcome. */
+/* apply.c: the one apply path (resolve, skip, apply, report) and the device sequence under it:
+ * read, write only what differs, read back, settle each setting's result. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -127,13 +127,17 @@ static int uplinks(const struct ng_resolver *rv, struct uplink **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	r = ng_backup_uplinks(rv, &up, n, &e);
-	if (r < 0)
-		return ng_diags_problem(problems, r, first, "cannot find the backup uplinks: %s",
-					e.msg);
+	if (r < 0) {
+		*n = 0;
+		ng_diags_problem(problems, r, first, "cannot find the backup uplinks: %s", e.msg);
+		return r;
+	}
 	*out = calloc(*n + 1, sizeof(**out));
 	if (!*out) {
 		free(up);
-		return ng_diags_problem(problems, -ENOMEM, first, "out of memory");
+		*n = 0;
+		ng_diags_problem(problems, -ENOMEM, first, "out of memory");
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < *n; i++) {
 		(*out)[i].ifc = up[i];

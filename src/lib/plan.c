@@ -377,9 +377,10 @@ static void result_head(const struct ng_devstate *s, struct ng_plan_item *pi)
 int ng_plan_make(const struct ng_devstate *s, const struct ng_wanted *w, struct ng_plan *plan)
 {
 	size_t nb = s->err[NG_PART_FEATURES] ? 0 : s->feat.nblocks;
-	struct planning pl = { s, w, plan, NULL, NULL };
+	struct planning pl;
 
 	memset(plan, 0, sizeof(*plan));
+	pl = (struct planning){ s, w, plan, NULL, NULL };
 	plan->n = w->n;
 	plan->nblocks = nb;
 	plan->items = calloc(w->n ? w->n : 1, sizeof(*plan->items));

@@ -28,8 +28,6 @@ struct ng_target {
 	struct hit *hits;		/* file order */
 	size_t nhits;
 	unsigned state;			/* NG_TARGET_MATCHED, ... */
-	struct ng_item *stanza;		/* the interface's stanza keys, read from the file */
-	size_t nstanza;
 	struct ng_diags diags;
 };
 
@@ -137,11 +135,12 @@ static int cmp_hit(const void *a, const void *b)
  * each (group, name) is held once, a later put replacing an earlier one. */
 static int put(struct ng_target *t, const struct ng_item *it, enum ng_layer layer)
 {
-	struct ng_wanted *w = &t->list[it->group == NG_FLAG ? NG_TARGET_FLAGS : (int)it->set];
 	struct ng_item copy = *it;
+	struct ng_wanted *w;
 
 	if ((unsigned)it->set >= NG_SET_MAX)
 		return 0;
+	w = &t->list[it->group == NG_FLAG ? NG_TARGET_FLAGS : (int)it->set];
 	copy.origin.layer = layer;
 	return ng_items_put(&w->items, &w->n, &copy, false);
 }
@@ -186,30 +185,28 @@ static int resolve_policy(const struct ng_policy *p, const struct ng_iface *ifc,
 
 /* --------------------------------------------------------- the stanza keys */
 
+/* The top layer: the keys given (if-up.d), or the interface's keys in the interfaces file
+ * (their origins point into the resolver's file names). */
 static int resolve_stanza(const struct ng_resolver *rv, const struct ng_iface *ifc,
 			  const struct ng_target_opts *o, struct ng_target *t)
 {
 	const struct ng_item *items = o->stanza;
-	size_t n = o->nstanza;
-	int r;
+	struct ng_item *read = NULL;
+	size_t n = o->nstanza, nread = 0;
+	int r = 0;
 
 	if (!(o->flags & NG_TARGET_STANZA_GIVEN)) {
-		if (!rv->ctx)
-			return 0;
-		r = ng_stanza_items(&rv->ifs, ifc->name, &t->stanza, &t->nstanza, &t->diags);
-		if (r < 0)
-			return r;
-		items = t->stanza;
-		n = t->nstanza;
+		if (rv->ctx)
+			r = ng_stanza_items(&rv->ifs, ifc->name, &read, &nread, &t->diags);
+		items = read;
+		n = nread;
 	}
 	if (n)
 		t->state |= NG_TARGET_MATCHED;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; r == 0 && i < n; i++)
 		r = put(t, &items[i], NG_LAYER_STANZA);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	ng_items_free(read, nread);
+	return r;
 }
 
 /* ------------------------------------------------------------ now, in force */
@@ -277,7 +274,6 @@ void ng_target_free(struct ng_target *t)
 		return;
 	for (int i = 0; i < NG_TARGET_LISTS; i++)
 		ng_wanted_free(&t->list[i]);
-	ng_items_free(t->stanza, t->nstanza);
 	ng_diags_free(&t->diags);
 	free(t->hits);
 	free(t);
