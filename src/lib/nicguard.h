@@ -122,7 +122,6 @@ struct ng_iface {
 	char pci_addr[16];	/* PCI address of the device or its parent; "" if none */
 	char mac[18];		/* aa:bb:cc:dd:ee:ff */
 	char master[NG_IFNAMSIZ]; /* bridge or bond this port is enslaved to; "" if none */
-	unsigned rx_queues;	/* rx-N directories under queues/ */
 	bool up;		/* IFF_UP */
 };
 
