@@ -646,7 +646,7 @@ struct ng_applied {
  * back, and append one result per setting to rep. Every program that sets or compares an
  * interface calls it (a dry run for status and doctor). Returns 0 when the interface could
  * be worked on at all (per-setting failures are in rep), or a negative errno (-ENODEV, ...)
- * with err filled; *out is filled either way. */
+ * with err filled (*out is zeroed first, then filled as far as it got). */
 int ng_apply_iface(const struct ng_resolver *rv, const struct ng_iface *ifc,
 		   const struct ng_target_opts *o, unsigned flags, struct ng_report *rep,
 		   struct ng_applied *out, struct ng_err *err);
