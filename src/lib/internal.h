@@ -27,6 +27,10 @@ const char *ng_ctx_root_prefix(const struct ng_ctx *ctx);
 int ng_err_vset(struct ng_err *err, int errnum, const char *file, unsigned line,
 		const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
+/* ng_diags_add with a va_list. */
+int ng_diags_vadd(struct ng_diags *d, const char *file, unsigned line, const char *fmt,
+		  va_list ap) __attribute__((format(printf, 4, 0)));
+
 /* Add one problem line to d (when not NULL) and keep the first errno in *first (when not
  * NULL and still 0): for the operations that go on past a problem and report each one.
  * Returns r. */

@@ -189,16 +189,16 @@ static int diag(struct parser *ps, unsigned line, const char *fmt, ...)
 static int diag(struct parser *ps, unsigned line, const char *fmt, ...)
 {
 	struct ng_section *s = current(ps);
-	char msg[1024];
 	va_list ap;
+	int r;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (s)
 		s->bad = true;
 	ps->ndiags++;
-	return ng_diags_add(&ps->p->diags, ps->file, line, "%s", msg);
+	va_start(ap, fmt);
+	r = ng_diags_vadd(&ps->p->diags, ps->file, line, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static bool has_glob(const char *s)
