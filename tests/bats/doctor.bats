@@ -163,6 +163,24 @@ conf_finding() {
 	finding kernel-log | grep -q "e1000e-hw-hang"
 }
 
+@test "a NETDEV WATCHDOG record in a format the signature table does not know" {
+	root=$(copy_fixture doctor-traps)
+	# The kernel's (facility 0) with an invented tail; the same text written by a user
+	# (facility 1) is no kernel record; a known format is a kernel-log finding instead.
+	cat >>"$root/dev/kmsg" <<-'EOF'
+	2,503,90000000,-;r8169 0000:02:00.0 eth0: NETDEV WATCHDOG: CPU: 1: transmit queue 0 timed out 5440 ms, stopped by BQL
+	10,504,91000000,-;r8169 0000:02:00.0 eth9: NETDEV WATCHDOG: queue 0 stuck
+	2,505,92000000,-;virtio_net virtio0 ens4: NETDEV WATCHDOG: CPU: 1: transmit queue 0 timed out 10928 ms
+	EOF
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	finding kernel-log-unknown | grep -q "^kernel-log-unknown kernel log: 1× netdev-watchdog-unknown (hang) in the kernel log, last 90.000000 s after boot: r8169 0000:02:00.0 eth0: NETDEV WATCHDOG: CPU: 1: transmit queue 0 timed out 5440 ms, stopped by BQL$"
+	finding kernel-log-unknown | grep -q "fix: nicguard-watch does not recognise this format"
+	! grep -q "eth9" <<<"$output"
+	finding kernel-log | grep -q "^kernel-log ens4: 1× netdev-watchdog (hang)"
+}
+
 @test "rising rx_dropped and softnet drops while doctor watches" {
 	root=$(copy_fixture doctor-traps)
 	stats=$root/sys/devices/pci0000:00/0000:00:1f.6/net/eno1/statistics/rx_dropped
