@@ -81,8 +81,7 @@ for s in "${suites[@]}"; do
 	rc=$?
 	show "$work/chroot-$s.log"
 	say "chroot: $(cat "$work/chroot-$s.path")"
-	result $rc "$s: a ${name[$s]:-$s} chroot is ready (cached under /var/tmp, keyed by its" \
-		"package list)"
+	result $rc "$s: a ${name[$s]:-$s} chroot is ready (cached under /var/tmp, keyed by its package list)"
 done
 if [ $failed != 0 ]; then
 	echo "$passed passed, $failed failed"
@@ -105,14 +104,19 @@ find "$deb_dir" -maxdepth 1 -type f -name 'nicguard*' -exec cp {} "$work/pkg/" \
 say "package: ${deb##*/} ($version), sha256 $deb_sum"
 LINTIAN_ARGS="--fail-on error,warning --display-info"
 
-# ---- lintian (this machine's, Debian 12's): no error and no warning (overrides carry their
-# reason in debian/)
+# ---- lintian (this machine's, Debian 12's): nothing to say, down to info tags, but one with
+# its reason: package-supports-alternative-init-but-no-init.d-script (info). nicguard-watch
+# starts only through its systemd unit, on purpose (Type=notify, the unit's sandbox); without
+# systemd the rest of nicguard still works. Debian 13's lintian has dropped that tag and calls
+# an override of it an error (alien-tag), so the reason lives here, not in debian/.
 # shellcheck disable=SC2086
-lintian $LINTIAN_ARGS "$deb_dir"/nicguard_*.changes "$deb_dir"/nicguard_*.dsc >"$work/out" 2>&1
+lintian $LINTIAN_ARGS --suppress-tags package-supports-alternative-init-but-no-init.d-script \
+	"$deb_dir"/nicguard_*.changes "$deb_dir"/nicguard_*.dsc >"$work/out" 2>&1
 rc=$?
 grep -v 'running with root privileges' "$work/out" | show
+say "left out: package-supports-alternative-init-but-no-init.d-script (no init.d script, on purpose)"
 say "lintian $(dpkg-query -W -f '${Version}' lintian) exit $rc"
-result $rc "bookworm: lintian reports no error and no warning on the binary and source packages"
+result $rc "bookworm: lintian (this machine's) has nothing to say of the binary and source packages"
 
 # ---- no .link file: Proxmox VE 9 pins NIC names with /usr/local/lib/systemd/network/50-pve-*.link
 # files, and only the first .link file matching a device applies to it: one shipped by nicguard
@@ -176,13 +180,12 @@ suite_tests() {
 		say "left out: out-of-date-standards-version (one source for Debian 12 and 13)"
 		in_chroot "cd /pkg && lintian $LINTIAN_ARGS \
 			--suppress-tags out-of-date-standards-version nicguard_*.changes nicguard_*.dsc
-			echo lintian \$(dpkg-query -W -f '\${Version}' lintian) exit \$?" \
+			rc=\$?; echo lintian \$(dpkg-query -W -f '\${Version}' lintian) exit \$rc" \
 			>"$work/out" 2>&1
 		grep -v 'running with root privileges' "$work/out" | show
 		rc=0
 		grep -q '^lintian .* exit 0$' "$work/out" || rc=1
-		result $rc "$suite: its own lintian reports no error and no warning on the binary" \
-			"and source packages"
+		result $rc "$suite: its own lintian has nothing to say of the binary and source packages"
 	fi
 
 	# ---- install with apt, offline, from the local file. An admin's conf.d file is there
