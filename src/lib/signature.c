@@ -48,7 +48,7 @@ static const struct ng_sig sigs[] = {
 	  NG_LOC_NETDEV, 4, "r8169 rtl_task" },
 	{ "r8169-detach", NG_SIG_HANG, NETDEV, "r8169",
 	  "Can't reset secondary PCI bus, detach NIC", NG_LOC_NETDEV, 3, "r8169 rtl_task" },
-	/* The format of 6.8 and later, of 6.6 since 6.6.47 and 6.1 since 6.1.107 (stable), so of
+	/* The format of 6.8 and later, and of the 6.1 and 6.6 stable trees since August 2024, so of
 	 * Debian 12's, Debian 13's 6.12 and Proxmox VE 9's 6.14+ (test-signature.c has each). */
 	{ "netdev-watchdog", NG_SIG_HANG, NETDEV | NAME, NULL,
 	  "NETDEV WATCHDOG: CPU: %d: transmit queue %u timed out %u ms", NG_LOC_NETDEV, 2,

@@ -151,11 +151,11 @@ static void test_device_line(void **state)
  * The transmit watchdog and virtio_net's TX timeout as each kernel nicguard supports prints
  * them, word for word. Debian 12 (6.1.0-50) and Debian 13 (6.12.117+deb13): the records a real
  * hang gave in tests/vm check 8 (the hang port's QEMU backend stopped reading), copied from
- * /dev/kmsg with their dictionary lines. 6.1 prints the 6.8 format since 6.1.107 (stable took
+ * /dev/kmsg with their dictionary lines. 6.1 prints the 6.8 format since the stable tree took
  * "net: sched: Print msecs when transmit queue time out" and "net: don't dump stack on queue
- * timeout" together); Proxmox VE 9's 6.14+ kernels print the same netdev_crit() format, which
- * dev_watchdog() in net/sched/sch_generic.c still has in net-next of October 2025; the line
- * below is that format with an e1000e port's prefix. Older 6.1 kernels (before 6.1.107): the
+ * timeout" together (August 2024); Proxmox VE 9's 6.14+ kernels print the same netdev_crit()
+ * format, which dev_watchdog() in net/sched/sch_generic.c still has in net-next of October
+ * 2025; the line below is that format with an e1000e port's prefix. Older 6.1 kernels: the
  * WARN_ONCE line without milliseconds.
  */
 static const struct kernel_sample {
@@ -181,7 +181,7 @@ static const struct kernel_sample {
 	  "2,1,1,-;e1000e 0000:00:1f.6 nic0: NETDEV WATCHDOG: CPU: 3: transmit queue 0 timed out "
 	  "5120 ms\n SUBSYSTEM=pci\n DEVICE=+pci:0000:00:1f.6\n",
 	  "netdev-watchdog", "nic0", "0000:00:1f.6", "e1000e" },
-	{ "6.1 before 6.1.107 (WARN_ONCE)",
+	{ "6.1 before August 2024 (WARN_ONCE)",
 	  "4,1,1,-;NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out",
 	  "netdev-watchdog", "eno1", "", "" },
 };
