@@ -6,7 +6,7 @@
 # and one sum. Needs root; installs QEMU, debootstrap and the build dependencies when missing.
 # The package is built with nocheck: its unit tests are `make unit-check`'s job, not this one's.
 # NG_VM_TCG=1 forces software emulation; VM_FLAGS=--keep keeps the runs' disks and logs,
-# VM_FLAGS="--release trixie" runs one release, VM_FLAGS=--serial boots one after the other.
+# VM_FLAGS="--release trixie" runs one release, VM_FLAGS=--parallel boots both at once.
 
 VM_FLAGS ?=
 

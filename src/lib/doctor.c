@@ -135,15 +135,8 @@ static int debian_key(const struct ng_ifopt *o, const char *where, struct ng_doc
 
 #define IFUPDOWN2_CONF "/etc/network/ifupdown2/ifupdown2.conf"
 
-/*
- * The first KEY line of an ifupdown2.conf text, read the way ifupdown2 reads that file
- * (Python's RawConfigParser over the text under a made-up section header): `key = value` or
- * `key: value`, the key case-blind, blanks around both trimmed; a line whose first non-blank
- * is '#' or ';' is a comment; an indented line continues the value before it; there is no
- * comment after a value. Returns the line number (0: no such key) and the value in val,
- * "\n" appended when a continuation line made it a longer one.
- */
-static unsigned conf_value(const char *buf, size_t len, const char *key, char *val, size_t cap)
+unsigned ng_ifupdown2_conf_value(const char *buf, size_t len, const char *key, char *val,
+				 size_t cap)
 {
 	const char *p = buf, *end = buf + len;
 	unsigned line = 0, found = 0;
@@ -220,7 +213,8 @@ static int check_addon_scripts(const struct ng_ctx *ctx, const struct ng_interfa
 		return r == -ENOMEM ? r : 0;
 	have = buf != NULL;
 	if (have)
-		line = conf_value(buf, len, "addon_scripts_support", val, sizeof(val));
+		line = ng_ifupdown2_conf_value(buf, len, "addon_scripts_support", val,
+					       sizeof(val));
 	free(buf);
 	if (line && strcmp(val, "1") == 0)
 		return 0;
