@@ -156,6 +156,21 @@ if [ $rc = 0 ]; then cp "$deb2" "$work/pkg/"; else tail -n 20 "$work/rebuild.log
 say "rebuilt: ${deb2##*/}"
 result $rc "the upgrade package ($new_version) is rebuilt from the source package"
 
+# removal_refused SETUP CLEANUP WANT TITLE: after SETUP, `apt-get remove nicguard` in the
+# chroot must fail, leave nicguard installed and say WANT; CLEANUP runs before the status is read.
+removal_refused() {
+	local r1 st rc=0
+	in_chroot "$1
+		apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
+	r1=$?
+	grep 'nicguard' "$work/out" | show
+	st=$(in_chroot "$2 dpkg-query -W -f '\${Status}' nicguard" 2>&1)
+	say "exit $r1; dpkg-query: $st"
+	[ $r1 != 0 ] && [ "$st" = "install ok installed" ] || rc=1
+	grep -q -- "$3" "$work/out" || rc=1
+	result $rc "$suite: $4"
+}
+
 # ---- every step below, once per suite, each in a fresh overlay over that suite's chroot
 suite_tests() {
 	local suite=$1 p0=$passed f0=$failed
@@ -331,47 +346,25 @@ suite_tests() {
 	result $rc "$suite: upgrade to $new_version keeps the admin's policy file (new default as .dpkg-dist)"
 
 	# ---- removal is refused while vzdump would run nicguard's hook
-	in_chroot "printf '%s\n' 'tmpdir: /var/tmp' 'script: /usr/libexec/nicguard/vzdump-hook' \
-			>/etc/vzdump.conf
-		apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
-	r1=$?
-	grep 'nicguard' "$work/out" | show
-	st=$(in_chroot "dpkg-query -W -f '\${Status}' nicguard" 2>&1)
-	say "exit $r1; dpkg-query: $st"
-	rc=0
-	[ $r1 != 0 ] && [ "$st" = "install ok installed" ] || rc=1
-	grep -q 'nicguard pve disable-hook' "$work/out" || rc=1
-	result $rc "$suite: removal is refused while /etc/vzdump.conf runs the hook, with the way out"
+	removal_refused "printf '%s\n' 'tmpdir: /var/tmp' \
+			'script: /usr/libexec/nicguard/vzdump-hook' >/etc/vzdump.conf" "" \
+		'nicguard pve disable-hook' \
+		"removal is refused while /etc/vzdump.conf runs the hook, with the way out"
 
 	# ---- removal is refused while a backup window's saved settings wait to be restored
-	in_chroot "sed -i '/^script:/d' /etc/vzdump.conf
-		echo 'saved' >/run/nicguard/backup-state
-		apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
-	r1=$?
-	grep 'nicguard' "$work/out" | show
-	st=$(in_chroot "rm /run/nicguard/backup-state; dpkg-query -W -f '\${Status}' nicguard" 2>&1)
-	say "exit $r1; dpkg-query: $st"
-	rc=0
-	[ $r1 != 0 ] && [ "$st" = "install ok installed" ] || rc=1
-	grep -q "run 'nicguard restore' first" "$work/out" || rc=1
-	result $rc "$suite: removal is refused while /run/nicguard/backup-state waits for nicguard restore"
+	removal_refused "sed -i '/^script:/d' /etc/vzdump.conf
+		echo 'saved' >/run/nicguard/backup-state" "rm /run/nicguard/backup-state;" \
+		"run 'nicguard restore' first" \
+		"removal is refused while /run/nicguard/backup-state waits for nicguard restore"
 
 	# ---- removal is refused while a guest uses nicguard's hookscript
-	in_chroot "mkdir -p /etc/pve/local/qemu-server /var/lib/vz/snippets
-		printf '%s\n' 'cores: 2' 'hookscript: local:snippets/nicguard-guest-hook' 'memory: 2048' \
-			>/etc/pve/local/qemu-server/101.conf
+	removal_refused "mkdir -p /etc/pve/local/qemu-server /var/lib/vz/snippets
+		printf '%s\n' 'cores: 2' 'hookscript: local:snippets/nicguard-guest-hook' \
+			'memory: 2048' >/etc/pve/local/qemu-server/101.conf
 		ln -s /usr/libexec/nicguard/guest-hook /var/lib/vz/snippets/nicguard-guest-hook
 		echo '#!/bin/sh' >/var/lib/vz/snippets/admin-hook.sh
-		echo 'tmpdir: /var/tmp' >/etc/nicguard/vzdump.conf.orig
-		apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
-	r1=$?
-	grep 'nicguard' "$work/out" | show
-	st=$(in_chroot "dpkg-query -W -f '\${Status}' nicguard" 2>&1)
-	say "exit $r1; dpkg-query: $st"
-	rc=0
-	[ $r1 != 0 ] && [ "$st" = "install ok installed" ] || rc=1
-	grep -q 'guests 101 use' "$work/out" || rc=1
-	result $rc "$suite: removal is refused while guest 101 uses nicguard's hookscript, with the way out"
+		echo 'tmpdir: /var/tmp' >/etc/nicguard/vzdump.conf.orig" "" 'guests 101 use' \
+		"removal is refused while guest 101 uses nicguard's hookscript, with the way out"
 
 	# ---- remove (the admin took the hook and the hookscript out)
 	in_chroot "sed -i '/^hookscript:/d' /etc/pve/local/qemu-server/101.conf; apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" \
