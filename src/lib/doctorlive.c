@@ -82,6 +82,13 @@ struct sighits {
 	int err;		/* -ENOMEM: the rest of the log is not looked at */
 };
 
+/* A kernel record naming the transmit watchdog that no row of the signature table matches:
+ * a kernel printing a format the table does not know yet, so nicguard-watch misses its hangs. */
+static const struct ng_sig unknown_watchdog = {
+	"netdev-watchdog-unknown", NG_SIG_HANG, NG_PFX_NONE, NULL, "NETDEV WATCHDOG%*",
+	NG_LOC_TEXT, 2, "dev_watchdog, a format src/lib/signature.c does not have"
+};
+
 /* The record source's callback: count each hang, reset or stall signature once per
  * interface (or bus device), with its last time and text. */
 static void note_record(void *data, const struct ng_kmsgsrc_event *ev)
@@ -91,8 +98,17 @@ static void note_record(void *data, const struct ng_kmsgsrc_event *ev)
 	struct ng_sig_match m;
 	struct sighit *h;
 
-	if (hs->err || ev->what != NG_KMSGSRC_RECORD || !ng_sig_match(rec, 0, &m) ||
-	    m.sig->cls == NG_SIG_INFO)
+	if (hs->err || ev->what != NG_KMSGSRC_RECORD)
+		return;
+	if (!ng_sig_match(rec, 0, &m)) {
+		size_t l = strcspn(rec->text, "\n");
+
+		if (rec->facility != 0 || !memmem(rec->text, l, "NETDEV WATCHDOG", 15))
+			return;
+		memset(&m, 0, sizeof(m));
+		m.sig = &unknown_watchdog;
+	}
+	if (m.sig->cls == NG_SIG_INFO)
 		return;
 	for (size_t i = 0; i < hs->n; i++) {
 		h = &hs->v[i];
@@ -145,6 +161,9 @@ static int read_kmsg(const struct ng_ctx *ctx, struct sighits *hs, struct ng_doc
 
 static const char *sig_fix(const struct ng_sig *s)
 {
+	if (s == &unknown_watchdog)
+		return "nicguard-watch does not recognise this format and will not recover the "
+		       "port: report the line to nicguard's developers (src/lib/signature.c)";
 	if (s->cls == NG_SIG_STALL)
 		return "CPU stalls often follow a NIC hang under load (seed 003): check the other "
 		       "findings; run nicguard-watch to recover the NIC within a second";
@@ -169,7 +188,8 @@ int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d)
 
 		snprintf(where, sizeof(where), "%s", h->ifname[0] ? h->ifname :
 			 h->busdev[0] ? h->busdev : "kernel log");
-		r = ng_doctor_add(d, "kernel-log", where, sig_fix(h->sig),
+		r = ng_doctor_add(d, h->sig == &unknown_watchdog ? "kernel-log-unknown" :
+			"kernel-log", where, sig_fix(h->sig),
 			"%u× %s (%s) in the kernel log, last %llu.%06llu s after boot: %s",
 			h->count, h->sig->id, ng_sig_class_name(h->sig->cls),
 			(unsigned long long)(h->last_usec / 1000000),

@@ -482,6 +482,15 @@ bool ng_pve_tables_sorted(void);
 int ng_doctor_add(struct ng_doctor *d, const char *check, const char *where, const char *fix,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* The first KEY line of an ifupdown2.conf text (pure), read the way ifupdown2 reads that file
+ * (Python's RawConfigParser under a made-up section header): `key = value` or `key: value`,
+ * the key case-blind, blanks around both trimmed; a line whose first non-blank is '#' or ';'
+ * is a comment; an indented line continues the value before it; there is no comment after a
+ * value. Returns the line number (0: no such key) and the value in val (cap > 0), with "\n"
+ * appended when a continuation line made it a longer one. */
+unsigned ng_ifupdown2_conf_value(const char *buf, size_t len, const char *key, char *val,
+				 size_t cap);
+
 /* ----------------------------------------------------------- doctorlive.c */
 
 /* The live-machine checks ng_doctor_run makes after the configuration ones: settings that
