@@ -48,38 +48,22 @@ struct run_state {
 /* Revert one present interface from its record. */
 static void revert_one(struct run_state *st, const struct ng_iface *ifc, struct ng_revert *rec)
 {
-	struct ng_wanted w = { 0 };
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
-	char line[1024], val[NG_TEXT_MAX];
-	size_t n = 0;
+	char line[1024];
 
-	if (ng_backup_holds(st->ctx, ifc->name)) {
-		ng_log(LOG_ERR, "%s: held by an open backup window: run `nicguard restore` first",
-		       ifc->name);
-		st->failed = true;
-		return;
-	}
 	/* Pass-through lines are reported, not run: nobody knows what they changed. */
-	w.items = calloc(rec->w.n + 1, sizeof(*w.items));
-	if (!w.items) {
-		ng_log(LOG_ERR, "out of memory");
-		st->failed = true;
-		return;
-	}
-	for (size_t i = 0; i < rec->w.n; i++) {
-		const struct ng_item *it = &rec->w.items[i];
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct ng_item *it = &rec->items[i];
 
-		if (it->group != NG_ETHTOOL)
-			w.items[n++] = *it;
-		else
+		if (it->group == NG_ETHTOOL)
 			printf("%s ethtool %s: not reverted: a pass-through nicguard ran, undo it "
-			       "by hand [%s:%u]\n", ifc->name, ng_item_value_str(it, val, sizeof(val)),
+			       "by hand [%s:%u]\n", ifc->name, it->text ? it->text : "",
 			       it->origin.file, it->origin.line);
 	}
-	w.n = n;
-	if (ng_apply(st->ctx, ifc, &w, st->dry_run ? NG_APPLY_DRY_RUN : 0, &rep, &err) < 0) {
-		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, line, sizeof(line)));
+	if (ng_revert_apply(st->ctx, ifc, rec, st->dry_run ? NG_APPLY_DRY_RUN : 0, &rep,
+			    &err) < 0) {
+		ng_log(LOG_ERR, "%s", ng_err_str(&err, line, sizeof(line)));
 		st->failed = true;
 	} else {
 		for (size_t i = 0; i < rep.n; i++)
@@ -95,7 +79,6 @@ static void revert_one(struct run_state *st, const struct ng_iface *ifc, struct 
 			st->reverted++;
 		}
 	}
-	free(w.items);
 	ng_report_free(&rep);
 }
 

@@ -223,35 +223,39 @@ static int wanted_add(struct ng_cmdline *c, const char *word, const struct ng_if
 	return 0;
 }
 
-/* The parameters the policy asks for: kernel-cmdline of every interface it does not skip. */
+/* The parameters the policy asks for: kernel-cmdline of every interface it does not skip
+ * (policy or stanza key), as the one resolution gives it. */
 static int collect_wanted(const struct ng_ctx *ctx, const struct ng_policy *p,
 			  struct ng_cmdline *c, struct ng_err *err)
 {
+	struct ng_resolver *rv = NULL;
 	struct ng_iface *ifs = NULL;
 	size_t n = 0;
 	int r = ng_iface_list(ctx, &ifs, &n, err);
 
+	if (r == 0)
+		r = ng_resolver_new(ctx, p, &rv, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const struct ng_item *it;
-		struct ng_wanted w;
+		struct ng_target *t;
 		char words[NG_TEXT_MAX], *tok, *save;
 
-		r = ng_resolve(p, &ifs[i], NG_SET_NORMAL, &w, err);
+		r = ng_target_resolve(rv, &ifs[i], NULL, &t, err);
 		if (r < 0)
 			break;
-		it = ng_wanted_find(&w, NG_CMDLINE, "kernel-cmdline");
-		if (!it || !it->text || ng_wanted_skip(&w)) {
-			ng_wanted_free(&w);
-			continue;
+		it = ng_wanted_find(ng_target_list(t, NG_SET_NORMAL), NG_CMDLINE,
+				    "kernel-cmdline");
+		if (it && it->text && !ng_target_skip(t)) {
+			snprintf(words, sizeof(words), "%s", it->text);
+			for (tok = strtok_r(words, " ", &save); tok && r == 0;
+			     tok = strtok_r(NULL, " ", &save))
+				r = wanted_add(c, tok, &ifs[i], &it->origin);
 		}
-		snprintf(words, sizeof(words), "%s", it->text);
-		for (tok = strtok_r(words, " ", &save); tok && r == 0;
-		     tok = strtok_r(NULL, " ", &save))
-			r = wanted_add(c, tok, &ifs[i], &it->origin);
-		ng_wanted_free(&w);
+		ng_target_free(t);
 		if (r == -ENOMEM)
 			ng_err_set(err, r, NULL, 0, "out of memory");
 	}
+	ng_resolver_free(rv);
 	free(ifs);
 	return r;
 }

@@ -54,7 +54,7 @@ static int record_path(const struct ng_ctx *ctx, const char *key, char *path, si
 
 void ng_revert_free(struct ng_revert *r)
 {
-	ng_items_free(r->w.items, r->w.n);
+	ng_items_free(r->items, r->n);
 	free(r->file);
 	memset(r, 0, sizeof(*r));
 }
@@ -70,7 +70,7 @@ static int parse_record(const char *buf, size_t len, struct ng_revert *r)
 
 	ng_lex_init(&lx, buf, len);
 	while ((rr = ng_lex_next(&lx, &line, &lineno)) > 0) {
-		struct ng_origin origin = { r->file, lineno };
+		struct ng_origin origin = { .file = r->file, .line = lineno };
 		char key[NG_NAME_MAX];
 		enum ng_group group;
 		enum ng_set set;
@@ -86,7 +86,7 @@ static int parse_record(const char *buf, size_t len, struct ng_revert *r)
 		if (ng_key_lookup(key, &group, &set) < 0 || set != NG_SET_NORMAL ||
 		    group == NG_FLAG || group == NG_CMDLINE || group == NG_ITR)
 			continue;
-		if (ng_value_parse(group, NG_SET_NORMAL, line + off, origin, &r->w.items, &r->w.n,
+		if (ng_value_parse(group, NG_SET_NORMAL, line + off, origin, &r->items, &r->n,
 				   NULL) == -ENOMEM) {
 			rr = -ENOMEM;
 			break;
@@ -137,12 +137,12 @@ int ng_revert_read(const struct ng_ctx *ctx, const struct ng_iface *ifc, struct 
 	return read_key(ctx, key, out, err);
 }
 
-/* The record text: one line per group, the settings in the order first recorded. */
+/* The record text: the settings in the policy's words, as the backup state file has them. */
 static int render(const struct ng_revert *r, const struct ng_iface *ifc, char **out,
 		  size_t *outlen)
 {
-	char val[NG_TEXT_MAX];
 	FILE *f = open_memstream(out, outlen);
+	int rr;
 
 	if (!f)
 		return -ENOMEM;
@@ -150,42 +150,12 @@ static int render(const struct ng_revert *r, const struct ng_iface *ifc, char **
 		"# `nicguard revert %s` puts it back; an ethtool line is a pass-through nicguard "
 		"ran, undone by hand.\nname %s\n", NG_MARKER, ifc->name, r->key, ifc->name,
 		ifc->name);
-	for (int g = 0; g < NG_GROUP_MAX; g++) {
-		const char *key = ng_key_name((enum ng_group)g, NG_SET_NORMAL);
-
-		for (size_t j = 0; key && j < r->w.n; j++) {
-			const struct ng_item *it = &r->w.items[j];
-
-			if ((int)it->group != g)
-				continue;
-			if (g == NG_OFFLOAD || g == NG_LINK || g == NG_COALESCE || g == NG_RING) {
-				/* name value pairs of one group share a line */
-				bool first = true;
-
-				for (size_t k = 0; k < j && first; k++)
-					first = (int)r->w.items[k].group != g;
-				if (!first)
-					continue;
-				fprintf(f, "%s", key);
-				for (size_t k = j; k < r->w.n; k++)
-					if ((int)r->w.items[k].group == g)
-						fprintf(f, " %s %s", r->w.items[k].name,
-							ng_item_value_str(&r->w.items[k], val,
-									  sizeof(val)));
-				fputc('\n', f);
-			} else {
-				/* rps and ethtool: words of any length, as the item holds them */
-				fprintf(f, "%s %s\n", key, it->text ? it->text :
-					ng_item_value_str(it, val, sizeof(val)));
-			}
-		}
-	}
-	if (ferror(f)) {
-		fclose(f);
+	rr = ng_items_print(f, "", "", r->items, r->n);
+	if (fclose(f) != 0 || rr < 0) {
 		free(*out);
 		return -ENOMEM;
 	}
-	return fclose(f) == 0 ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* Records only belong to the host: on the live root, a device in another network namespace
@@ -246,13 +216,14 @@ int ng_revert_record(const struct ng_ctx *ctx, const struct ng_iface *ifc,
 		return rr;
 	for (size_t i = 0; i < found->n && rr == 0; i++) {
 		const struct ng_item *it = &found->items[i];
+		const struct ng_wanted have = { r.items, r.n };
 		struct ng_item copy = *it;
 
 		if (ng_key_name(it->group, NG_SET_NORMAL) == NULL || it->group == NG_FLAG ||
-		    it->group == NG_CMDLINE || ng_wanted_find(&r.w, it->group, it->name))
+		    it->group == NG_CMDLINE || ng_wanted_find(&have, it->group, it->name))
 			continue;
 		copy.set = NG_SET_NORMAL;
-		rr = ng_items_put(&r.w.items, &r.w.n, &copy, false);
+		rr = ng_items_put(&r.items, &r.n, &copy, false);
 		added = true;
 	}
 	if (rr < 0 || !added) {
@@ -273,6 +244,33 @@ int ng_revert_record(const struct ng_ctx *ctx, const struct ng_iface *ifc,
 	}
 	ng_revert_free(&r);
 	return rr;
+}
+
+int ng_revert_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc,
+		    const struct ng_revert *rec, unsigned flags, struct ng_report *rep,
+		    struct ng_err *err)
+{
+	struct ng_runstate rs;
+	struct ng_wanted w = { 0 };
+	bool held;
+	int r = 0;
+
+	if (ng_runstate_read(ctx, &rs) < 0)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	held = ng_runstate_holds(&rs, ifc->name);
+	ng_runstate_free(&rs);
+	if (held)
+		return ng_err_set(err, -EBUSY, NULL, 0, "%s: held by an open backup window: run "
+				  "`nicguard restore` first", ifc->name);
+	for (size_t i = 0; i < rec->n && r == 0; i++)
+		if (rec->items[i].group != NG_ETHTOOL)
+			r = ng_items_put(&w.items, &w.n, &rec->items[i], false);
+	if (r < 0)
+		r = ng_err_set(err, r, NULL, 0, "out of memory");
+	else if (w.n)
+		r = ng_apply(ctx, ifc, &w, flags, rep, err);
+	ng_wanted_free(&w);
+	return r;
 }
 
 int ng_revert_forget(const struct ng_ctx *ctx, const char *key, struct ng_err *err)

@@ -20,7 +20,7 @@
 static char root[64];
 static struct ng_ctx *ctx;
 
-static const struct ng_origin snap = { "snapshot", 0 };
+static const struct ng_origin snap = { .file = "snapshot" };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -122,15 +122,15 @@ static void test_first_value_wins(void **state)
 	assert_int_equal(ng_revert_read(ctx, &a, &r, NULL), 0);
 	assert_true(r.found);
 	assert_string_equal(r.ifname, "lan0");
-	assert_int_equal(r.w.n, 4);
-	it = ng_wanted_find(&r.w, NG_OFFLOAD, "rx-gro");
+	assert_int_equal(r.n, 4);
+	it = ng_wanted_find(&(struct ng_wanted){ r.items, r.n }, NG_OFFLOAD, "rx-gro");
 	assert_non_null(it);
 	assert_int_equal(it->num, 1);
 	assert_string_equal(it->origin.file, NG_REVERT_DIR "/mac-3c:ec:ef:00:00:01");
-	it = ng_wanted_find(&r.w, NG_COALESCE, "rx-usecs");
+	it = ng_wanted_find(&(struct ng_wanted){ r.items, r.n }, NG_COALESCE, "rx-usecs");
 	assert_non_null(it);
 	assert_int_equal(it->num, 3);
-	it = ng_wanted_find(&r.w, NG_RPS, "rps");
+	it = ng_wanted_find(&(struct ng_wanted){ r.items, r.n }, NG_RPS, "rps");
 	assert_non_null(it);
 	assert_string_equal(it->text, "3 none");
 	ng_revert_free(&r);
@@ -199,8 +199,8 @@ static void test_foreign_and_bad_lines(void **state)
 	assert_int_equal(ng_revert_read(ctx, &d, &r, NULL), 0);
 	assert_true(r.found);
 	assert_string_equal(r.ifname, "veth1");
-	assert_int_equal(r.w.n, 1);
-	assert_int_equal(r.w.items[0].group, NG_COALESCE);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.items[0].group, NG_COALESCE);
 	ng_revert_free(&r);
 	ng_wanted_free(&w);
 	assert_int_equal(ng_revert_forget(ctx, "name-veth1", NULL), 0);
@@ -237,7 +237,7 @@ static void test_bound(void **state)
 	assert_int_equal(ng_revert_list(ctx, &all, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(all[0].key, "name-k0");
-	assert_int_equal(all[0].w.n, 2);
+	assert_int_equal(all[0].n, 2);
 	ng_revert_list_free(all, n);
 	ng_wanted_free(&w);
 }
