@@ -411,6 +411,51 @@ int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *
 int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 		   struct ng_err *err);
 
+/* Attributes of [p, p + len) into tb[type] (type < max; others ignored): -EINVAL when one
+ * overruns its container. Attributes are byte pointers: a message need not be aligned. */
+int ng_nla_parse(const unsigned char *p, size_t len, const unsigned char **tb, size_t max);
+const unsigned char *ng_nla_data(const unsigned char *a);
+size_t ng_nla_len(const unsigned char *a);
+/* The value of attribute a (NULL allowed): -EINVAL when absent or too short. */
+int ng_nla_u8(const unsigned char *a, uint8_t *v);
+int ng_nla_u16(const unsigned char *a, uint16_t *v);
+int ng_nla_u32(const unsigned char *a, uint32_t *v);
+int ng_nla_str(const unsigned char *a, char *out, size_t len);
+/* A hardware address as sysfs prints it (hex bytes joined by ':'), cut to fit out. */
+void ng_nla_hwaddr(const unsigned char *a, char *out, size_t len);
+
+/* Message msg (len bytes) of this type: its family header copied to hdr (hdrlen bytes), its
+ * attributes into tb. -EINVAL for another type or a truncated message. Pure. */
+int ng_nlmsg_attrs(const void *msg, size_t len, uint16_t type, void *hdr, size_t hdrlen,
+		   const unsigned char **tb, size_t max);
+
+/* A request being built: header, family header, attributes (nests with ng_nlreq_nest and
+ * ng_nlreq_end). A request that outgrew the buffer is refused by ng_nl_talk. */
+struct ng_nlreq {
+	unsigned char buf[8192];
+	size_t len;
+	bool overflow;
+};
+
+void ng_nlreq_init(struct ng_nlreq *q, uint16_t type, uint16_t flags, const void *hdr,
+		   size_t hdrlen);
+void ng_nlreq_put(struct ng_nlreq *q, uint16_t type, const void *data, size_t len);
+void ng_nlreq_u8(struct ng_nlreq *q, uint16_t type, uint8_t v);
+void ng_nlreq_u16(struct ng_nlreq *q, uint16_t type, uint16_t v);
+void ng_nlreq_u32(struct ng_nlreq *q, uint16_t type, uint32_t v);
+void ng_nlreq_str(struct ng_nlreq *q, uint16_t type, const char *s);
+size_t ng_nlreq_nest(struct ng_nlreq *q, uint16_t type);
+void ng_nlreq_end(struct ng_nlreq *q, size_t nest);
+
+struct nlmsghdr;
+
+/* Send q (NLM_F_ACK added unless it is a dump) and read its answer: each reply message to
+ * cb (NULL: none expected). Returns 0, cb's first negative value, or the kernel's negative
+ * errno with err holding its words (extended ack). *intr (may be NULL): the dump was
+ * marked interrupted. */
+int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, void *),
+	       void *arg, bool *intr, struct ng_err *err);
+
 /* ------------------------------------------------------------- watchopt.c */
 
 /* True when the [watch] key table is sorted (bsearch needs it; a unit test checks). */
