@@ -414,6 +414,10 @@ int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 /* Attributes of [p, p + len) into tb[type] (type < max; others ignored): -EINVAL when one
  * overruns its container. Attributes are byte pointers: a message need not be aligned. */
 int ng_nla_parse(const unsigned char *p, size_t len, const unsigned char **tb, size_t max);
+/* The next attribute of [*p, *p + *len), moving past it; NULL at the end, or (with *len
+ * left at least NLA_HDRLEN) at an attribute that overruns. For repeated attributes. */
+const unsigned char *ng_nla_next(const unsigned char **p, size_t *len);
+int ng_nla_type(const unsigned char *a);	/* without the NESTED and BYTEORDER bits */
 const unsigned char *ng_nla_data(const unsigned char *a);
 size_t ng_nla_len(const unsigned char *a);
 /* The value of attribute a (NULL allowed): -EINVAL when absent or too short. */
@@ -455,6 +459,118 @@ struct nlmsghdr;
  * marked interrupted. */
 int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, void *),
 	       void *arg, bool *intr, struct ng_err *err);
+
+/* -------------------------------------------------------------- portnl.c */
+
+#define NG_PORT_ALTNAMES 8	/* alternative names kept per port */
+#define NG_PORT_BRFLAGS 24
+#define NG_PORT_VLANS 128	/* VLAN ranges (pvid and untagged ones alone) */
+#define NG_PORT_ADDRS 32
+#define NG_PORT_ROUTES 32
+
+/* One RTM_NEWLINK (AF_UNSPEC) as a port's place needs it. */
+struct ng_portlink {
+	char name[NG_IFNAMSIZ];
+	int ifindex;
+	unsigned flags;			/* IFF_UP, ... */
+	uint32_t mtu;
+	int master;			/* ifindex, 0: none */
+	char mac[18];
+	char permaddr[18];		/* IFLA_PERM_ADDRESS, or a bond slave's own MAC; "" */
+	char kind[16];			/* IFLA_INFO_KIND: bridge, bond, veth, ... */
+	char slave_kind[16];		/* IFLA_INFO_SLAVE_KIND: bridge, bond; "" */
+	char altnames[NG_PORT_ALTNAMES][128];	/* ALTIFNAMSIZ */
+	size_t naltnames;
+	uint8_t bond_mode;		/* kind bond: BOND_MODE_ACTIVEBACKUP is 1 */
+	int bond_primary, bond_active;	/* kind bond: ifindex, 0 none */
+	bool vlan_filtering;		/* kind bridge */
+	uint32_t stp_state;		/* kind bridge */
+};
+
+struct ng_brflag {
+	uint16_t attr;			/* IFLA_BRPORT_* */
+	uint32_t value;
+};
+
+struct ng_vlanrange {
+	uint16_t vid, end;		/* 1-4094, vid <= end */
+	uint16_t flags;			/* BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED */
+};
+
+/* One RTM_NEWLINK of family AF_BRIDGE: a bridge port's options and VLANs. */
+struct ng_portbr {
+	int ifindex, master;
+	struct ng_brflag flags[NG_PORT_BRFLAGS];
+	size_t nflags;
+	struct ng_vlanrange vlans[NG_PORT_VLANS];
+	size_t nvlans;
+	bool have_vlans;		/* the answer carried a VLAN list (vlan_filtering) */
+	bool vlans_cut;			/* more ranges than NG_PORT_VLANS */
+};
+
+struct ng_portaddr {
+	uint8_t family, prefixlen, scope;
+	uint32_t flags;			/* IFA_F_* */
+	int ifindex;
+	unsigned char local[16], address[16], brd[16];
+	bool has_local, has_address, has_brd;
+	char label[NG_IFNAMSIZ];
+	uint32_t valid, preferred;	/* seconds left; UINT32_MAX: forever */
+};
+
+struct ng_portroute {
+	uint8_t family, dst_len, tos, protocol, scope, type;
+	unsigned rtm_flags;
+	uint32_t table, priority;
+	bool has_priority;
+	int oif;
+	unsigned char dst[16], gw[16], prefsrc[16];
+	bool has_dst, has_gw, has_prefsrc, multipath;
+};
+
+/* Parse one answer message of len bytes; -EINVAL when it is not of that kind or cut. */
+int ng_portnl_link(const void *msg, size_t len, struct ng_portlink *l);
+int ng_portnl_bridge(const void *msg, size_t len, struct ng_portbr *b);
+int ng_portnl_addr(const void *msg, size_t len, struct ng_portaddr *a);
+int ng_portnl_route(const void *msg, size_t len, struct ng_portroute *r);
+
+/* The bridge port options nicguard keeps: name <-> IFLA_BRPORT_* and its size in bytes. */
+const char *ng_brflag_name(uint16_t attr);
+int ng_brflag_attr(const char *name, uint16_t *attr, unsigned *size);
+bool ng_portnl_tables_sorted(void);
+
+/* ------------------------------------------------------------ portstate.c */
+
+struct ng_portstate {
+	struct ng_portlink link;	/* the port as it was */
+	char busdev[32];		/* its bus device; "" none */
+	char master[NG_IFNAMSIZ];	/* the bridge or bond it was in; "" none */
+	char master_kind[16];		/* "bridge", "bond", ... */
+	char bridge[NG_IFNAMSIZ];	/* the bridge over the port or over its bond; "" */
+	bool vlan_filtering;		/* of that bridge, when it is the master */
+	uint32_t stp_state;
+	struct ng_portbr br;		/* its bridge port options and VLANs */
+	uint8_t bond_mode;
+	bool bond_primary, bond_active;
+	struct ng_portaddr addrs[NG_PORT_ADDRS];
+	size_t naddrs;
+	struct ng_portroute routes[NG_PORT_ROUTES];
+	size_t nroutes;
+};
+
+/* --------------------------------------------------------------- portrun.c */
+
+/* Take the lock of the port with this key: the fd (release with ng_portrun_unlock), -EBUSY
+ * when another process holds it. */
+int ng_portrun_lock(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+void ng_portrun_unlock(int fd);
+/* The place file root/run/nicguard/port-KEY: written atomically (marker line), read back,
+ * removed; and the keys of those left (sorted; free with ng_strv_free). */
+int ng_portrun_save(const struct ng_ctx *ctx, const struct ng_portstate *ps, struct ng_err *err);
+int ng_portrun_load(const struct ng_ctx *ctx, const char *key, struct ng_portstate **ps,
+		    struct ng_err *err);
+int ng_portrun_drop(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+int ng_portrun_pending(const struct ng_ctx *ctx, char ***keys, size_t *n, struct ng_err *err);
 
 /* ------------------------------------------------------------- watchopt.c */
 

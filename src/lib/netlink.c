@@ -43,26 +43,42 @@ static struct nlattr attr_hdr(const unsigned char *a)
 	return h;
 }
 
-/* Walk the attributes of [p, p + len): each in tb[type] when type < max. -EINVAL when an
- * attribute overruns its container. */
+const unsigned char *ng_nla_next(const unsigned char **p, size_t *len)
+{
+	const unsigned char *a = *p;
+	struct nlattr h;
+	size_t step;
+
+	if (*len < NLA_HDRLEN)
+		return NULL;
+	h = attr_hdr(a);
+	if (h.nla_len < NLA_HDRLEN || h.nla_len > *len)
+		return NULL;	/* overruns: *len stays, which the caller can tell */
+	step = NLA_ALIGN(h.nla_len);
+	if (step >= *len) {
+		*len = 0;
+	} else {
+		*p += step;
+		*len -= step;
+	}
+	return a;
+}
+
+int ng_nla_type(const unsigned char *a)
+{
+	return attr_hdr(a).nla_type & NLA_TYPE_MASK;
+}
+
 int ng_nla_parse(const unsigned char *p, size_t len, const unsigned char **tb, size_t max)
 {
-	memset(tb, 0, max * sizeof(*tb));
-	while (len >= NLA_HDRLEN) {
-		struct nlattr h = attr_hdr(p);
-		size_t alen = h.nla_len, step = NLA_ALIGN(alen);
-		unsigned type = h.nla_type & NLA_TYPE_MASK;
+	const unsigned char *a;
 
-		if (alen < NLA_HDRLEN || alen > len)
-			return -EINVAL;
-		if (type < max)
-			tb[type] = p;
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return 0;
+	memset(tb, 0, max * sizeof(*tb));
+	while ((a = ng_nla_next(&p, &len)) != NULL)
+		if ((size_t)ng_nla_type(a) < max)
+			tb[ng_nla_type(a)] = a;
+	/* ng_nla_next leaves a whole header's worth only before an attribute that overruns. */
+	return len >= NLA_HDRLEN ? -EINVAL : 0;
 }
 
 const unsigned char *ng_nla_data(const unsigned char *a)
@@ -359,6 +375,12 @@ static int read_answer(int fd, uint32_t seq, unsigned char *buf,
 	}
 }
 
+static bool is_dump(const struct nlmsghdr *h)
+{
+	return (h->nlmsg_type & 3) == (RTM_GETLINK & 3) &&
+	       (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+}
+
 int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, void *),
 	       void *arg, bool *intr, struct ng_err *err)
 {
@@ -375,8 +397,9 @@ int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, vo
 	memcpy(&h, q->buf, sizeof(h));
 	h.nlmsg_len = (uint32_t)q->len;
 	h.nlmsg_seq = (uint32_t)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-	/* Without a dump, the ack ends the answer (a GET's reply comes before it). */
-	if (!(h.nlmsg_flags & NLM_F_DUMP))
+	/* Without a dump, the ack ends the answer (a GET's reply comes before it). The dump
+	 * bits mean another thing (NLM_F_EXCL) in a NEW request: only a GET dumps. */
+	if (!is_dump(&h))
 		h.nlmsg_flags |= NLM_F_ACK;
 	memcpy(q->buf, &h, sizeof(h));
 	if (intr)

@@ -1061,6 +1061,118 @@ int ng_recover_events_write(const struct ng_ctx *ctx, const struct ng_watch_even
 int ng_recover_events_read(const struct ng_ctx *ctx, struct ng_watch_event **v, size_t *n,
 			   struct ng_err *err);
 
+/* ------------------------------------------------------------ portstate.c */
+
+/* A port's place in the network, recorded before a bounce or a rebind so that the step can
+ * put back what it disturbed: its master (bridge, or bond and the bridge over it), the bond
+ * role it held (primary, active slave), its bridge port options and VLANs, MTU, up state,
+ * the addresses and routes it holds itself, its alternative names, its bus device and MAC
+ * (to find it again under a new ifindex, maybe a new name). */
+struct ng_portstate;
+
+/* Record ifname's place from rtnetlink. Returns 0, or a negative errno with err filled.
+ * Free with ng_portstate_free. */
+int ng_portstate_record(const struct ng_ctx *ctx, const char *ifname, struct ng_portstate **out,
+			struct ng_err *err);
+void ng_portstate_free(struct ng_portstate *ps);
+
+/* The port's name when recorded, and the key it is found again by: its bus device (PCI
+ * address, virtioN) or, without one, its name. */
+const char *ng_portstate_name(const struct ng_portstate *ps);
+const char *ng_portstate_key(const struct ng_portstate *ps);
+
+enum ng_restore_outcome {
+	NG_RESTORED,		/* put back */
+	NG_RESTORE_ALREADY,	/* it was still in place */
+	NG_RESTORE_FAILED,	/* detail says why */
+	NG_RESTORE_SKIPPED,	/* could not apply here (detail says why) */
+};
+
+#define NG_RESTORE_ITEMS 96
+
+/* One thing put back: "master", "mtu", "vlans", "address", ... with its value. */
+struct ng_restore_item {
+	char what[16];
+	char value[96];
+	enum ng_restore_outcome outcome;
+	char detail[160];
+};
+
+/* What a restore did: the port as found again, and each item. */
+struct ng_restore {
+	char name[NG_IFNAMSIZ];		/* the port's name now */
+	int ifindex_before, ifindex_after;
+	unsigned waited_ms;		/* until the device was back (and renamed) */
+	struct ng_restore_item v[NG_RESTORE_ITEMS];
+	size_t n;
+};
+
+/* Find ps's port again (same bus device and MAC, or same name and MAC without a bus
+ * device), waiting up to wait_ms for it to appear and for udev to name it (its name
+ * recorded, or udev's database entry for it); give it back its recorded name if it has
+ * another and that name is free; then put back everything recorded, in the order the
+ * kernel needs (MTU before the master, a bond slave enslaved while down, addresses before
+ * routes). rep tells item by item. Returns 0 when every item is back, -EIO when some
+ * failed, -ENODEV when the port did not come back (err says). */
+int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps,
+			 unsigned wait_ms, struct ng_restore *rep, struct ng_err *err);
+
+/* rep in one line for the log: "master vmbr0, mtu 9000, vlans 1 pvid untagged 10 20-30,
+ * up, 2 routes (ens4 ifindex 3 -> 7, back after 84 ms)"; items still in place are not
+ * named, failures are ("failed: vlans ..."). */
+void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len);
+
+/* ------------------------------------------------------------- portfile.c */
+
+/* ps as text for a file under /run/nicguard (marker line first), and parsed back (pure;
+ * name is used in diagnostics). Parse returns 0 or -EINVAL with err at the bad line. */
+int ng_portstate_format(const struct ng_portstate *ps, char **text, size_t *len);
+int ng_portstate_parse(const char *buf, size_t len, const char *name, struct ng_portstate **out,
+		       struct ng_err *err);
+
+/* --------------------------------------------------------------- portrun.c */
+
+/* True while nicguard-watch holds the lock of the port with this key (ng_portstate_key:
+ * bus device, or name) in root/run/nicguard/port-KEY.lock: it is bouncing or rebinding the
+ * port and putting it back, and applies the policy itself once the port is in place. The
+ * udev helper asks, and keeps off. */
+bool ng_portrun_busy(const struct ng_ctx *ctx, const char *key);
+
+/* ----------------------------------------------------------- recoverstep.c */
+
+/* What a bounce or a rebind put back. */
+struct ng_recoverstep {
+	bool restored;			/* the port was found again and restore ran */
+	struct ng_restore restore;
+	struct ng_report policy;	/* the policy applied after a rebind */
+	int policy_err;
+	char policy_msg[512];
+};
+
+/* Carry out step (NG_STEP_BOUNCE or NG_STEP_REBIND) on ifc and put back what it disturbed:
+ * record its place (and refuse the step when that fails), hold its lock, save the place to
+ * root/run/nicguard/port-KEY, act, find the port again (a rebind: up to 5 s for the device
+ * and udev's name), restore its place, after a rebind apply the policy, drop the file.
+ * Returns 0, or a negative errno with err filled (the step's or the restore's). Free res's
+ * report with ng_recoverstep_free. */
+int ng_recoverstep_run(const struct ng_ctx *ctx, const struct ng_policy *p,
+		       enum ng_watch_step step, const struct ng_iface *ifc,
+		       struct ng_recoverstep *res, struct ng_err *err);
+void ng_recoverstep_free(struct ng_recoverstep *res);
+
+/* At start-up: finish every restore a crash left in root/run/nicguard/port-* (restore, apply
+ * the policy, drop the file); fn hears of each (key "" and res NULL: the directory could not
+ * be listed). Returns 0 or -ENOMEM. */
+int ng_recoverstep_pending(const struct ng_ctx *ctx, const struct ng_policy *p,
+			   void (*fn)(void *arg, const char *key, const struct ng_recoverstep *res,
+				      int r, const struct ng_err *err),
+			   void *arg);
+
+/* Apply the policy (stanza keys, backup window and watch escalation included) to ifname:
+ * the one place nicguard-watch does so after putting a port back. */
+int ng_recoverstep_apply_policy(const struct ng_ctx *ctx, const struct ng_policy *p,
+				const char *ifname, struct ng_report *rep, struct ng_err *err);
+
 /* -------------------------------------------------------------- respond.c */
 
 /* The [watch] options for ifname, as it is now: ng_watch_opts_resolve over its sysfs facts,
