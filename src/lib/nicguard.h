@@ -884,8 +884,38 @@ struct ng_watch;
 struct ng_watch *ng_watch_new(void);
 void ng_watch_free(struct ng_watch *w);
 
+/* Transmit progress of an interface at one moment (ng_txprogress_read): what tells a port
+ * that sends again from one that is still hung. */
+struct ng_txprogress {
+	bool ok;			/* sampled */
+	int ifindex;			/* counters restart with a new device */
+	uint64_t tx_packets;		/* statistics/tx_packets: counted when sent */
+	uint64_t tx_timeouts;		/* sum of queues/tx-N/tx_timeout: the kernel's watchdog */
+	uint64_t inflight;		/* sum of queues/tx-N/byte_queue_limits/inflight */
+	bool bql;			/* the driver keeps byte queue limits: inflight means it */
+	bool carrier;
+};
+
+/* Sample ifname's transmit progress from root/sys/class/net/IF. Returns 0, or a negative
+ * errno (p->ok false). */
+int ng_txprogress_read(const struct ng_ctx *ctx, const char *ifname, struct ng_txprogress *p);
+
+/* What two samples, before and after, say about a port. */
+enum ng_watch_verdict {
+	NG_VERDICT_NONE,	/* no samples to compare (or another device) */
+	NG_VERDICT_RECOVERED,	/* packets went out, no new transmit timeout */
+	NG_VERDICT_HUNG,	/* a new transmit timeout, or bytes queued and none sent */
+	NG_VERDICT_IDLE,	/* nothing sent, nothing stuck: no evidence either way */
+	NG_VERDICT_NO_CARRIER,	/* no link: not a transmit hang to judge */
+};
+
+enum ng_watch_verdict ng_watch_judge(const struct ng_txprogress *before,
+				     const struct ng_txprogress *after);
+const char *ng_watch_verdict_name(enum ng_watch_verdict v);	/* "recovered", ... */
+
 struct ng_watch_input {
-	const struct ng_sig *sig;	/* the detection; NULL: a held step came due */
+	const struct ng_sig *sig;	/* the detection; NULL: a held step or a judgement due */
+	const struct ng_txprogress *progress;	/* the interface's progress now; NULL: none */
 	const char *ifname;		/* "" or NULL: host-wide, or no interface found */
 	uint64_t now_ms;		/* CLOCK_BOOTTIME: monotonic, and the uptime */
 	int64_t wall;			/* time(NULL), for last-event times */
@@ -904,6 +934,10 @@ enum ng_watch_why {
 	NG_WHY_LIMIT,		/* max-per-hour reached: nothing (a slot frees at due_ms) */
 	NG_WHY_BACKUP,		/* backup window: step is the gentle substitute or NONE; the
 				 * disruptive step is held and re-checked at due_ms */
+	NG_WHY_RECOVERED,	/* transmit resumed (verdict): the step worked, or the hang
+				 * cleared by itself before a held step was due */
+	NG_WHY_NO_EVIDENCE,	/* judged after a step: no traffic to tell by; the next
+				 * kernel record decides */
 };
 
 const char *ng_watch_why_name(enum ng_watch_why why);
@@ -917,13 +951,20 @@ struct ng_watch_decision {
 	unsigned rung;			/* the ladder rung this decision is about */
 	bool substitute;		/* step stands in for a held one (backup window) */
 	char ifname[NG_IFNAMSIZ];
+	enum ng_watch_verdict verdict;	/* the judgement this decision rests on, if any */
+	enum ng_watch_step judged;	/* the step judged (a judgement after a step) */
+	uint64_t judged_after_ms;	/* how long after it */
+	uint64_t sent, timeouts;	/* packets sent and new transmit timeouts meanwhile */
 };
 
 /* Decision d in words for the log and the events file: "action bounce", "no action yet
  * (waiting; rung 2 due in 9.500 s)", ... now_ms tells how long a held step still waits. */
 void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char *buf, size_t len);
 
-/* Decide about one detection, or (in->sig NULL) about the held step of in->ifname. */
+/* Decide about one detection, or (in->sig NULL) about what came due for in->ifname: the
+ * judgement settle after a step (in->progress against the sample taken after the step:
+ * recovered, the next step if still hung, nothing without evidence), or a held step
+ * (dropped when transmit resumed since the detection, taken otherwise). */
 void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		     const struct ng_watch_input *in, struct ng_watch_decision *d);
 
@@ -933,11 +974,16 @@ enum ng_watch_result {
 	NG_WATCH_SKIPPED,	/* nothing to do on that rung: the next rung comes due at once */
 };
 
-/* Tell the engine what became of decision d, carried out at now_ms. */
+/* Tell the engine what became of decision d, carried out at now_ms; after (may be NULL)
+ * is the port's progress sampled once the step was done, against which it is judged
+ * settle later. A rung with nothing to do (NG_WATCH_SKIPPED) is no action: it counts
+ * against no limit, and the next rung comes due at once. */
 void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
-		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms);
+		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms,
+		   const struct ng_txprogress *after);
 
-/* When the earliest held step comes due (UINT64_MAX: none), and for which interface. */
+/* When the earliest held step or judgement comes due (UINT64_MAX: none), and for which
+ * interface. */
 uint64_t ng_watch_next_due(const struct ng_watch *w, char *ifname, size_t len);
 
 /* Counters per interface ("" is the host), for metrics and status. */
@@ -947,6 +993,7 @@ struct ng_watch_stats {
 	uint64_t actions[NG_STEP_MAX];		/* actions carried out per step */
 	uint64_t failed;			/* of which failed */
 	uint64_t suppressed;			/* debounced repeats */
+	uint64_t recovered;			/* judged recovered after a step */
 	int64_t last_event;			/* wall clock; 0: never */
 	char last_sig[32];			/* the last signature logged */
 	unsigned rung;
@@ -1186,11 +1233,13 @@ void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname);
 
 /* Carry out d's step on d->ifname (dry_run: decide and report, change nothing), and say
- * how it went in detail ("done", "failed: ...", "skipped: ...", "2 of 5 settings changed").
- * Returns what to tell ng_watch_done(). */
+ * how it went in detail ("done", "failed: ...", "2 of 5 settings changed"; for a rung with
+ * nothing to do, "nothing to re-apply (no watch-* settings)"). A bounce or a rebind puts
+ * back the port's place (ng_recoverstep_run): res tells what (free with
+ * ng_recoverstep_free). Returns what to tell ng_watch_done(). */
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
-				     char *detail, size_t len);
+				     char *detail, size_t len, struct ng_recoverstep *res);
 
 /* -------------------------------------------------------------- kmsgsrc.c */
 

@@ -168,7 +168,7 @@ static struct ng_watch_decision *detect(struct rig *r, const struct ng_sig *s, c
 /* Carry out the decision (as the daemon would) with result res. */
 static void done(struct rig *r, enum ng_watch_result res, uint64_t now)
 {
-	ng_watch_done(r->w, &r->o, &r->d, res, now);
+	ng_watch_done(r->w, &r->o, &r->d, res, now, NULL);
 }
 
 /* A held step comes due at `now`. */
