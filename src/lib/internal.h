@@ -558,6 +558,38 @@ struct ng_portstate {
 	size_t nroutes;
 };
 
+/* The link of that ifindex, or of that name when name is not NULL (-ENODEV: none); a
+ * bridge port's options and VLANs (RTM_GETLINK AF_BRIDGE). */
+int ng_portget_link(int fd, int ifindex, const char *name, struct ng_portlink *l,
+		    struct ng_err *err);
+int ng_portget_brport(int fd, int ifindex, struct ng_portbr *b, struct ng_err *err);
+
+/* --------------------------------------------------------------- portset.c */
+
+/* Each sends one request on rtnetlink socket fd and returns 0 or the kernel's negative errno
+ * with err holding its words. */
+int ng_portset_u32(int fd, int ifindex, uint16_t attr, uint32_t v, struct ng_err *err);
+int ng_portset_name(int fd, int ifindex, const char *name, struct ng_err *err);
+int ng_portset_up(int fd, int ifindex, bool up, struct ng_err *err);
+int ng_portset_altname(int fd, int ifindex, const char *name, struct ng_err *err);
+/* One option of bond (IFLA_BOND_*, a u32 such as an ifindex). */
+int ng_portset_bond(int fd, int bond, uint16_t attr, uint32_t v, struct ng_err *err);
+int ng_portset_brflags(int fd, int ifindex, const struct ng_brflag *f, size_t n,
+		       struct ng_err *err);
+int ng_portset_addr(int fd, int ifindex, const struct ng_portaddr *a, const char *label,
+		    struct ng_err *err);
+int ng_portset_route(int fd, int oif, const struct ng_portroute *r, struct ng_err *err);
+
+/* A bridge port's VLANs as one byte per vid (4096): these bits. */
+#define NG_VLAN_ON 1
+#define NG_VLAN_PVID 2
+#define NG_VLAN_UNTAGGED 4
+void ng_vlan_expand(const struct ng_vlanrange *v, size_t n, uint8_t *map);
+/* Add (RTM_SETLINK, add) the vids wanted that the port has not as wanted, or remove
+ * (RTM_DELLINK) the vids it has and should not; *n counts them (0: nothing sent). */
+int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
+		     const uint8_t *have, bool add, unsigned *n, struct ng_err *err);
+
 /* --------------------------------------------------------------- portrun.c */
 
 /* Take the lock of the port with this key: the fd (release with ng_portrun_unlock), -EBUSY
