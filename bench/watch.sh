@@ -23,8 +23,8 @@
 #    the library's restore (ng-port) puts it back; timed from the re-creation to the end of
 #    the restore, against the same repair done by hand with ip and bridge commands.
 #    (The latency of 1. includes recording the port's place and writing it to the daemon's
-#    /run before each bounce: on tmpfs, as /run is in production, that write costs no
-#    disk flush.)
+#    /run before each bounce; here that /run is under mktemp's directory, so the write's
+#    fsync reaches the disk, which it does not on the tmpfs /run of a host.)
 set -euo pipefail
 
 events=100
