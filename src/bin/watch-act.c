@@ -68,6 +68,9 @@ static void log_restore(const char *what, const struct ng_recoverstep *res)
 {
 	char line[1024];
 
+	if (res->unrecorded[0])
+		ng_log(LOG_WARNING, "%s: went ahead without its place recorded (%s)", what,
+		       res->unrecorded);
 	if (!res->restored)
 		return;
 	ng_restore_summary(&res->restore, line, sizeof(line));

@@ -1194,10 +1194,12 @@ struct ng_recoverstep {
 	struct ng_report policy;	/* the policy applied after a rebind */
 	int policy_err;
 	char policy_msg[512];
+	char unrecorded[512];		/* why a bounce went ahead without its place recorded */
 };
 
 /* Carry out step (NG_STEP_BOUNCE or NG_STEP_REBIND) on ifc and put back what it disturbed:
- * record its place (and refuse the step when that fails), hold its lock, save the place to
+ * record its place (when that fails, refuse a rebind; a bounce goes ahead, and
+ * res->unrecorded says why nothing is put back), hold its lock, save the place to
  * root/run/nicguard/port-KEY, act, find the port again (a rebind: up to 5 s for the device
  * and udev's name), restore its place, after a rebind apply the policy, drop the file.
  * Returns 0, or a negative errno with err filled (the step's or the restore's). Free res's

@@ -64,8 +64,13 @@ int ng_recoverstep_run(const struct ng_ctx *ctx, const struct ng_policy *p,
 	if (step != NG_STEP_BOUNCE && step != NG_STEP_REBIND)
 		return ng_err_set(err, -EINVAL, NULL, 0, "not a bounce or a rebind");
 	/* Without its place recorded, a rebind could leave the port outside its bridge: the
-	 * outage this is meant to end. */
+	 * outage this is meant to end. A bounce keeps the port in its bridge or bond and goes
+	 * ahead (what it may lose: routes and IPv6 addresses of the port itself). */
 	r = ng_portstate_record(ctx, ifc->name, &ps, err);
+	if (r < 0 && step == NG_STEP_BOUNCE) {
+		snprintf(res->unrecorded, sizeof(res->unrecorded), "%s", err ? err->msg : "");
+		return ng_link_bounce(ctx, ifc->name, err);
+	}
 	if (r < 0)
 		return r;
 	lock = ng_portrun_lock(ctx, ng_portstate_key(ps), err);
