@@ -105,15 +105,15 @@ traffic() {
 	ip netns exec "$PEER" ping -c 2 -i 0.2 -w 5 203.0.113.1 >/dev/null
 }
 
-wait_log() { # PATTERN [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-5} * 20; i++)); do
-		grep -q -- "$1" "$LOG" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for: $1"
-	cat "$LOG"
-	return 1
+# Run nicguard-watch over a file of records (none: only its start-up) to its end; its log
+# in $output.
+run_watch() { # [RECORDS...]
+	: >"$BATS_TEST_TMPDIR/stream"
+	[ $# -eq 0 ] || printf '%s\n' "$@" >"$BATS_TEST_TMPDIR/stream"
+	run timeout 30 ip netns exec "$NG_NS" "$WATCH" --kmsg "$BATS_TEST_TMPDIR/stream" \
+		--root "$ROOT" -c "$NG_CONF" --foreground
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
 
 hang_record() { # IF SEQ
@@ -124,11 +124,7 @@ hang_record() { # IF SEQ
 	bridge_layout
 	traffic
 	diff <(expected_place) <(witness)
-	hang_record ngp0 1 >"$BATS_TEST_TMPDIR/stream"
-	run timeout 30 ip netns exec "$NG_NS" "$WATCH" --kmsg "$BATS_TEST_TMPDIR/stream" \
-		--root "$ROOT" -c "$NG_CONF" --foreground
-	echo "$output"
-	[ "$status" -eq 0 ]
+	run_watch "$(hang_record ngp0 1)"
 	[[ $output == *"action bounce on ngp0 for e1000e-hw-hang: done"* ]]
 	# Going down flushed the route and the IPv6 address: both came back, and are named.
 	[[ $output == *"bounce on ngp0: put back 1 address, 1 route (ngp0 ifindex "* ]]
@@ -181,11 +177,7 @@ hang_record() { # IF SEQ
 	timeout 10 ip netns exec "$NG_NS" "$PORT" record ngp0 >"$ROOT/run/nicguard/port-ngp0"
 	rebind_ngp0
 	witness | grep -qx 'master none'
-	: >"$BATS_TEST_TMPDIR/empty"
-	run timeout 30 ip netns exec "$NG_NS" "$WATCH" --kmsg "$BATS_TEST_TMPDIR/empty" \
-		--root "$ROOT" -c "$NG_CONF" --foreground
-	echo "$output"
-	[ "$status" -eq 0 ]
+	run_watch
 	[[ $output == *"unfinished restore of port ngp0: put back mtu 1400, altname ngp0-uplink, master ngbr0, "* ]]
 	diff <(expected_place) <(witness)
 	traffic
@@ -197,11 +189,7 @@ hang_record() { # IF SEQ
 	mkdir -p "$ROOT/run/nicguard"
 	printf 'port ngp0 9 - %s - 9000 1\nmaster ngbr0 bridge ngbr0 0 0\n' "$MAC" \
 		>"$ROOT/run/nicguard/port-ngp0"
-	: >"$BATS_TEST_TMPDIR/empty"
-	run timeout 30 ip netns exec "$NG_NS" "$WATCH" --kmsg "$BATS_TEST_TMPDIR/empty" \
-		--root "$ROOT" -c "$NG_CONF" --foreground
-	echo "$output"
-	[ "$status" -eq 0 ]
+	run_watch
 	[[ $output == *"not written by nicguard (no marker line)"* ]]
 	[ -e "$ROOT/run/nicguard/port-ngp0" ]
 	a link show ngp0 | grep -q 'mtu 1400'
@@ -251,10 +239,7 @@ need_bonding() {
 	[ "$(vlans)" = "$want" ]
 	traffic
 	# A bounce through the daemon keeps them too.
-	hang_record ngp0 1 >"$BATS_TEST_TMPDIR/stream"
-	run timeout 30 ip netns exec "$NG_NS" "$WATCH" --kmsg "$BATS_TEST_TMPDIR/stream" \
-		--root "$ROOT" -c "$NG_CONF" --foreground
-	[ "$status" -eq 0 ]
+	run_watch "$(hang_record ngp0 1)"
 	[ "$(vlans)" = "$want" ]
 	traffic
 }
