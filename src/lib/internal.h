@@ -589,6 +589,10 @@ void ng_vlan_expand(const struct ng_vlanrange *v, size_t n, uint8_t *map);
  * (RTM_DELLINK) the vids it has and should not; *n counts them (0: nothing sent). */
 int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
 		     const uint8_t *have, bool add, unsigned *n, struct ng_err *err);
+/* The request ng_portset_vlans sends (pure): runs of equal bits as RANGE_BEGIN/RANGE_END
+ * pairs, a PVID alone (the kernel refuses it in a range). */
+void ng_vlan_req(struct ng_nlreq *q, uint16_t type, int ifindex, const uint8_t *want,
+		 const uint8_t *have, bool add, unsigned *n);
 
 /* --------------------------------------------------------------- portrun.c */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink.c: rtnetlink: requests and their answers, attributes, and the link facts of RTM_GETLINK. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,11 +119,11 @@ int ng_nla_str(const unsigned char *a, char *out, size_t len)
 void ng_nla_hwaddr(const unsigned char *a, char *out, size_t len)
 {
 	const unsigned char *b = ng_nla_data(a);
-	size_t n = ng_nla_len(a) < NL_ADDR_MAX ? ng_nla_len(a) : NL_ADDR_MAX;
+	size_t n = ng_nla_len(a);
 	char full[3 * NL_ADDR_MAX + 1] = "";
 	size_t pos = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < NL_ADDR_MAX; i++)
 		pos += (size_t)snprintf(full + pos, sizeof(full) - pos, i ? ":%02x" : "%02x", b[i]);
 	snprintf(out, len, "%s", full);
 }
@@ -216,6 +217,14 @@ int ng_nlmsg_attrs(const void *msg, size_t len, uint16_t type, void *hdr, size_t
 
 /* ------------------------------------------------------------ requests */
 
+/* The header's length follows the request as it grows: it is a whole message at any time. */
+static void set_len(struct ng_nlreq *q)
+{
+	uint32_t len = (uint32_t)q->len;
+
+	memcpy(q->buf + offsetof(struct nlmsghdr, nlmsg_len), &len, sizeof(len));
+}
+
 void ng_nlreq_init(struct ng_nlreq *q, uint16_t type, uint16_t flags, const void *hdr,
 		   size_t hdrlen)
 {
@@ -228,6 +237,7 @@ void ng_nlreq_init(struct ng_nlreq *q, uint16_t type, uint16_t flags, const void
 	memset(q->buf, 0, q->len);
 	memcpy(q->buf, &h, sizeof(h));
 	memcpy(q->buf + NLMSG_HDRLEN, hdr, hdrlen);
+	set_len(q);
 }
 
 void ng_nlreq_put(struct ng_nlreq *q, uint16_t type, const void *data, size_t len)
@@ -244,6 +254,7 @@ void ng_nlreq_put(struct ng_nlreq *q, uint16_t type, const void *data, size_t le
 	if (len)
 		memcpy(q->buf + q->len + NLA_HDRLEN, data, len);
 	q->len += NLA_ALIGN(NLA_HDRLEN + len);
+	set_len(q);
 }
 
 void ng_nlreq_u8(struct ng_nlreq *q, uint16_t type, uint8_t v)

@@ -160,8 +160,8 @@ static void vlans_text(const uint8_t *map, char *buf, size_t len)
 			pos += (size_t)snprintf(buf + pos, len - pos, "-%u", end);
 		if (pos < len && (map[vid] & (NG_VLAN_PVID | NG_VLAN_UNTAGGED)))
 			pos += (size_t)snprintf(buf + pos, len - pos, "%s%s",
-						map[vid] & NG_VLAN_PVID ? " pvid" : "",
-						map[vid] & NG_VLAN_UNTAGGED ? " untagged" : "");
+						(map[vid] & NG_VLAN_PVID) ? " pvid" : "",
+						(map[vid] & NG_VLAN_UNTAGGED) ? " untagged" : "");
 		vid = end + 1;
 	}
 }
@@ -194,7 +194,8 @@ static void restore_vlans(int fd, const struct ng_portstate *ps, int ifindex,
 	if (r < 0)
 		item(rep, "vlans", NG_RESTORE_FAILED, e.msg, "%s", text);
 	else
-		item(rep, "vlans", nadd + ndel ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s", text);
+		item(rep, "vlans", (nadd + ndel) ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s",
+		     text);
 out:
 	free(want);
 	free(cur);

@@ -107,8 +107,9 @@ void ng_vlan_expand(const struct ng_vlanrange *v, size_t n, uint8_t *map)
 	memset(map, 0, 4096);
 	for (size_t i = 0; i < n; i++)
 		for (unsigned vid = v[i].vid; vid <= v[i].end && vid < 4095; vid++)
-			map[vid] = NG_VLAN_ON | (v[i].flags & BRIDGE_VLAN_INFO_PVID ? NG_VLAN_PVID : 0) |
-				   (v[i].flags & BRIDGE_VLAN_INFO_UNTAGGED ? NG_VLAN_UNTAGGED : 0);
+			map[vid] = NG_VLAN_ON |
+				   ((v[i].flags & BRIDGE_VLAN_INFO_PVID) ? NG_VLAN_PVID : 0) |
+				   ((v[i].flags & BRIDGE_VLAN_INFO_UNTAGGED) ? NG_VLAN_UNTAGGED : 0);
 }
 
 static void put_vlan(struct ng_nlreq *q, uint16_t vid, uint16_t flags)
@@ -120,15 +121,14 @@ static void put_vlan(struct ng_nlreq *q, uint16_t vid, uint16_t flags)
 
 /* RTM_SETLINK (add) or RTM_DELLINK (remove) the vids where pick(vid) holds, in runs of equal
  * bits; a PVID stands alone (the kernel refuses it in a range). *n counts the vids. */
-int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
-		      const uint8_t *have, bool add, unsigned *n, struct ng_err *err)
+void ng_vlan_req(struct ng_nlreq *q, uint16_t type, int ifindex, const uint8_t *want,
+		 const uint8_t *have, bool add, unsigned *n)
 {
-	struct ng_nlreq q;
 	size_t nest;
 
 	*n = 0;
-	link_req(&q, type, 0, AF_BRIDGE, ifindex);
-	nest = ng_nlreq_nest(&q, IFLA_AF_SPEC);
+	link_req(q, type, 0, AF_BRIDGE, ifindex);
+	nest = ng_nlreq_nest(q, IFLA_AF_SPEC);
 	for (unsigned vid = 1; vid < 4095;) {
 		uint8_t bits = add ? want[vid] : have[vid];
 		bool pick = add ? want[vid] && want[vid] != have[vid] : have[vid] && !want[vid];
@@ -143,20 +143,28 @@ int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
 		       (add ? want[end + 1] == bits && want[end + 1] != have[end + 1] :
 			have[end + 1] && !want[end + 1]))
 			end++;
-		flags = (bits & NG_VLAN_PVID ? BRIDGE_VLAN_INFO_PVID : 0) |
-			(bits & NG_VLAN_UNTAGGED ? BRIDGE_VLAN_INFO_UNTAGGED : 0);
+		flags = ((bits & NG_VLAN_PVID) ? BRIDGE_VLAN_INFO_PVID : 0) |
+			((bits & NG_VLAN_UNTAGGED) ? BRIDGE_VLAN_INFO_UNTAGGED : 0);
 		if (!add)
 			flags = 0;
 		if (end == vid) {
-			put_vlan(&q, (uint16_t)vid, flags);
+			put_vlan(q, (uint16_t)vid, flags);
 		} else {
-			put_vlan(&q, (uint16_t)vid, flags | BRIDGE_VLAN_INFO_RANGE_BEGIN);
-			put_vlan(&q, (uint16_t)end, flags | BRIDGE_VLAN_INFO_RANGE_END);
+			put_vlan(q, (uint16_t)vid, flags | BRIDGE_VLAN_INFO_RANGE_BEGIN);
+			put_vlan(q, (uint16_t)end, flags | BRIDGE_VLAN_INFO_RANGE_END);
 		}
 		*n += end - vid + 1;
 		vid = end + 1;
 	}
-	ng_nlreq_end(&q, nest);
+	ng_nlreq_end(q, nest);
+}
+
+int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
+		     const uint8_t *have, bool add, unsigned *n, struct ng_err *err)
+{
+	struct ng_nlreq q;
+
+	ng_vlan_req(&q, type, ifindex, want, have, add, n);
 	return *n ? ng_nl_talk(fd, &q, NULL, NULL, NULL, err) : 0;
 }
 

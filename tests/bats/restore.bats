@@ -142,7 +142,8 @@ hang_record() { # IF SEQ
 	# What main's rebind left: a port in no bridge, down, without its addresses.
 	witness | grep -qx 'master none'
 	witness | grep -qx down
-	! traffic
+	run traffic
+	[ "$status" -ne 0 ]
 	run timeout 10 ip netns exec "$NG_NS" "$PORT" restore "$BATS_TEST_TMPDIR/place"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -276,7 +277,7 @@ need_bonding() {
 	a link add ngp0 address "$MAC" type veth peer name ngp1 netns "$PEER"
 	b link set ngp1 master ngpbr
 	b link set ngp1 up
-	a link show ngp0 | grep -vq 'master'
+	[ -z "$(a link show ngp0 | grep -o 'master [a-z0-9]*')" ]
 	run timeout 10 ip netns exec "$NG_NS" "$PORT" restore "$BATS_TEST_TMPDIR/place"
 	echo "$output"
 	[ "$status" -eq 0 ]

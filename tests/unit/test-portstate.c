@@ -10,6 +10,9 @@
 #include <cmocka.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 
 #include "nicguard.h"
 #include "internal.h"
@@ -136,12 +139,67 @@ static void test_summary(void **state)
 	assert_string_equal(buf, "nothing to put back (ens4 ifindex 3 -> 7, back after 84 ms)");
 }
 
+
+/* The VLAN entries of a request, as "vid:flags" words. */
+static void vlan_words(const struct ng_nlreq *q, char *out, size_t len)
+{
+	const unsigned char *tb[IFLA_MAX + 1], *p, *a;
+	struct ifinfomsg ifi;
+	size_t left, pos = 0;
+
+	out[0] = '\0';
+	assert_int_equal(ng_nlmsg_attrs(q->buf, q->len, ((const struct nlmsghdr *)q->buf)->nlmsg_type,
+					&ifi, sizeof(ifi), tb, IFLA_MAX + 1), 0);
+	assert_int_equal(ifi.ifi_family, AF_BRIDGE);
+	assert_non_null(tb[IFLA_AF_SPEC]);
+	p = ng_nla_data(tb[IFLA_AF_SPEC]);
+	left = ng_nla_len(tb[IFLA_AF_SPEC]);
+	while ((a = ng_nla_next(&p, &left)) != NULL) {
+		struct bridge_vlan_info vi;
+
+		assert_int_equal(ng_nla_type(a), IFLA_BRIDGE_VLAN_INFO);
+		memcpy(&vi, ng_nla_data(a), sizeof(vi));
+		pos += (size_t)snprintf(out + pos, len - pos, "%s%u:%x", pos ? " " : "", vi.vid,
+					vi.flags);
+	}
+}
+
+static void test_vlan_request(void **state)
+{
+	/* Recorded: 10 PVID untagged, 20-30 tagged. The re-created port got the bridge's
+	 * default, 1 PVID untagged, and still has 25. */
+	static const struct ng_vlanrange rec[] = { { 10, 10, 6 }, { 20, 30, 0 } };
+	static const struct ng_vlanrange now[] = { { 1, 1, 6 }, { 25, 25, 0 } };
+	static uint8_t want[4096], have[4096];
+	static struct ng_nlreq q;
+	char words[256];
+	unsigned n;
+
+	(void)state;
+	ng_vlan_expand(rec, 2, want);
+	ng_vlan_expand(now, 2, have);
+	ng_vlan_req(&q, RTM_SETLINK, 7, want, have, true, &n);
+	assert_false(q.overflow);
+	vlan_words(&q, words, sizeof(words));
+	/* The PVID alone; the range split around 25, which is already there. */
+	assert_string_equal(words, "10:6 20:8 24:10 26:8 30:10");
+	assert_int_equal(n, 11);
+	ng_vlan_req(&q, RTM_DELLINK, 7, want, have, false, &n);
+	vlan_words(&q, words, sizeof(words));
+	assert_string_equal(words, "1:0");
+	assert_int_equal(n, 1);
+	/* In place: nothing to send. */
+	ng_vlan_req(&q, RTM_SETLINK, 7, want, want, true, &n);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_vlan_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
