@@ -396,7 +396,7 @@ static void restore_link(int fd, const struct ng_portstate *ps, struct ng_portli
 int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps,
 			 unsigned wait_ms, struct ng_restore *rep, struct ng_err *err)
 {
-	struct ng_portlink cur;
+	struct ng_portlink cur = { .ifindex = 0 };
 	struct ng_err e = { 0 };
 	bool up = ps->link.flags & IFF_UP;
 	int fd, r;

@@ -55,7 +55,7 @@ static void queues(const char *base, struct ng_txprogress *p)
 	p->bql = true;
 	while ((de = readdir(d)) != NULL) {
 		char rel[300];
-		uint64_t v;
+		uint64_t v = 0;
 
 		if (strncmp(de->d_name, "tx-", 3) != 0)
 			continue;
@@ -74,7 +74,7 @@ static void queues(const char *base, struct ng_txprogress *p)
 int ng_txprogress_read(const struct ng_ctx *ctx, const char *ifname, struct ng_txprogress *p)
 {
 	char base[PATH_MAX];
-	uint64_t v;
+	uint64_t v = 0;
 	int r;
 
 	memset(p, 0, sizeof(*p));
