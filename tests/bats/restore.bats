@@ -5,6 +5,8 @@
 # between the namespaces proves the port carries traffic again. A veth cannot be rebound:
 # the tests do to it what a rebind does (delete it, re-create it with its name and MAC:
 # outside its bridge or bond, down, addresses and routes gone, default MTU, no altname).
+# The udev helper's side of the restore (it keeps off a port under restore) is in
+# udev.bats.
 
 load ../wiring
 
@@ -287,38 +289,4 @@ need_bonding() {
 	ng_ns_exec grep -qx 'Primary Slave: ngp0 (primary_reselect always)' /proc/net/bonding/ngbond0
 	ng_ns_exec grep -qx 'Currently Active Slave: ngp0' /proc/net/bonding/ngbond0
 	traffic
-}
-
-@test "udev helper: keeps off a port nicguard-watch is putting back, applies once it is done" {
-	ng_conf <<-'EOF'
-		[interface ngt0]
-		offload = tso off
-	EOF
-	ng_ns_exec "$ETHTOOL" -K ngt0 tso on
-	mkdir -p "$ROOT/run/nicguard" "$ROOT/etc/nicguard"
-	cp "$NG_CONF" "$ROOT/etc/nicguard/nicguard.conf"
-	idx=$(ng_ns_exec cat /sys/class/net/ngt0/ifindex)
-	# The lock nicguard-watch holds during a step: flock(2) on port-KEY.lock, held here by
-	# a process of its own (killing it releases the lock, as a crash of the daemon would).
-	python3 -c 'import fcntl, sys, time
-f = open(sys.argv[1], "w")
-fcntl.flock(f, fcntl.LOCK_EX)
-time.sleep(30)' "$ROOT/run/nicguard/port-ngt0.lock" &
-	LPID=$!
-	for ((i = 0; i < 100; i++)); do
-		flock -n "$ROOT/run/nicguard/port-ngt0.lock" true || break
-		sleep 0.05
-	done
-	run ng_ns_exec env -i NICGUARD_ROOT="$ROOT" NICGUARD_STDERR=1 \
-		"$NG_UDEV_HELPER" "$idx" add
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ $output == *"add ngt0: nicguard-watch is putting the port back in place and applies the policy then; left to it"* ]]
-	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = on ]
-	kill "$LPID"
-	wait "$LPID" 2>/dev/null || true
-	LPID=
-	run ng_ns_exec env -i NICGUARD_ROOT="$ROOT" "$NG_UDEV_HELPER" "$idx" add
-	[ "$status" -eq 0 ]
-	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
 }
