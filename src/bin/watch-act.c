@@ -74,7 +74,7 @@ static void log_restore(const char *what, const struct ng_recoverstep *res)
 	if (!res->restored)
 		return;
 	ng_restore_summary(&res->restore, line, sizeof(line));
-	ng_log(LOG_WARNING, "%s: put back %s", what, line);
+	ng_log(LOG_WARNING, "%s: %s", what, line);
 	for (size_t i = 0; i < res->restore.n; i++)
 		if (res->restore.v[i].outcome == NG_RESTORE_FAILED)
 			ng_log(LOG_ERR, "%s: could not put back %s %s: %s", what,

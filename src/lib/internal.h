@@ -467,6 +467,7 @@ int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, vo
 #define NG_PORT_VLANS 128	/* VLAN ranges (pvid and untagged ones alone) */
 #define NG_PORT_ADDRS 32
 #define NG_PORT_ROUTES 32
+#define NG_PORT_UPPERS 8	/* VLAN and macvlan devices on the port */
 
 /* One RTM_NEWLINK (AF_UNSPEC) as a port's place needs it. */
 struct ng_portlink {
@@ -475,6 +476,7 @@ struct ng_portlink {
 	unsigned flags;			/* IFF_UP, ... */
 	uint32_t mtu;
 	int master;			/* ifindex, 0: none */
+	int link;			/* IFLA_LINK: a VLAN's or macvlan's lower device; 0 */
 	char mac[18];
 	char permaddr[18];		/* IFLA_PERM_ADDRESS, or a bond slave's own MAC; "" */
 	char kind[16];			/* IFLA_INFO_KIND: bridge, bond, veth, ... */
@@ -556,6 +558,12 @@ struct ng_portstate {
 	size_t naddrs;
 	struct ng_portroute routes[NG_PORT_ROUTES];
 	size_t nroutes;
+	/* Devices stacked on the port (ens4.100): a rebind deletes them with it. */
+	struct {
+		char name[NG_IFNAMSIZ];
+		char kind[16];
+	} uppers[NG_PORT_UPPERS];
+	size_t nuppers;
 };
 
 /* The link of that ifindex, or of that name when name is not NULL (-ENODEV: none); a

@@ -1164,9 +1164,9 @@ struct ng_restore {
 int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps,
 			 unsigned wait_ms, struct ng_restore *rep, struct ng_err *err);
 
-/* rep in one line for the log: "master vmbr0, mtu 9000, vlans 1 pvid untagged 10 20-30,
- * up, 2 routes (ens4 ifindex 3 -> 7, back after 84 ms)"; items still in place are not
- * named, failures are ("failed: vlans ..."). */
+/* rep in one line for the log: "put back master vmbr0, mtu 9000, vlans 1 pvid untagged 10
+ * 20-30, up, 2 routes (ens4 ifindex 3 -> 7, back after 84 ms)", or "nothing to put back
+ * (...)"; items still in place are not named, failures are ("failed: vlans ..."). */
 void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len);
 
 /* ------------------------------------------------------------- portfile.c */

@@ -79,6 +79,8 @@ int ng_portstate_format(const struct ng_portstate *ps, char **text, size_t *len)
 		format_addr(f, &ps->addrs[i]);
 	for (size_t i = 0; i < ps->nroutes; i++)
 		format_route(f, &ps->routes[i]);
+	for (size_t i = 0; i < ps->nuppers; i++)
+		fprintf(f, "upper %s %s\n", ps->uppers[i].name, ps->uppers[i].kind);
 	return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
@@ -245,6 +247,17 @@ static int parse_route(struct ng_portstate *ps, char **w)
 	return 0;
 }
 
+static int parse_upper(struct ng_portstate *ps, char **w)
+{
+	if (ps->nuppers == NG_PORT_UPPERS || !ng_ifname_valid(w[1]) ||
+	    strlen(w[2]) >= sizeof(ps->uppers[0].kind))
+		return -EINVAL;
+	snprintf(ps->uppers[ps->nuppers].name, sizeof(ps->uppers[0].name), "%s", w[1]);
+	snprintf(ps->uppers[ps->nuppers].kind, sizeof(ps->uppers[0].kind), "%s", w[2]);
+	ps->nuppers++;
+	return 0;
+}
+
 /* Line kinds: their first word, the number of words, the parser. */
 static const struct kind {
 	const char *name;
@@ -253,7 +266,8 @@ static const struct kind {
 } kinds[] = {
 	{ "addr", 11, parse_addr }, { "altname", 2, NULL }, { "bond", 4, parse_bond },
 	{ "brport", 3, parse_brport }, { "master", 6, parse_master }, { "port", 8, parse_port },
-	{ "route", 13, parse_route }, { "vlan", 4, parse_vlan }, { "vlans", 1, NULL },
+	{ "route", 13, parse_route }, { "upper", 3, parse_upper }, { "vlan", 4, parse_vlan },
+	{ "vlans", 1, NULL },
 };
 
 static int parse_line(struct ng_portstate *ps, struct ng_words *w, bool *port)

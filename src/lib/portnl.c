@@ -158,6 +158,8 @@ int ng_portnl_link(const void *msg, size_t len, struct ng_portlink *l)
 	(void)ng_nla_u32(tb[IFLA_MTU], &l->mtu);
 	if (ng_nla_u32(tb[IFLA_MASTER], (uint32_t *)&l->master) < 0)
 		l->master = 0;
+	if (ng_nla_u32(tb[IFLA_LINK], (uint32_t *)&l->link) < 0)
+		l->link = 0;
 	if (tb[IFLA_ADDRESS])
 		ng_nla_hwaddr(tb[IFLA_ADDRESS], l->mac, sizeof(l->mac));
 	if (tb[IFLA_PERM_ADDRESS])

@@ -357,6 +357,22 @@ static void restore_routes(int fd, const struct ng_portstate *ps, int oif, struc
 	}
 }
 
+/* A rebind deletes the VLAN and macvlan devices on the port; they are not re-created
+ * here (their own place is not recorded): said loudly, with what brings them back. */
+static void restore_uppers(int fd, const struct ng_portstate *ps, struct ng_restore *rep)
+{
+	for (size_t i = 0; i < ps->nuppers; i++) {
+		struct ng_portlink l;
+
+		if (ng_portget_link(fd, 0, ps->uppers[i].name, &l, NULL) == 0)
+			item(rep, "upper", NG_RESTORE_ALREADY, NULL, "%s", ps->uppers[i].name);
+		else
+			item(rep, "upper", NG_RESTORE_FAILED, "deleted with the port and not "
+			     "re-created by nicguard: ifreload -a (or ifup) brings it back", "%s (%s)",
+			     ps->uppers[i].name, ps->uppers[i].kind);
+	}
+}
+
 static void restore_link(int fd, const struct ng_portstate *ps, struct ng_portlink *cur,
 			 struct ng_restore *rep)
 {
@@ -433,6 +449,7 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 	restore_routes(fd, ps, cur.ifindex, rep);
 	if (strcmp(ps->master_kind, "bond") == 0)
 		restore_bond(fd, ps, &cur, true, rep);
+	restore_uppers(fd, ps, rep);
 	close(fd);
 	snprintf(rep->name, sizeof(rep->name), "%s", cur.name);
 	for (size_t i = 0; i < rep->n; i++)
@@ -479,4 +496,9 @@ void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len)
 		snprintf(buf + pos, len - pos, "%s%s ifindex %d -> %d, back after %u ms)",
 			 pos ? " (" : "nothing to put back (", rep->name, rep->ifindex_before,
 			 rep->ifindex_after, rep->waited_ms);
+	/* What was done reads "put back ...". */
+	if (pos && strlen(buf) + 9 < len) {
+		memmove(buf + 9, buf, strlen(buf) + 1);
+		memcpy(buf, "put back ", 9);
+	}
 }

@@ -156,6 +156,32 @@ static int on_route(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
+/* Kinds of device stacked on a port that go when the port goes. */
+static bool upper_kind(const char *kind)
+{
+	static const char *const kinds[] = { "ipvlan", "macvlan", "macvtap", "vlan" };
+
+	for (size_t i = 0; i < NG_ARRAY_SIZE(kinds); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return true;
+	return false;
+}
+
+static int on_upper(const struct nlmsghdr *h, void *arg)
+{
+	struct ng_portstate *ps = arg;
+	struct ng_portlink l;
+
+	if (ng_portnl_link(h, h->nlmsg_len, &l) < 0 || l.link != ps->link.ifindex ||
+	    l.ifindex == ps->link.ifindex || !upper_kind(l.kind) ||
+	    ps->nuppers == NG_PORT_UPPERS)
+		return 0;
+	snprintf(ps->uppers[ps->nuppers].name, sizeof(ps->uppers[0].name), "%s", l.name);
+	snprintf(ps->uppers[ps->nuppers].kind, sizeof(ps->uppers[0].kind), "%s", l.kind);
+	ps->nuppers++;
+	return 0;
+}
+
 static int dump(int fd, uint16_t type, const void *hdr, size_t hdrlen,
 		int (*cb)(const struct nlmsghdr *, void *), void *arg, struct ng_err *err)
 {
@@ -225,6 +251,11 @@ int ng_portstate_record(const struct ng_ctx *ctx, const char *ifname, struct ng_
 		r = dump(fd, RTM_GETADDR, &ifa, sizeof(ifa), on_addr, ps, err);
 	if (r == 0)
 		r = dump(fd, RTM_GETROUTE, &rt, sizeof(rt), on_route, ps, err);
+	if (r == 0) {
+		struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+
+		r = dump(fd, RTM_GETLINK, &ifi, sizeof(ifi), on_upper, ps, err);
+	}
 	close(fd);
 	if (r < 0) {
 		free(ps);

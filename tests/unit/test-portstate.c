@@ -131,7 +131,7 @@ static void test_summary(void **state)
 
 	(void)state;
 	ng_restore_summary(&rep, buf, sizeof(buf));
-	assert_string_equal(buf, "mtu 9000, master vmbr0, failed: vlans 1 pvid untagged 10-20 "
+	assert_string_equal(buf, "put back mtu 9000, master vmbr0, failed: vlans 1 pvid untagged 10-20 "
 			    "(Operation not permitted), up, 1 route (ens4 ifindex 3 -> 7, back "
 			    "after 84 ms)");
 	rep.n = 0;
