@@ -80,7 +80,7 @@ int ng_portstate_format(const struct ng_portstate *ps, char **text, size_t *len)
 	for (size_t i = 0; i < ps->nroutes; i++)
 		format_route(f, &ps->routes[i]);
 	for (size_t i = 0; i < ps->nuppers; i++)
-		fprintf(f, "upper %s %s\n", ps->uppers[i].name, ps->uppers[i].kind);
+		fprintf(f, "upper %s %s\n", ps->uppers[i].name, word(ps->uppers[i].kind));
 	return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
@@ -101,10 +101,16 @@ static int num(const char *s, unsigned long max, uint32_t *out)
 	return 0;
 }
 
+/* One word as the writer prints it: visible characters, none the line reader treats
+ * specially (a trailing backslash continues the line, '#' and '"' start a comment or a
+ * quote), so that what parses prints back the same. */
 static int text(const char *s, char *out, size_t len)
 {
 	if (strlen(s) >= len)
 		return -EINVAL;
+	for (const char *c = s; *c; c++)
+		if (*c <= ' ' || *c > '~' || *c == '\\' || *c == '#' || *c == '"')
+			return -EINVAL;
 	snprintf(out, len, "%s", strcmp(s, "-") == 0 ? "" : s);
 	return 0;
 }
@@ -250,10 +256,9 @@ static int parse_route(struct ng_portstate *ps, char **w)
 static int parse_upper(struct ng_portstate *ps, char **w)
 {
 	if (ps->nuppers == NG_PORT_UPPERS || !ng_ifname_valid(w[1]) ||
-	    strlen(w[2]) >= sizeof(ps->uppers[0].kind))
+	    text(w[2], ps->uppers[ps->nuppers].kind, sizeof(ps->uppers[0].kind)) < 0)
 		return -EINVAL;
 	snprintf(ps->uppers[ps->nuppers].name, sizeof(ps->uppers[0].name), "%s", w[1]);
-	snprintf(ps->uppers[ps->nuppers].kind, sizeof(ps->uppers[0].kind), "%s", w[2]);
 	ps->nuppers++;
 	return 0;
 }

@@ -28,9 +28,14 @@ const char *ng_portstate_name(const struct ng_portstate *ps)
 	return ps->link.name;
 }
 
+const char *ng_port_key(const char *busdev, const char *name)
+{
+	return busdev[0] ? busdev : name;
+}
+
 const char *ng_portstate_key(const struct ng_portstate *ps)
 {
-	return ps->busdev[0] ? ps->busdev : ps->link.name;
+	return ng_port_key(ps->busdev, ps->link.name);
 }
 
 void ng_portstate_free(struct ng_portstate *ps)

@@ -15,19 +15,21 @@
 #define PENDING_WAIT_MS 1000	/* at start-up the device is there, or not coming */
 
 /* The one place nicguard-watch applies the policy to an interface it put back (the udev
- * helper keeps off a port under restore): today's target resolution and apply. */
+ * helper keeps off a port under restore): the one apply path, as the udev helper would
+ * have run it (stanza keys, an open backup window, the watch escalation). */
 int ng_recoverstep_apply_policy(const struct ng_ctx *ctx, const struct ng_policy *p,
 				const char *ifname, struct ng_report *rep, struct ng_err *err)
 {
-	struct ng_target t = { 0 };
+	struct ng_resolver *rv = NULL;
+	struct ng_applied out;
 	struct ng_iface ifc;
 	int r = ng_iface_read(ctx, ifname, &ifc, err);
 
 	if (r == 0)
-		r = ng_target_resolve(ctx, p, &ifc, NG_TARGET_ALL, NULL, 0, &t, err);
-	if (r == 0 && !ng_wanted_skip(&t.w) && t.w.n)
-		r = ng_apply(ctx, &ifc, &t.w, 0, rep, err);
-	ng_target_free(&t);
+		r = ng_resolver_new(ctx, p, &rv, err);
+	if (r == 0)
+		r = ng_apply_iface(rv, &ifc, NULL, 0, rep, &out, err);
+	ng_resolver_free(rv);
 	return r;
 }
 
@@ -48,7 +50,7 @@ static int put_back(const struct ng_ctx *ctx, const struct ng_policy *p,
 							      &res->policy, &e);
 		snprintf(res->policy_msg, sizeof(res->policy_msg), "%s", e.msg);
 	}
-	if (ng_portrun_drop(ctx, ng_portstate_key(ps), &e) < 0 && r == 0)
+	if (ng_runstate_port_drop(ctx, ng_portstate_key(ps), &e) < 0 && r == 0)
 		r = ng_err_set(err, -EIO, NULL, 0, "%s", e.msg);
 	return r;
 }
@@ -73,12 +75,12 @@ int ng_recoverstep_run(const struct ng_ctx *ctx, const struct ng_policy *p,
 	}
 	if (r < 0)
 		return r;
-	lock = ng_portrun_lock(ctx, ng_portstate_key(ps), err);
+	lock = ng_runstate_port_lock(ctx, ng_portstate_key(ps), err);
 	if (lock < 0) {
 		ng_portstate_free(ps);
 		return lock;
 	}
-	r = ng_portrun_save(ctx, ps, err);
+	r = ng_runstate_port_save(ctx, ps, err);
 	if (r == 0) {
 		struct ng_err e = { 0 };
 		int rr;
@@ -94,7 +96,7 @@ int ng_recoverstep_run(const struct ng_ctx *ctx, const struct ng_policy *p,
 				*err = e;
 		}
 	}
-	ng_portrun_unlock(lock);
+	ng_runstate_port_unlock(lock);
 	ng_portstate_free(ps);
 	return r;
 }
@@ -108,7 +110,7 @@ int ng_recoverstep_pending(const struct ng_ctx *ctx, const struct ng_policy *p,
 	struct ng_err err = { 0 };
 	char **keys = NULL;
 	size_t n = 0;
-	int r = ng_portrun_pending(ctx, &keys, &n, &err);
+	int r = ng_runstate_port_pending(ctx, &keys, &n, &err);
 
 	if (!res) {
 		ng_strv_free(keys, n);
@@ -118,17 +120,18 @@ int ng_recoverstep_pending(const struct ng_ctx *ctx, const struct ng_policy *p,
 		fn(arg, "", NULL, r, &err);
 	for (size_t i = 0; i < n; i++) {
 		struct ng_portstate *ps = NULL;
-		int lock = ng_portrun_lock(ctx, keys[i], &err);
+		int lock;
 
 		memset(res, 0, sizeof(*res));
 		memset(&err, 0, sizeof(err));
-		r = lock < 0 ? lock : ng_portrun_load(ctx, keys[i], &ps, &err);
+		lock = ng_runstate_port_lock(ctx, keys[i], &err);
+		r = lock < 0 ? lock : ng_runstate_port_load(ctx, keys[i], &ps, &err);
 		if (r == 0)
 			r = put_back(ctx, p, ps, PENDING_WAIT_MS, true, res, &err);
 		fn(arg, keys[i], res, r, &err);
 		ng_report_free(&res->policy);
 		ng_portstate_free(ps);
-		ng_portrun_unlock(lock);
+		ng_runstate_port_unlock(lock);
 	}
 	ng_strv_free(keys, n);
 	free(res);

@@ -85,6 +85,9 @@ static void test_refused(void **state)
 		"addr inet 33 0 0 192.0.2.1 - - - 1 1", "addr inet 24 0 0 2001:db8::1 - - - 1 1",
 		"addr inet 24 0 0 - - - - 1 1", "route inet 198.51.100.0 24 0 4 0 1 254 0 x - -",
 		"bond 9 1 1", "master vmbr0 bridge vmbr0 2 0", "frobnicate", "altname",
+		/* Words the line reader would read back otherwise (found by fuzz-portfile: a
+		 * trailing backslash continues the line), and control characters. */
+		"upper ens5.100 vlan\\\\", "upper ens5.100 vl\001an", "master vmbr0 bri#dge - 0 0",
 	};
 	struct ng_portstate *ps;
 	struct ng_err err;
