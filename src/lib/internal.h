@@ -579,6 +579,201 @@ int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *
 int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 		   struct ng_err *err);
 
+/* Attributes of [p, p + len) into tb[type] (type < max; others ignored): -EINVAL when one
+ * overruns its container. Attributes are byte pointers: a message need not be aligned. */
+int ng_nla_parse(const unsigned char *p, size_t len, const unsigned char **tb, size_t max);
+/* The next attribute of [*p, *p + *len), moving past it; NULL at the end, or (with *len
+ * left at least NLA_HDRLEN) at an attribute that overruns. For repeated attributes. */
+const unsigned char *ng_nla_next(const unsigned char **p, size_t *len);
+int ng_nla_type(const unsigned char *a);	/* without the NESTED and BYTEORDER bits */
+const unsigned char *ng_nla_data(const unsigned char *a);
+size_t ng_nla_len(const unsigned char *a);
+/* The value of attribute a (NULL allowed): -EINVAL when absent or too short. */
+int ng_nla_u8(const unsigned char *a, uint8_t *v);
+int ng_nla_u16(const unsigned char *a, uint16_t *v);
+int ng_nla_u32(const unsigned char *a, uint32_t *v);
+int ng_nla_str(const unsigned char *a, char *out, size_t len);
+/* A hardware address as sysfs prints it (hex bytes joined by ':'), cut to fit out. */
+void ng_nla_hwaddr(const unsigned char *a, char *out, size_t len);
+
+/* Message msg (len bytes) of this type: its family header copied to hdr (hdrlen bytes), its
+ * attributes into tb. -EINVAL for another type or a truncated message. Pure. */
+int ng_nlmsg_attrs(const void *msg, size_t len, uint16_t type, void *hdr, size_t hdrlen,
+		   const unsigned char **tb, size_t max);
+
+/* A request being built: header, family header, attributes (nests with ng_nlreq_nest and
+ * ng_nlreq_end). A request that outgrew the buffer is refused by ng_nl_talk. */
+struct ng_nlreq {
+	unsigned char buf[8192];
+	size_t len;
+	bool overflow;
+};
+
+void ng_nlreq_init(struct ng_nlreq *q, uint16_t type, uint16_t flags, const void *hdr,
+		   size_t hdrlen);
+void ng_nlreq_put(struct ng_nlreq *q, uint16_t type, const void *data, size_t len);
+void ng_nlreq_u8(struct ng_nlreq *q, uint16_t type, uint8_t v);
+void ng_nlreq_u16(struct ng_nlreq *q, uint16_t type, uint16_t v);
+void ng_nlreq_u32(struct ng_nlreq *q, uint16_t type, uint32_t v);
+void ng_nlreq_str(struct ng_nlreq *q, uint16_t type, const char *s);
+size_t ng_nlreq_nest(struct ng_nlreq *q, uint16_t type);
+void ng_nlreq_end(struct ng_nlreq *q, size_t nest);
+
+struct nlmsghdr;
+
+/* Send q (NLM_F_ACK added unless it is a dump) and read its answer: each reply message to
+ * cb (NULL: none expected). Returns 0, cb's first negative value, or the kernel's negative
+ * errno with err holding its words (extended ack). *intr (may be NULL): the dump was
+ * marked interrupted. */
+int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, void *),
+	       void *arg, bool *intr, struct ng_err *err);
+
+/* -------------------------------------------------------------- portnl.c */
+
+#define NG_PORT_ALTNAMES 8	/* alternative names kept per port */
+#define NG_PORT_BRFLAGS 24
+#define NG_PORT_VLANS 128	/* VLAN ranges (pvid and untagged ones alone) */
+#define NG_PORT_ADDRS 32
+#define NG_PORT_ROUTES 32
+#define NG_PORT_UPPERS 8	/* VLAN and macvlan devices on the port */
+
+/* One RTM_NEWLINK (AF_UNSPEC) as a port's place needs it. */
+struct ng_portlink {
+	char name[NG_IFNAMSIZ];
+	int ifindex;
+	unsigned flags;			/* IFF_UP, ... */
+	uint32_t mtu;
+	int master;			/* ifindex, 0: none */
+	int link;			/* IFLA_LINK: a VLAN's or macvlan's lower device; 0 */
+	char mac[18];
+	char permaddr[18];		/* IFLA_PERM_ADDRESS, or a bond slave's own MAC; "" */
+	char kind[16];			/* IFLA_INFO_KIND: bridge, bond, veth, ... */
+	char slave_kind[16];		/* IFLA_INFO_SLAVE_KIND: bridge, bond; "" */
+	char altnames[NG_PORT_ALTNAMES][128];	/* ALTIFNAMSIZ */
+	size_t naltnames;
+	uint8_t bond_mode;		/* kind bond: BOND_MODE_ACTIVEBACKUP is 1 */
+	int bond_primary, bond_active;	/* kind bond: ifindex, 0 none */
+	bool vlan_filtering;		/* kind bridge */
+	uint32_t stp_state;		/* kind bridge */
+};
+
+struct ng_brflag {
+	uint16_t attr;			/* IFLA_BRPORT_* */
+	uint32_t value;
+};
+
+struct ng_vlanrange {
+	uint16_t vid, end;		/* 1-4094, vid <= end */
+	uint16_t flags;			/* BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED */
+};
+
+/* One RTM_NEWLINK of family AF_BRIDGE: a bridge port's options and VLANs. */
+struct ng_portbr {
+	int ifindex, master;
+	struct ng_brflag flags[NG_PORT_BRFLAGS];
+	size_t nflags;
+	struct ng_vlanrange vlans[NG_PORT_VLANS];
+	size_t nvlans;
+	bool have_vlans;		/* the answer carried a VLAN list (vlan_filtering) */
+	bool vlans_cut;			/* more ranges than NG_PORT_VLANS */
+};
+
+struct ng_portaddr {
+	uint8_t family, prefixlen, scope;
+	uint32_t flags;			/* IFA_F_* */
+	int ifindex;
+	unsigned char local[16], address[16], brd[16];
+	bool has_local, has_address, has_brd;
+	char label[NG_IFNAMSIZ];
+	uint32_t valid, preferred;	/* seconds left; UINT32_MAX: forever */
+};
+
+struct ng_portroute {
+	uint8_t family, dst_len, tos, protocol, scope, type;
+	unsigned rtm_flags;
+	uint32_t table, priority;
+	bool has_priority;
+	int oif;
+	unsigned char dst[16], gw[16], prefsrc[16];
+	bool has_dst, has_gw, has_prefsrc, multipath;
+};
+
+/* Parse one answer message of len bytes; -EINVAL when it is not of that kind or cut. */
+int ng_portnl_link(const void *msg, size_t len, struct ng_portlink *l);
+int ng_portnl_bridge(const void *msg, size_t len, struct ng_portbr *b);
+int ng_portnl_addr(const void *msg, size_t len, struct ng_portaddr *a);
+int ng_portnl_route(const void *msg, size_t len, struct ng_portroute *r);
+
+/* The bridge port options nicguard keeps: name <-> IFLA_BRPORT_* and its size in bytes. */
+const char *ng_brflag_name(uint16_t attr);
+int ng_brflag_attr(const char *name, uint16_t *attr, unsigned *size);
+bool ng_portnl_tables_sorted(void);
+
+/* ------------------------------------------------------------ portstate.c */
+
+struct ng_portstate {
+	struct ng_portlink link;	/* the port as it was */
+	char busdev[32];		/* its bus device; "" none */
+	char master[NG_IFNAMSIZ];	/* the bridge or bond it was in; "" none */
+	char master_kind[16];		/* "bridge", "bond", ... */
+	char bridge[NG_IFNAMSIZ];	/* the bridge over the port or over its bond; "" */
+	bool vlan_filtering;		/* of that bridge, when it is the master */
+	uint32_t stp_state;
+	struct ng_portbr br;		/* its bridge port options and VLANs */
+	uint8_t bond_mode;
+	bool bond_primary, bond_active;
+	struct ng_portaddr addrs[NG_PORT_ADDRS];
+	size_t naddrs;
+	struct ng_portroute routes[NG_PORT_ROUTES];
+	size_t nroutes;
+	/* Devices stacked on the port (ens4.100): a rebind deletes them with it. */
+	struct {
+		char name[NG_IFNAMSIZ];
+		char kind[16];
+	} uppers[NG_PORT_UPPERS];
+	size_t nuppers;
+};
+
+/* The key a port is found again by, and its files named: its bus device, or its name
+ * when it has none. */
+const char *ng_port_key(const char *busdev, const char *name);
+
+/* The link of that ifindex, or of that name when name is not NULL (-ENODEV: none); a
+ * bridge port's options and VLANs (RTM_GETLINK AF_BRIDGE). */
+int ng_portget_link(int fd, int ifindex, const char *name, struct ng_portlink *l,
+		    struct ng_err *err);
+int ng_portget_brport(int fd, int ifindex, struct ng_portbr *b, struct ng_err *err);
+
+/* --------------------------------------------------------------- portset.c */
+
+/* Each sends one request on rtnetlink socket fd and returns 0 or the kernel's negative errno
+ * with err holding its words. */
+int ng_portset_u32(int fd, int ifindex, uint16_t attr, uint32_t v, struct ng_err *err);
+int ng_portset_name(int fd, int ifindex, const char *name, struct ng_err *err);
+int ng_portset_up(int fd, int ifindex, bool up, struct ng_err *err);
+int ng_portset_altname(int fd, int ifindex, const char *name, struct ng_err *err);
+/* One option of bond (IFLA_BOND_*, a u32 such as an ifindex). */
+int ng_portset_bond(int fd, int bond, uint16_t attr, uint32_t v, struct ng_err *err);
+int ng_portset_brflags(int fd, int ifindex, const struct ng_brflag *f, size_t n,
+		       struct ng_err *err);
+int ng_portset_addr(int fd, int ifindex, const struct ng_portaddr *a, const char *label,
+		    struct ng_err *err);
+int ng_portset_route(int fd, int oif, const struct ng_portroute *r, struct ng_err *err);
+
+/* A bridge port's VLANs as one byte per vid (4096): these bits. */
+#define NG_VLAN_ON 1
+#define NG_VLAN_PVID 2
+#define NG_VLAN_UNTAGGED 4
+void ng_vlan_expand(const struct ng_vlanrange *v, size_t n, uint8_t *map);
+/* Add (RTM_SETLINK, add) the vids wanted that the port has not as wanted, or remove
+ * (RTM_DELLINK) the vids it has and should not; *n counts them (0: nothing sent). */
+int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
+		     const uint8_t *have, bool add, unsigned *n, struct ng_err *err);
+/* The request ng_portset_vlans sends (pure): runs of equal bits as RANGE_BEGIN/RANGE_END
+ * pairs, a PVID alone (the kernel refuses it in a range). */
+void ng_vlan_req(struct ng_nlreq *q, uint16_t type, int ifindex, const uint8_t *want,
+		 const uint8_t *have, bool add, unsigned *n);
+
 /* ------------------------------------------------------------- watchopt.c */
 
 /* True when the [watch] key table is sorted (bsearch needs it; a unit test checks). */
@@ -636,6 +831,20 @@ int ng_runstate_read(const struct ng_ctx *ctx, struct ng_runstate *rs);
 bool ng_runstate_holds(const struct ng_runstate *rs, const char *ifname);
 bool ng_runstate_is_escalated(const struct ng_runstate *rs, const char *ifname);
 void ng_runstate_free(struct ng_runstate *rs);
+
+/* A port under a bounce or a rebind. Take its lock (root/run/nicguard/port-KEY.lock, KEY
+ * ng_portstate_key's): the fd (release with ng_runstate_port_unlock), -EBUSY when another
+ * process holds it. Its place file root/run/nicguard/port-KEY: written atomically (marker
+ * line), read back, removed; and the keys of those left (sorted; free with ng_strv_free). */
+int ng_runstate_port_lock(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+void ng_runstate_port_unlock(int fd);
+int ng_runstate_port_save(const struct ng_ctx *ctx, const struct ng_portstate *ps,
+			  struct ng_err *err);
+int ng_runstate_port_load(const struct ng_ctx *ctx, const char *key, struct ng_portstate **ps,
+			  struct ng_err *err);
+int ng_runstate_port_drop(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+int ng_runstate_port_pending(const struct ng_ctx *ctx, char ***keys, size_t *n,
+			     struct ng_err *err);
 
 /* --------------------------------------------------------------- target.c */
 

@@ -522,7 +522,8 @@ int ng_backup_restore(const struct ng_ctx *ctx, struct ng_report *rep,
 
 /* Everything under root/run/nicguard (gone at reboot) is read and written by runstate.c
  * alone: the backup window's saved settings (backup-state), the interfaces nicguard-watch
- * escalated (watch-escalated) and its recent events (watch-events). Each file is nicguard's
+ * escalated (watch-escalated), its recent events (watch-events), and the place and lock of
+ * a port it is bouncing or rebinding (port-KEY, port-KEY.lock). Each file is nicguard's
  * (marker line), written atomically. */
 
 /* True when a backup window is open: its saved state exists. */
@@ -545,6 +546,12 @@ int ng_runstate_events_write(const struct ng_ctx *ctx, const struct ng_watch_eve
 /* Read them back, oldest first; no file: 0 events. Caller frees *v. */
 int ng_runstate_events_read(const struct ng_ctx *ctx, struct ng_watch_event **v, size_t *n,
 			    struct ng_err *err);
+
+/* True while nicguard-watch holds the lock of ifc's port (root/run/nicguard/port-KEY.lock,
+ * KEY its bus device or, without one, its name): it is bouncing or rebinding the port and
+ * putting it back, and applies the policy itself once the port is in place. The udev
+ * helper asks, and keeps off. */
+bool ng_runstate_port_busy(const struct ng_ctx *ctx, const struct ng_iface *ifc);
 
 /* ---------------------------------------------------------------- target.c */
 
@@ -1040,8 +1047,38 @@ struct ng_watch;
 struct ng_watch *ng_watch_new(void);
 void ng_watch_free(struct ng_watch *w);
 
+/* Transmit progress of an interface at one moment (ng_txprogress_read): what tells a port
+ * that sends again from one that is still hung. */
+struct ng_txprogress {
+	bool ok;			/* sampled */
+	int ifindex;			/* counters restart with a new device */
+	uint64_t tx_packets;		/* statistics/tx_packets: counted when sent */
+	uint64_t tx_timeouts;		/* sum of queues/tx-N/tx_timeout: the kernel's watchdog */
+	uint64_t inflight;		/* sum of queues/tx-N/byte_queue_limits/inflight */
+	bool bql;			/* the driver keeps byte queue limits: inflight means it */
+	bool carrier;
+};
+
+/* Sample ifname's transmit progress from root/sys/class/net/IF. Returns 0, or a negative
+ * errno (p->ok false). */
+int ng_txprogress_read(const struct ng_ctx *ctx, const char *ifname, struct ng_txprogress *p);
+
+/* What two samples, before and after, say about a port. */
+enum ng_watch_verdict {
+	NG_VERDICT_NONE,	/* no samples to compare (or another device) */
+	NG_VERDICT_RECOVERED,	/* packets went out, no new transmit timeout */
+	NG_VERDICT_HUNG,	/* a new transmit timeout, or bytes queued and none sent */
+	NG_VERDICT_IDLE,	/* nothing sent, nothing stuck: no evidence either way */
+	NG_VERDICT_NO_CARRIER,	/* no link: not a transmit hang to judge */
+};
+
+enum ng_watch_verdict ng_watch_judge(const struct ng_txprogress *before,
+				     const struct ng_txprogress *after);
+const char *ng_watch_verdict_name(enum ng_watch_verdict v);	/* "recovered", ... */
+
 struct ng_watch_input {
-	const struct ng_sig *sig;	/* the detection; NULL: a held step came due */
+	const struct ng_sig *sig;	/* the detection; NULL: a held step or a judgement due */
+	const struct ng_txprogress *progress;	/* the interface's progress now; NULL: none */
 	const char *ifname;		/* "" or NULL: host-wide, or no interface found */
 	uint64_t now_ms;		/* CLOCK_BOOTTIME: monotonic, and the uptime */
 	int64_t wall;			/* time(NULL), for last-event times */
@@ -1060,6 +1097,10 @@ enum ng_watch_why {
 	NG_WHY_LIMIT,		/* max-per-hour reached: nothing (a slot frees at due_ms) */
 	NG_WHY_BACKUP,		/* backup window: step is the gentle substitute or NONE; the
 				 * disruptive step is held and re-checked at due_ms */
+	NG_WHY_RECOVERED,	/* transmit resumed (verdict): the step worked, or the hang
+				 * cleared by itself before a held step was due */
+	NG_WHY_NO_EVIDENCE,	/* judged after a step: no traffic to tell by; the next
+				 * kernel record decides */
 };
 
 const char *ng_watch_why_name(enum ng_watch_why why);
@@ -1073,13 +1114,20 @@ struct ng_watch_decision {
 	unsigned rung;			/* the ladder rung this decision is about */
 	bool substitute;		/* step stands in for a held one (backup window) */
 	char ifname[NG_IFNAMSIZ];
+	enum ng_watch_verdict verdict;	/* the judgement this decision rests on, if any */
+	enum ng_watch_step judged;	/* the step judged (a judgement after a step) */
+	uint64_t judged_after_ms;	/* how long after it */
+	uint64_t sent, timeouts;	/* packets sent and new transmit timeouts meanwhile */
 };
 
 /* Decision d in words for the log and the events file: "action bounce", "no action yet
  * (waiting; rung 2 due in 9.500 s)", ... now_ms tells how long a held step still waits. */
 void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char *buf, size_t len);
 
-/* Decide about one detection, or (in->sig NULL) about the held step of in->ifname. */
+/* Decide about one detection, or (in->sig NULL) about what came due for in->ifname: the
+ * judgement settle after a step (in->progress against the sample taken after the step:
+ * recovered, the next step if still hung, nothing without evidence), or a held step
+ * (dropped when transmit resumed since the detection, taken otherwise). */
 void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		     const struct ng_watch_input *in, struct ng_watch_decision *d);
 
@@ -1089,11 +1137,16 @@ enum ng_watch_result {
 	NG_WATCH_SKIPPED,	/* nothing to do on that rung: the next rung comes due at once */
 };
 
-/* Tell the engine what became of decision d, carried out at now_ms. */
+/* Tell the engine what became of decision d, carried out at now_ms; after (may be NULL)
+ * is the port's progress sampled once the step was done, against which it is judged
+ * settle later. A rung with nothing to do (NG_WATCH_SKIPPED) is no action: it counts
+ * against no limit, and the next rung comes due at once. */
 void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
-		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms);
+		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms,
+		   const struct ng_txprogress *after);
 
-/* When the earliest held step comes due (UINT64_MAX: none), and for which interface. */
+/* When the earliest held step or judgement comes due (UINT64_MAX: none), and for which
+ * interface. */
 uint64_t ng_watch_next_due(const struct ng_watch *w, char *ifname, size_t len);
 
 /* Counters per interface ("" is the host), for metrics and status. */
@@ -1103,6 +1156,7 @@ struct ng_watch_stats {
 	uint64_t actions[NG_STEP_MAX];		/* actions carried out per step */
 	uint64_t failed;			/* of which failed */
 	uint64_t suppressed;			/* debounced repeats */
+	uint64_t recovered;			/* judged recovered after a step */
 	int64_t last_event;			/* wall clock; 0: never */
 	char last_sig[32];			/* the last signature logged */
 	unsigned rung;
@@ -1196,6 +1250,112 @@ int ng_recover_reapply(const struct ng_ctx *ctx, const struct ng_policy *p,
 int ng_recover_reassert(const struct ng_ctx *ctx, const struct ng_policy *p,
 			struct ng_report *rep, struct ng_diags *problems);
 
+/* ------------------------------------------------------------ portstate.c */
+
+/* A port's place in the network, recorded before a bounce or a rebind so that the step can
+ * put back what it disturbed: its master (bridge, or bond and the bridge over it), the bond
+ * role it held (primary, active slave), its bridge port options and VLANs, MTU, up state,
+ * the addresses and routes it holds itself, its alternative names, its bus device and MAC
+ * (to find it again under a new ifindex, maybe a new name). */
+struct ng_portstate;
+
+/* Record ifname's place from rtnetlink. Returns 0, or a negative errno with err filled.
+ * Free with ng_portstate_free. */
+int ng_portstate_record(const struct ng_ctx *ctx, const char *ifname, struct ng_portstate **out,
+			struct ng_err *err);
+void ng_portstate_free(struct ng_portstate *ps);
+
+/* The port's name when recorded, and the key it is found again by: its bus device (PCI
+ * address, virtioN) or, without one, its name. */
+const char *ng_portstate_name(const struct ng_portstate *ps);
+const char *ng_portstate_key(const struct ng_portstate *ps);
+
+enum ng_restore_outcome {
+	NG_RESTORED,		/* put back */
+	NG_RESTORE_ALREADY,	/* it was still in place */
+	NG_RESTORE_FAILED,	/* detail says why */
+	NG_RESTORE_SKIPPED,	/* could not apply here (detail says why) */
+};
+
+#define NG_RESTORE_ITEMS 96
+
+/* One thing put back: "master", "mtu", "vlans", "address", ... with its value. */
+struct ng_restore_item {
+	char what[16];
+	char value[96];
+	enum ng_restore_outcome outcome;
+	char detail[160];
+};
+
+/* What a restore did: the port as found again, and each item. */
+struct ng_restore {
+	char name[NG_IFNAMSIZ];		/* the port's name now */
+	int ifindex_before, ifindex_after;
+	unsigned waited_ms;		/* until the device was back (and renamed) */
+	struct ng_restore_item v[NG_RESTORE_ITEMS];
+	size_t n;
+};
+
+/* Find ps's port again (same bus device and MAC, or same name and MAC without a bus
+ * device), waiting up to wait_ms for it to appear and for udev to name it (its name
+ * recorded, or udev's database entry for it); give it back its recorded name if it has
+ * another and that name is free; then put back everything recorded, in the order the
+ * kernel needs (MTU before the master, a bond slave enslaved while down, addresses before
+ * routes). rep tells item by item. Returns 0 when every item is back, -EIO when some
+ * failed, -ENODEV when the port did not come back (err says). */
+int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps,
+			 unsigned wait_ms, struct ng_restore *rep, struct ng_err *err);
+
+/* rep in one line for the log: "put back master vmbr0, mtu 9000, vlans 1 pvid untagged 10
+ * 20-30, up, 2 routes (ens4 ifindex 3 -> 7, back after 84 ms)", or "nothing to put back
+ * (...)"; items still in place are not named, failures are ("failed: vlans ..."). */
+void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len);
+
+/* ------------------------------------------------------------- portfile.c */
+
+/* ps as text for a file under /run/nicguard (marker line first), and parsed back (pure;
+ * name is used in diagnostics). Parse returns 0 or -EINVAL with err at the bad line. */
+int ng_portstate_format(const struct ng_portstate *ps, char **text, size_t *len);
+int ng_portstate_parse(const char *buf, size_t len, const char *name, struct ng_portstate **out,
+		       struct ng_err *err);
+
+/* ----------------------------------------------------------- recoverstep.c */
+
+/* What a bounce or a rebind put back. */
+struct ng_recoverstep {
+	bool restored;			/* the port was found again and restore ran */
+	struct ng_restore restore;
+	struct ng_report policy;	/* the policy applied after a rebind */
+	int policy_err;
+	char policy_msg[512];
+	char unrecorded[512];		/* why a bounce went ahead without its place recorded */
+};
+
+/* Carry out step (NG_STEP_BOUNCE or NG_STEP_REBIND) on ifc and put back what it disturbed:
+ * record its place (when that fails, refuse a rebind; a bounce goes ahead, and
+ * res->unrecorded says why nothing is put back), hold its lock, save the place to
+ * root/run/nicguard/port-KEY, act, find the port again (a rebind: up to 5 s for the device
+ * and udev's name), restore its place, after a rebind apply the policy, drop the file.
+ * Returns 0, or a negative errno with err filled (the step's or the restore's). Free res's
+ * report with ng_recoverstep_free. */
+int ng_recoverstep_run(const struct ng_ctx *ctx, const struct ng_policy *p,
+		       enum ng_watch_step step, const struct ng_iface *ifc,
+		       struct ng_recoverstep *res, struct ng_err *err);
+void ng_recoverstep_free(struct ng_recoverstep *res);
+
+/* At start-up: finish every restore a crash left in root/run/nicguard/port-* (restore, apply
+ * the policy, drop the file); fn hears of each (key "" and res NULL: the directory could not
+ * be listed). Returns 0 or -ENOMEM. */
+int ng_recoverstep_pending(const struct ng_ctx *ctx, const struct ng_policy *p,
+			   void (*fn)(void *arg, const char *key, const struct ng_recoverstep *res,
+				      int r, const struct ng_err *err),
+			   void *arg);
+
+/* Apply the policy (stanza keys, backup window and watch escalation included) to ifname:
+ * the one place nicguard-watch does so after putting a port back. */
+int ng_recoverstep_apply_policy(const struct ng_ctx *ctx, const struct ng_policy *p,
+				const char *ifname, struct ng_report *rep, struct ng_err *err);
+
 /* -------------------------------------------------------------- respond.c */
 
 /* The [watch] options for ifname, as it is now: ng_watch_opts_resolve over its sysfs facts,
@@ -1209,11 +1369,13 @@ void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname);
 
 /* Carry out d's step on d->ifname (dry_run: decide and report, change nothing), and say
- * how it went in detail ("done", "failed: ...", "skipped: ...", "2 of 5 settings changed").
- * Returns what to tell ng_watch_done(). */
+ * how it went in detail ("done", "failed: ...", "2 of 5 settings changed"; for a rung with
+ * nothing to do, "nothing to re-apply (no watch-* settings)"). A bounce or a rebind puts
+ * back the port's place (ng_recoverstep_run): res tells what (free with
+ * ng_recoverstep_free). Returns what to tell ng_watch_done(). */
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
-				     char *detail, size_t len);
+				     char *detail, size_t len, struct ng_recoverstep *res);
 
 /* -------------------------------------------------------------- kmsgsrc.c */
 

@@ -77,10 +77,11 @@ static int reapply_text(const struct ng_report *rep, bool dry_run, char *detail,
 }
 
 /* Run the rung: 0 or a negative errno with err filled (-ENOENT: reapply had nothing to
- * apply, -ECANCELED: skip = yes; -ENODEV without err: no bus device to rebind). */
+ * apply, -ECANCELED: skip = yes; -ENODEV without err: no bus device to rebind). A bounce
+ * and a rebind put back the port's place (res). */
 static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 		    const struct ng_watch_decision *d, bool dry_run, struct ng_report *rep,
-		    struct ng_err *err)
+		    struct ng_recoverstep *res, struct ng_err *err)
 {
 	struct ng_iface ifc;
 	int r = ng_iface_read(ctx, d->ifname, &ifc, err);
@@ -89,11 +90,11 @@ static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 		return r;
 	switch (d->step) {
 	case NG_STEP_BOUNCE:
-		return dry_run ? 0 : ng_link_bounce(ctx, d->ifname, err);
+		return dry_run ? 0 : ng_recoverstep_run(ctx, p, d->step, &ifc, res, err);
 	case NG_STEP_REBIND:
 		if (!ifc.bus_addr[0] || !ifc.driver[0])
 			return -ENODEV;
-		return dry_run ? 0 : ng_recover_rebind(ctx, &ifc, err);
+		return dry_run ? 0 : ng_recoverstep_run(ctx, p, d->step, &ifc, res, err);
 	case NG_STEP_REAPPLY:
 		return ng_recover_reapply(ctx, p, &ifc, dry_run ? NG_APPLY_DRY_RUN : 0, rep, err);
 	default:
@@ -103,7 +104,7 @@ static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
-				     char *detail, size_t len)
+				     char *detail, size_t len, struct ng_recoverstep *res)
 {
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
@@ -114,12 +115,14 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 		snprintf(detail, len, "logged; acting if it comes back");
 		return NG_WATCH_OK;
 	}
-	r = run_step(ctx, p, d, dry_run, &rep, &err);
+	memset(res, 0, sizeof(*res));
+	r = run_step(ctx, p, d, dry_run, &rep, res, &err);
 	if ((d->step == NG_STEP_REAPPLY && (r == -ENOENT || r == -ECANCELED)) ||
 	    (d->step == NG_STEP_REBIND && r == -ENODEV && !err.msg[0])) {
-		snprintf(detail, len, "skipped: %s", d->step == NG_STEP_REBIND ?
-			 "no bus device to rebind" : r == -ECANCELED ? "skip = yes" :
-			 "no watch-* settings for it");
+		snprintf(detail, len, "%s", d->step == NG_STEP_REBIND ?
+			 "nothing to rebind (no bus device)" : r == -ECANCELED ?
+			 "nothing to re-apply (skip = yes)" :
+			 "nothing to re-apply (no watch-* settings)");
 		ng_report_free(&rep);
 		return NG_WATCH_SKIPPED;
 	}
