@@ -577,6 +577,14 @@ unsigned ng_ifupdown2_conf_value(const char *buf, size_t len, const char *key, c
 int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 			  struct ng_doctor *d);
 int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d);
+
+/* EEE on: every e1000e and igc port whose target says nothing of eee (nor skips it), read
+ * through a dry run of `eee = eee off`; ng_doctor_eee_finding turns that dry run's result
+ * into the finding (only NG_PLANNED, EEE on, is one). Return 0 or -ENOMEM. */
+int ng_doctor_check_eee(const struct ng_ctx *ctx, const struct ng_policy *p,
+			struct ng_doctor *d);
+int ng_doctor_eee_finding(struct ng_doctor *d, const struct ng_iface *ifc,
+			  const struct ng_result *r);
 int ng_doctor_check_drops(const struct ng_ctx *ctx, unsigned interval_ms, struct ng_doctor *d);
 
 /* An interface or bus device a hang or reset signature named, and how often. */
