@@ -461,6 +461,10 @@ int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct n
 
 /* The policy key closest to word (for "did you mean"), or NULL. */
 const char *ng_key_suggest(const char *word);
+
+/* For a word like "backup-eee" or "watch-rfs": the key it varies ("eee") when that key has
+ * no such variant, with the set ("backup") into set; NULL otherwise. */
+const char *ng_key_without_variant(const char *word, char *set, size_t len);
 bool ng_value_tables_sorted(void);
 
 /* The valid InterruptThrottleRate values, for messages (ng_itr_valid decides). */

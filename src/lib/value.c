@@ -73,6 +73,24 @@ const char *ng_key_name(enum ng_group group, enum ng_set set)
 	return NULL;
 }
 
+const char *ng_key_without_variant(const char *word, char *set, size_t len)
+{
+	static const char *const prefixes[] = { "backup-", "watch-" };
+
+	for (size_t i = 0; i < NG_ARRAY_SIZE(prefixes); i++) {
+		size_t pl = strlen(prefixes[i]);
+		enum ng_group g;
+		enum ng_set st;
+
+		if (strncmp(word, prefixes[i], pl) != 0 || ng_key_lookup(word + pl, &g, &st) < 0 ||
+		    st != NG_SET_NORMAL)
+			continue;
+		snprintf(set, len, "%.*s", (int)pl - 1, prefixes[i]);
+		return ng_key_name(g, NG_SET_NORMAL);
+	}
+	return NULL;
+}
+
 const char *ng_group_key(enum ng_group g)
 {
 	return ng_key_name(g, NG_SET_NORMAL);
