@@ -299,6 +299,10 @@ static void test_rps(void **state)
 	rps_ok("8,2,0-3", "0-3,8");
 	rps_ok("1,2,3", "1-3");
 	rps_ok("0-8191", "0-8191");
+	/* One CPU as a list stays a list: "3" would read back as the mask of CPUs 0 and 1. */
+	rps_ok("3-3", "3-3");
+	rps_ok("0,0", "0-0");
+	rps_ok("0000000000,000000", "0-0");
 	/* One value per rx queue, rx-0 first. */
 	rps_ok("all none", "all none");
 	rps_ok("FF  0-1,3\t0", "ff 0-1,3 none");
