@@ -45,8 +45,11 @@ out:
 	return r == -ENOMEM ? r : 0;
 }
 
-int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
-			  struct ng_doctor *d)
+/* Run one check (what, for the note when it cannot) on every interface but lo, with one
+ * resolver over p. Returns 0 or -ENOMEM. */
+static int each_iface(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_doctor *d,
+		      const char *what, int (*one)(const struct ng_resolver *rv,
+						   const struct ng_iface *ifc, struct ng_doctor *d))
 {
 	struct ng_resolver *rv;
 	struct ng_iface *v;
@@ -55,15 +58,21 @@ int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 
 	r = ng_iface_list(ctx, &v, &n, NULL);
 	if (r < 0)
-		return ng_diags_add(&d->notes, NULL, 0, "drift not checked: cannot list "
-				    "interfaces: %s", strerror(-r));
+		return ng_diags_add(&d->notes, NULL, 0, "%s not checked: cannot list "
+				    "interfaces: %s", what, strerror(-r));
 	r = ng_resolver_new(ctx, p, &rv, NULL);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		if (v[i].kind != NG_KIND_LOOPBACK)
-			r = drift_one(rv, &v[i], d);
+			r = one(rv, &v[i], d);
 	ng_resolver_free(rv);
 	free(v);
 	return r < 0 ? r : 0;
+}
+
+int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
+			  struct ng_doctor *d)
+{
+	return each_iface(ctx, p, d, "drift", drift_one);
 }
 
 /* ------------------------------------------------- EEE on e1000e and igc */
@@ -85,8 +94,8 @@ int ng_doctor_eee_finding(struct ng_doctor *d, const struct ng_iface *ifc,
 			     strcmp(ifc->driver, "igc") == 0 ? "I225/I226" : "I217/I218/I219");
 }
 
-/* One port: unless its target says something about eee itself (then drift covers it) or
- * skips it, a dry run of `eee = eee off` through the apply path reads EEE the way apply
+/* One e1000e or igc port: unless its target says something about eee itself (then drift
+ * covers it) or skips it, a dry run of `eee = eee off` through the apply path reads EEE the way apply
  * would. A port the kernel does not have (a fixture's) is left out. */
 static int eee_one(const struct ng_resolver *rv, const struct ng_iface *ifc,
 		   struct ng_doctor *d)
@@ -98,6 +107,8 @@ static int eee_one(const struct ng_resolver *rv, const struct ng_iface *ifc,
 	bool own;
 	int r;
 
+	if (strcmp(ifc->driver, "e1000e") != 0 && strcmp(ifc->driver, "igc") != 0)
+		return 0;
 	if (ng_target_resolve(rv, ifc, NULL, &t, NULL) < 0)
 		return -ENOMEM;
 	own = ng_target_skip(t) ||
@@ -114,22 +125,7 @@ static int eee_one(const struct ng_resolver *rv, const struct ng_iface *ifc,
 int ng_doctor_check_eee(const struct ng_ctx *ctx, const struct ng_policy *p,
 			struct ng_doctor *d)
 {
-	struct ng_resolver *rv;
-	struct ng_iface *v;
-	size_t n;
-	int r;
-
-	r = ng_iface_list(ctx, &v, &n, NULL);
-	if (r < 0)
-		return ng_diags_add(&d->notes, NULL, 0, "EEE not checked: cannot list interfaces: "
-				    "%s", strerror(-r));
-	r = ng_resolver_new(ctx, p, &rv, NULL);
-	for (size_t i = 0; r >= 0 && i < n; i++)
-		if (strcmp(v[i].driver, "e1000e") == 0 || strcmp(v[i].driver, "igc") == 0)
-			r = eee_one(rv, &v[i], d);
-	ng_resolver_free(rv);
-	free(v);
-	return r < 0 ? r : 0;
+	return each_iface(ctx, p, d, "EEE", eee_one);
 }
 
 /* -------------------------------------------------- hang signatures in kmsg */
