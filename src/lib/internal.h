@@ -324,6 +324,8 @@ struct ng_plan_item {
 	bool no_result;			/* a group that has no outcome (flags) */
 	uint32_t *feats;		/* NG_OFFLOAD: the kernel features this item decides */
 	uint32_t target;		/* NG_ITR: the rx-usecs it becomes */
+	bool recount;			/* NG_RPS: failed only for its number of per-queue
+					 * values: the channels written first may fit it */
 };
 
 /* The changes for one device: at most one write per part. */

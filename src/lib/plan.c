@@ -353,6 +353,7 @@ static void plan_rps(struct planning *pl, struct ng_plan_item *pi)
 	if (nmasks > 1 && nmasks != s->nrps) {
 		pi->res.outcome = NG_FAILED;
 		pi->res.error = -EINVAL;
+		pi->recount = true;
 		snprintf(pi->res.detail, sizeof(pi->res.detail), "%zu masks for %zu rx queue%s", nmasks,
 			 s->nrps, s->nrps == 1 ? "" : "s");
 		return;
@@ -423,7 +424,8 @@ static void plan_rfs(struct planning *pl, struct ng_plan_item *pi)
 
 /* New channels are new rx queues, whose rps_cpus and rps_flow_cnt start from the kernel's
  * defaults: rps and rfs are written again after them (the writes take the queues there are
- * then). */
+ * then, and a per-queue rps value is checked against those: counted against the queues of
+ * now, it may be the one that fits the channels to come). */
 static void renew_queue_parts(struct ng_plan *plan)
 {
 	if (!plan->write[NG_PART_CHANNELS])
@@ -431,10 +433,17 @@ static void renew_queue_parts(struct ng_plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		struct ng_plan_item *pi = &plan->items[i];
 		enum ng_part part = ng_group_part(pi->item->group);
-		size_t o = strlen(pi->res.detail);
+		size_t o;
 
-		if ((part != NG_PART_RPS && part != NG_PART_RFS) || pi->res.outcome != NG_ALREADY)
+		if (pi->recount) {
+			pi->res.error = 0;
+			snprintf(pi->res.detail, sizeof(pi->res.detail), "%zu masks",
+				 ng_rps_nmasks(plan->rps_mask));
+		} else if ((part != NG_PART_RPS && part != NG_PART_RFS) ||
+			   pi->res.outcome != NG_ALREADY) {
 			continue;
+		}
+		o = strlen(pi->res.detail);
 		pi->write = plan->write[part] = true;
 		pi->res.outcome = NG_PLANNED;
 		snprintf(pi->res.detail + o, sizeof(pi->res.detail) - o, "%snew channels",

@@ -229,26 +229,34 @@ flow_cnt() {
 	[ "$(grep -c ': already \[' <<<"$output")" -eq 4 ]
 }
 
-@test "revert puts channels and rps_flow_cnt back; the shared rps_sock_flow_entries stays" {
+@test "revert puts channels, each queue's rps_cpus and rps_flow_cnt back; the shared rps_sock_flow_entries stays" {
 	cat >"$CONF" <<-EOF
 		[interface ngq0]
 		channels = rx 2 tx 2
+		rps = 1
 		rfs = 4096
 	EOF
+	ng_ns_exec sh -c 'echo 2 >/sys/class/net/ngq0/queues/rx-3/rps_cpus'
 	run ng apply ngq0
 	[ "$status" -eq 0 ]
 	record=$ROOT/var/lib/nicguard/revert/name-ngq0
 	cat "$record"
 	grep -qx 'channels rx 4 tx 4' "$record"
+	grep -qx 'rps 0 0 0 2' "$record"
 	grep -qx 'rfs 0' "$record"
 	[ "$(flow_cnt ngq0)" = "2048 2048" ]
 
+	# Four masks, planned while the port has two queues: they fit the channels put back first.
 	run ng revert ngq0
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(channels ngq0 RX)" = 4 ]
 	[ "$(channels ngq0 TX)" = 4 ]
 	[ "$(flow_cnt ngq0)" = "0 0 0 0" ]
+	for q in 0 1 2; do
+		[ "$(ng_ns_exec cat /sys/class/net/ngq0/queues/rx-$q/rps_cpus)" = 0 ]
+	done
+	[ "$(ng_ns_exec cat /sys/class/net/ngq0/queues/rx-3/rps_cpus)" = 2 ]
 	[ "$(cat "$GLOBAL")" = 4096 ]
 	[ ! -e "$record" ]
 }

@@ -623,6 +623,37 @@ static void test_channels_renew_queues(void **state)
 	ng_devstate_free(&s);
 }
 
+/* Per-queue rps values counted for the queues new channels make: no failure before the
+ * write (which checks them against the queues there are then); without a channel change the
+ * count is checked now. */
+static void test_channels_recount_rps(void **state)
+{
+	char four[] = "1 1 2 2";
+	struct ng_item items[] = {
+		item(NG_RPS, "rps", 0, four),
+		item(NG_CHANNELS, "rx", 4, NULL),
+	};
+	struct ng_wanted w = { .items = items, .n = NG_ARRAY_SIZE(items) };
+	struct ng_devstate s;
+	struct ng_plan p;
+
+	(void)state;
+	make_rps_state(&s);
+	s.chan.rx_count = 4;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_FAILED);
+	assert_string_equal(p.items[0].res.detail, "4 masks for 2 rx queues");
+	ng_plan_free(&p);
+	s.chan.rx_count = 2;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_int_equal(p.items[0].res.error, 0);
+	assert_true(p.write[NG_PART_RPS]);
+	assert_string_equal(p.rps_mask, "1 1 2 2");
+	ng_plan_free(&p);
+	ng_devstate_free(&s);
+}
+
 static void test_strings(void **state)
 {
 	struct ng_devstate s;
@@ -682,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_pause_eee_channels),
 		cmocka_unit_test(test_rfs),
 		cmocka_unit_test(test_channels_renew_queues),
+		cmocka_unit_test(test_channels_recount_rps),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_report),
 	};
