@@ -262,7 +262,9 @@ unsigned long ng_rfs_per_queue(unsigned long entries, size_t nqueues);
  * reads and writes each (one row of its table), plan.c plans each key group against the part
  * it names (one row of its table). A new key group is a row in value.c's key table with its
  * value parser, a row in plan.c's group table with its plan function and, when it touches a
- * part of its own, a part here with a row in devstate.c's table (its read and write). */
+ * part of its own, a part here with a row in devstate.c's table (its read and write); a part
+ * that is one ethtool struct also gets a row in plan.c's part_structs (and its words a table
+ * in features.c). Parts are read and written in this order. */
 enum ng_part {
 	NG_PART_FEATURES,	/* ETHTOOL_GFEATURES, one SFEATURES for every feature */
 	NG_PART_LINK,		/* ETHTOOL_GLINKSETTINGS (or GSET) and its write */
