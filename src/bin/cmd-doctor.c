@@ -26,6 +26,8 @@ static const char help[] =
 	"    - an InterruptThrottleRate option with fewer values than e1000e ports\n"
 	"    - e1000e loaded from an initramfs older than its modprobe.d options\n"
 	"    - policy drift: a live interface holding other values than the policy wants\n"
+	"    - Energy Efficient Ethernet on an e1000e or igc port whose policy says\n"
+	"      nothing of eee (fix: eee = eee off)\n"
 	"    - NIC hang signatures in the kernel ring buffer (/dev/kmsg, from the oldest),\n"
 	"      and NETDEV WATCHDOG records in a format nicguard does not know\n"
 	"    - rx_dropped or softnet drops rising while doctor watches (--interval)\n"

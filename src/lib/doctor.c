@@ -388,6 +388,8 @@ int ng_doctor_run(const struct ng_ctx *ctx, const struct ng_policy *p, unsigned 
 	if (r == 0)
 		r = ng_doctor_check_drift(ctx, p, out);
 	if (r == 0)
+		r = ng_doctor_check_eee(ctx, p, out);
+	if (r == 0)
 		r = ng_doctor_check_kmsg(ctx, out);
 	if (r == 0)
 		r = ng_doctor_check_drops(ctx, interval_ms, out);

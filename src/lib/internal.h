@@ -53,11 +53,14 @@ int ng_read_fd(int fd, size_t max, char **buf, size_t *len);
 
 /* ------------------------------------------------------------- features.c */
 
-/* A coalesce or ring parameter: its ethtool(8) name and where it sits in struct
- * ethtool_coalesce or struct ethtool_ringparam. */
+/* A parameter of a key group that is one ethtool struct (coalesce: struct ethtool_coalesce,
+ * ring: ethtool_ringparam, pause: ethtool_pauseparam, eee: ethtool_eee, channels:
+ * ethtool_channels): its ethtool(8) name, the __u32 field it is, and whether it takes on|off
+ * rather than a number. */
 struct ng_param {
 	const char *name;
 	size_t offset;
+	bool onoff;
 };
 
 /* Does the canonical offload item name (short name or kernel feature) cover this kernel
@@ -72,16 +75,18 @@ int ng_feature_canonical(const char *written, char *out, size_t len);
 bool ng_feature_is_group(const char *canonical);
 bool ng_feature_is_kernel(const char *name);
 
-/* The coalesce (ethtool -C) or ring (ethtool -G) parameter of that name, or NULL. */
-const struct ng_param *ng_coalesce_param(const char *name);
-const struct ng_param *ng_ring_param(const char *name);
+/* The parameter NAME of key group g (ethtool -C, -G, -A, --set-eee, -L words), or NULL (also
+ * for a group that has no parameter table). */
+const struct ng_param *ng_param_find(enum ng_group g, const char *name);
+
+/* Group g's parameter names, in table order, as "a, b or c" into buf; returns buf. */
+const char *ng_param_names(enum ng_group g, char *buf, size_t len);
 
 /* "Did you mean": the candidate closest to word (edit distance at most 2), or NULL. The
- * _suggest variants search the feature (all spellings), coalesce and ring tables. */
+ * other two search the feature table (all spellings) and group g's parameters. */
 const char *ng_suggest(const char *word, const char *const *cands, size_t n);
 const char *ng_feature_suggest(const char *word);
-const char *ng_coalesce_suggest(const char *word);
-const char *ng_ring_suggest(const char *word);
+const char *ng_param_suggest(enum ng_group g, const char *word);
 
 /* True when n entries of size bytes, each starting with a name pointer, are in strictly
  * increasing strcmp order (bsearch needs it; unit tests check every keyword table). */
@@ -151,14 +156,13 @@ int ng_eth_features_set(int fd, const char *ifname, const uint32_t *valid,
 int ng_eth_link_get(int fd, const char *ifname, struct ng_link *l, struct ng_err *err);
 /* Writes l->speed, duplex and autoneg through the interface l was read with. */
 int ng_eth_link_set(int fd, const char *ifname, const struct ng_link *l, struct ng_err *err);
-int ng_eth_coalesce_get(int fd, const char *ifname, struct ethtool_coalesce *c,
-			struct ng_err *err);
-int ng_eth_coalesce_set(int fd, const char *ifname, const struct ethtool_coalesce *c,
-			struct ng_err *err);
-int ng_eth_ring_get(int fd, const char *ifname, struct ethtool_ringparam *r,
-		    struct ng_err *err);
-int ng_eth_ring_set(int fd, const char *ifname, const struct ethtool_ringparam *r,
-		    struct ng_err *err);
+/* A get or set of one ethtool struct that starts with its u32 command (ETHTOOL_GCOALESCE,
+ * ETHTOOL_SPAUSEPARAM, ...): data is size bytes (at most 128); get zeroes it first, each sets
+ * the command word itself. */
+int ng_eth_param_get(int fd, const char *ifname, uint32_t cmd, void *data, size_t size,
+		     struct ng_err *err);
+int ng_eth_param_set(int fd, const char *ifname, uint32_t cmd, const void *data, size_t size,
+		     struct ng_err *err);
 int ng_eth_drvinfo(int fd, const char *ifname, struct ethtool_drvinfo *d, struct ng_err *err);
 int ng_eth_flags_get(int fd, const char *ifname, unsigned *flags, struct ng_err *err);
 int ng_eth_flags_set(int fd, const char *ifname, unsigned flags, struct ng_err *err);
@@ -190,6 +194,19 @@ int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 
 /* Possible CPUs of the machine (root/sys/devices/system/cpu/possible), at least 1. */
 unsigned ng_rps_ncpus(const struct ng_ctx *ctx);
+
+/* RFS: the global flow table net.core.rps_sock_flow_entries (root/proc/sys; only the host's
+ * network namespace has it) and every rx queue's rps_flow_cnt, queue order. Caller frees
+ * *counts. Returns 0, -ENOENT when the global file is missing, -EOPNOTSUPP (no rx queue or
+ * no rps_flow_cnt: a kernel without RFS), or an errno; err says which file. */
+int ng_rfs_read(const struct ng_ctx *ctx, const char *ifname, unsigned long *global,
+		unsigned long **counts, size_t *n, struct ng_err *err);
+
+/* Raise rps_sock_flow_entries to global when it is lower (read again under a lock on the
+ * file, so two nicguard runs never lower each other's value; 0: leave it), then give each rx
+ * queue ng_rfs_per_queue(entries, queues now) where it differs. *written counts the writes. */
+int ng_rfs_apply(const struct ng_ctx *ctx, const char *ifname, unsigned long global,
+		 unsigned long entries, unsigned *written, struct ng_err *err);
 
 /* ---------------------------------------------------------------- rpsmask.c */
 
@@ -230,17 +247,35 @@ int ng_exec(const char *path, const char *const *argv, const char *const *envp,
 
 /* ----------------------------------------------------------------- plan.c */
 
+/* The largest RFS table the kernel takes (rps_sock_flow_sysctl: 1 << 29 entries). */
+#define NG_RFS_MAX (1UL << 29)
+
+/* What the kernel makes of a flow table size: the next power of two (0 stays 0). */
+unsigned long ng_rfs_round(unsigned long v);
+
+/* Each rx queue's rps_flow_cnt for rfs = entries on nqueues queues, as the kernel's
+ * documentation divides it (Documentation/networking/scaling.rst: entries / N) and the
+ * kernel rounds it; at least 1 when entries is not 0. */
+unsigned long ng_rfs_per_queue(unsigned long entries, size_t nqueues);
+
 /* The parts of a device's state that settings are read from and written to. devstate.c
  * reads and writes each (one row of its table), plan.c plans each key group against the part
  * it names (one row of its table). A new key group is a row in value.c's key table with its
  * value parser, a row in plan.c's group table with its plan function and, when it touches a
- * part of its own, a part here with a row in devstate.c's table (its read and write). */
+ * part of its own, a part here with a row in devstate.c's table (its read and write); a part
+ * that is one ethtool struct also gets a row in plan.c's part_structs (and its words a table
+ * in features.c). Parts are read and written in this order. */
 enum ng_part {
 	NG_PART_FEATURES,	/* ETHTOOL_GFEATURES, one SFEATURES for every feature */
 	NG_PART_LINK,		/* ETHTOOL_GLINKSETTINGS (or GSET) and its write */
 	NG_PART_COALESCE,	/* ETHTOOL_GCOALESCE, SCOALESCE: coalesce, interrupt-throttle-rate */
 	NG_PART_RING,		/* ETHTOOL_GRINGPARAM, SRINGPARAM */
+	NG_PART_PAUSE,		/* ETHTOOL_GPAUSEPARAM, SPAUSEPARAM */
+	NG_PART_EEE,		/* ETHTOOL_GEEE, SEEE */
+	NG_PART_CHANNELS,	/* ETHTOOL_GCHANNELS, SCHANNELS: written before the rx queue parts
+				 * below, whose queues it makes */
 	NG_PART_RPS,		/* the rx queues' rps_cpus files */
+	NG_PART_RFS,		/* rps_sock_flow_entries and the rx queues' rps_flow_cnt files */
 	NG_PART_MAX,
 	NG_PART_NONE = NG_PART_MAX,	/* a group that reads no part: ethtool =, flags */
 };
@@ -258,12 +293,28 @@ struct ng_devstate {
 	struct ng_link link;
 	struct ethtool_coalesce coal;
 	struct ethtool_ringparam ring;
+	struct ethtool_pauseparam pause;
+	struct ethtool_eee eee;
+	struct ethtool_channels chan;
 	char **rps;			/* rps_cpus of every rx queue */
 	size_t nrps;
 	unsigned ncpus;
+	unsigned long rfs_global;	/* rps_sock_flow_entries */
+	unsigned long *rfs;		/* rps_flow_cnt of every rx queue */
+	size_t nrfs;
 };
 
 void ng_devstate_free(struct ng_devstate *s);
+
+/* Where the ethtool struct of a parameter part (coalesce, ring, pause, eee, channels) sits in
+ * struct ng_devstate and struct ng_plan, its size, and its ioctl pair; size 0 for the other
+ * parts. The one table of them (plan.c); devstate.c reads and writes through it. */
+struct ng_part_struct {
+	size_t state_off, plan_off, size;
+	uint32_t get, set;
+};
+
+const struct ng_part_struct *ng_part_struct(enum ng_part p);
 
 /* One wanted item: what to write, and its result. ng_plan_make fills res as planned
  * (NG_PLANNED: to be written; the outcome when nothing is), apply.c settles it after the
@@ -275,6 +326,8 @@ struct ng_plan_item {
 	bool no_result;			/* a group that has no outcome (flags) */
 	uint32_t *feats;		/* NG_OFFLOAD: the kernel features this item decides */
 	uint32_t target;		/* NG_ITR: the rx-usecs it becomes */
+	bool recount;			/* NG_RPS: failed only for its number of per-queue
+					 * values: the channels written first may fit it */
 };
 
 /* The changes for one device: at most one write per part. */
@@ -287,7 +340,12 @@ struct ng_plan {
 	struct ng_link link;		/* NG_PART_LINK, _COALESCE, _RING: what is written */
 	struct ethtool_coalesce coal;
 	struct ethtool_ringparam ring;
+	struct ethtool_pauseparam pause;	/* NG_PART_PAUSE, _EEE, _CHANNELS: likewise */
+	struct ethtool_eee eee;
+	struct ethtool_channels chan;
 	char rps_mask[NG_RPS_QUEUES_MAX * 64];	/* NG_PART_RPS: one mask, or one per queue */
+	unsigned long rfs_entries;	/* NG_PART_RFS: divided among the queues at write time */
+	unsigned long rfs_global;	/* rps_sock_flow_entries to raise to; 0: leave it */
 };
 
 /* Compare s with w and fill plan (items point into w). Pure. Returns 0 or -ENOMEM. */
@@ -407,6 +465,10 @@ int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct n
 
 /* The policy key closest to word (for "did you mean"), or NULL. */
 const char *ng_key_suggest(const char *word);
+
+/* For a word like "backup-eee" or "watch-rfs": the key it varies ("eee") when that key has
+ * no such variant, with the set ("backup") into set; NULL otherwise. */
+const char *ng_key_without_variant(const char *word, char *set, size_t len);
 bool ng_value_tables_sorted(void);
 
 /* The valid InterruptThrottleRate values, for messages (ng_itr_valid decides). */
@@ -523,6 +585,14 @@ unsigned ng_ifupdown2_conf_value(const char *buf, size_t len, const char *key, c
 int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 			  struct ng_doctor *d);
 int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d);
+
+/* EEE on: every e1000e and igc port whose target says nothing of eee (nor skips it), read
+ * through a dry run of `eee = eee off`; ng_doctor_eee_finding turns that dry run's result
+ * into the finding (only NG_PLANNED, EEE on, is one). Return 0 or -ENOMEM. */
+int ng_doctor_check_eee(const struct ng_ctx *ctx, const struct ng_policy *p,
+			struct ng_doctor *d);
+int ng_doctor_eee_finding(struct ng_doctor *d, const struct ng_iface *ifc,
+			  const struct ng_result *r);
 int ng_doctor_check_drops(const struct ng_ctx *ctx, unsigned interval_ms, struct ng_doctor *d);
 
 /* An interface or bus device a hang or reset signature named, and how often. */

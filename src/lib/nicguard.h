@@ -167,6 +167,11 @@ enum ng_group {
 	NG_CMDLINE,	/* kernel-cmdline = pcie_aspm=off; name: "kernel-cmdline"; text: the
 			 * parameters in canonical order, "" for none. Not applied to the device:
 			 * `nicguard cmdline` writes it to the boot configuration (cmdline.c) */
+	NG_PAUSE,	/* pause = autoneg off rx off tx off (ethtool -A); name: autoneg|rx|tx */
+	NG_EEE,		/* eee = eee off (ethtool --set-eee); name: eee|tx-lpi|tx-timer */
+	NG_CHANNELS,	/* channels = combined 4 (ethtool -L); name: rx|tx|other|combined */
+	NG_RFS,		/* rfs = 32768: RFS flow entries (rps_sock_flow_entries, never lowered),
+			 * divided among the rx queues (rps_flow_cnt); name: "rfs" */
 	NG_GROUP_MAX,
 };
 
@@ -223,6 +228,9 @@ const char *ng_item_str(const struct ng_item *it, char *buf, size_t len);
 
 /* Free the text of items[0..n) and the array. */
 void ng_items_free(struct ng_item *items, size_t n);
+
+/* The key of group g's normal set ("offload", "pause", "channels"), or NULL. */
+const char *ng_group_key(enum ng_group g);
 
 /* Section kinds of the policy file: [driver NAME...], [interface GLOB...], [mac MAC...],
  * [pci ADDR-GLOB...] match interfaces and hold settings; [watch] and [pve] are option

@@ -141,6 +141,35 @@ our_run() {
 	[ "$(printf '%d' "0x${output//,/}")" -eq $(((1 << $(nproc --all)) - 1)) ]
 }
 
+@test "a container veth with 4 rx queues gets rfs when it appears (udevadm test, then udev's RUN)" {
+	root=$(ng_live_root <<-'EOF'
+	[interface veth* fwpr* vmbr*]
+	rps = all
+	rfs = 32768
+	EOF
+	)
+	# The host's table, as a file of the test: the machine's stays as it is.
+	mkdir -p "$root/proc/sys/net/core"
+	echo 0 >"$root/proc/sys/net/core/rps_sock_flow_entries"
+	# The policy is there first; then the container starts and its veth appears.
+	ip -n "$NG_NS" link add name veth100i0 numrxqueues 4 type veth peer name ngt9
+	run udev_test veth100i0 add
+	cmd=$(our_run <<<"$output")
+	idx=$(ng_ns_exec cat /sys/class/net/veth100i0/ifindex)
+	[ "$cmd" = "$NG_UDEV_HELPER $idx add" ]
+	run ng_ns_exec env -i ACTION=add SUBSYSTEM=net INTERFACE=veth100i0 IFINDEX="$idx" \
+		NICGUARD_ROOT="$root" $cmd
+	[ "$status" -eq 0 ]
+	[ "$(cat "$root/proc/sys/net/core/rps_sock_flow_entries")" = 32768 ]
+	for q in 0 1 2 3; do
+		run ng_ns_exec cat /sys/class/net/veth100i0/queues/rx-$q/rps_flow_cnt
+		[ "$output" = 8192 ]
+	done
+	# The peer, not named by the policy, keeps the kernel's 0.
+	run ng_ns_exec cat /sys/class/net/ngt9/queues/rx-0/rps_flow_cnt
+	[ "$output" = 0 ]
+}
+
 @test "more than 32 CPUs: the mask is written comma-grouped, as the kernel prints it" {
 	root=$(copy_fixture rps-40cpu)
 	run ng_ns_exec env -i NICGUARD_ROOT="$root" "$NG_UDEV_HELPER" 7 add
