@@ -357,7 +357,7 @@ int ng_e1000e_ports(const struct ng_ctx *ctx, char (**out)[16], size_t *n);
 /* The modification time of the newest root/boot/initrd.img-*, or -1. */
 long long ng_initramfs_mtime(const struct ng_ctx *ctx);
 
-/* ------------------------------------------------------------------ pve.c */
+/* --------------------------------------------------------------- pveopt.c */
 
 /* Validate the key = value pairs of one [pve] section: each bad one becomes a diagnostic
  * (file and its line). Returns the number of bad pairs, or -ENOMEM. policy.c calls it for

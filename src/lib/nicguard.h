@@ -212,7 +212,8 @@ void ng_items_free(struct ng_item *items, size_t n);
 
 /* Section kinds of the policy file: [driver NAME...], [interface GLOB...], [mac MAC...],
  * [pci ADDR-GLOB...] match interfaces and hold settings; [watch] and [pve] are option
- * sections holding plain key = value pairs that their own files validate (watch.c, pve.c).
+ * sections holding plain key = value pairs that their own files validate (watchopt.c,
+ * pveopt.c).
  * The built-in defaults are sections of kind driver. */
 enum ng_match {
 	NG_MATCH_DRIVER,
