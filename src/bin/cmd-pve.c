@@ -62,6 +62,7 @@ static const char help[] =
 struct opts {
 	bool dry_run, all;
 	const char *storage;
+	unsigned wait_s;	/* unlock-stale --wait: seconds to wait for a guest's flock */
 };
 
 static struct ng_ctx *open_ctx(const struct ng_cli *cli)
@@ -201,48 +202,70 @@ static int install(struct ng_ctx *ctx, const struct opts *o, int argc, char *arg
 	return status;
 }
 
-static int unlock_stale(struct ng_ctx *ctx, const struct opts *o)
+/* Guest ids from the command line: decimal, 1-999999999. */
+static int parse_vmids(int argc, char *argv[], unsigned **out)
 {
-	struct ng_guest *g;
-	char why[512];
+	unsigned *v = calloc((size_t)argc + 1, sizeof(*v));
+
+	*out = v;
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < argc; i++) {
+		char *end;
+		unsigned long id = strtoul(argv[i], &end, 10);
+
+		if (!argv[i][0] || *end || argv[i][0] < '1' || argv[i][0] > '9' || id > 999999999UL) {
+			ng_log(LOG_ERR, "pve: \"%s\" is not a guest id", argv[i]);
+			return -EINVAL;
+		}
+		v[i] = (unsigned)id;
+	}
+	return 0;
+}
+
+static int unlock_stale(struct ng_ctx *ctx, const struct opts *o, int argc, char *argv[])
+{
+	struct ng_unlock_opts uo = {
+		.timeout_ms = o->wait_s * 1000,
+		.unless_backup_alive = true,
+		.dry_run = o->dry_run,
+	};
+	struct ng_unlock_report rep;
+	unsigned *vmids;
 	struct ng_err e;
 	int r, status = NG_EXIT_OK;
-	size_t n;
 
-	r = ng_pve_backup_alive(ctx, why, sizeof(why), &e);
-	if (r != 0) {
-		if (r > 0)
-			ng_log(LOG_ERR, "refusing: a backup is running: %s", why);
+	if (parse_vmids(argc, argv, &vmids) < 0) {
+		free(vmids);
+		return NG_EXIT_USAGE;
+	}
+	uo.vmids = vmids;
+	uo.nvmids = (size_t)argc;
+	r = ng_pve_unlock_stale(ctx, &uo, &rep, &e);
+	free(vmids);
+	if (r == -EAGAIN) {
+		ng_log(LOG_ERR, "refusing: %s", e.msg);
+		return NG_EXIT_FAIL;
+	}
+	if (r < 0) {
+		ng_log(LOG_ERR, "refusing: %s%s%s", e.file, e.file[0] ? ": " : "", e.msg);
+		return NG_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct ng_unlock_result *u = &rep.v[i];
+		bool bad = u->outcome == NG_UNLOCK_BUSY || u->outcome == NG_UNLOCK_FAILED ||
+			   u->outcome == NG_UNLOCK_UNREADABLE;
+
+		if (bad)
+			status = NG_EXIT_FAIL;
+		if (bad)
+			ng_log(LOG_ERR, "guest %u: %s: %s", u->vmid,
+			       ng_unlock_outcome_text(u->outcome), u->detail);
 		else
-			ng_log(LOG_ERR, "refusing: cannot tell whether a backup runs: %s%s%s",
-			       e.file, e.file[0] ? ": " : "", e.msg);
-		return NG_EXIT_FAIL;
+			printf("guest %u: %s%s%s\n", u->vmid, ng_unlock_outcome_text(u->outcome),
+			       u->detail[0] ? ": " : "", u->detail);
 	}
-	if (ng_pve_guests(ctx, &g, &n, &e) < 0) {
-		ng_log(LOG_ERR, "%s%s%s", e.file, e.file[0] ? ": " : "", e.msg);
-		return NG_EXIT_FAIL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *tool = g[i].type == NG_GUEST_QEMU ? "qm" : "pct";
-
-		if (g[i].error) {
-			ng_log(LOG_ERR, "guest %u: cannot read its config: %s", g[i].vmid,
-			       strerror(-g[i].error));
-			status = NG_EXIT_FAIL;
-		} else if (strcmp(g[i].lock, "backup") != 0) {
-			continue;
-		} else if (o->dry_run) {
-			printf("guest %u: lock: backup is stale: would run %s unlock %u\n",
-			       g[i].vmid, tool, g[i].vmid);
-		} else if (ng_pve_unlock(ctx, &g[i], &e) < 0) {
-			ng_log(LOG_ERR, "guest %u: %s", g[i].vmid, e.msg);
-			status = NG_EXIT_FAIL;
-		} else {
-			printf("guest %u: removed a stale lock: backup (%s unlock %u)\n", g[i].vmid,
-			       tool, g[i].vmid);
-		}
-	}
-	free(g);
+	ng_unlock_report_free(&rep);
 	return status;
 }
 
@@ -252,10 +275,12 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "storage", required_argument, NULL, 's' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .storage = "local" };
+	struct opts o = { .storage = "local", .wait_s = 10 };
+	char *end;
 	const char *sub;
 	struct ng_ctx *ctx;
 	int c, r;
@@ -273,12 +298,22 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 			o.storage = optarg;
 		else if (c == 'a')
 			o.all = true;
+		else if (c == 'w' && strcmp(sub, "unlock-stale") == 0 &&
+			 (o.wait_s = (unsigned)strtoul(optarg, &end, 10), !*end && *optarg &&
+			  o.wait_s <= 3600))
+			continue;
+		else if (c == 'w') {
+			ng_log(LOG_ERR, "pve %s: --wait takes seconds (0-3600), for unlock-stale "
+			       "only", sub);
+			return NG_EXIT_USAGE;
+		}
 		else if (c == 'h')
 			return ng_cli_help(help);
 		else
 			return ng_cli_bad_option("pve", argv);
 	}
-	if (strcmp(sub, "install-hookscript") != 0 && (optind < argc || o.all ||
+	if (strcmp(sub, "install-hookscript") != 0 &&
+	    ((optind < argc && strcmp(sub, "unlock-stale") != 0) || o.all ||
 						       strcmp(o.storage, "local") != 0)) {
 		ng_log(LOG_ERR, "pve %s: unexpected arguments; see nicguard pve --help", sub);
 		return NG_EXIT_USAGE;
@@ -294,7 +329,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	if (strcmp(sub, "install-hookscript") == 0)
 		r = install(ctx, &o, argc - optind, argv + optind);
 	else if (strcmp(sub, "unlock-stale") == 0)
-		r = unlock_stale(ctx, &o);
+		r = unlock_stale(ctx, &o, argc - optind, argv + optind);
 	else
 		r = hook(ctx, &o, strcmp(sub, "enable-hook") == 0);
 	ng_ctx_free(ctx);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nicguard-guest-hook.c: Proxmox guest hookscript: policy on a guest's devices, stale locks. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nicguard.h"
@@ -67,44 +69,109 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 	return bad;
 }
 
-/* post-stop: outside the config flock. A guest stopped for a stop-mode backup gets here
- * while vzdump runs, so its lock is only stale when no backup is alive. */
+/* One line per guest the sweep looked at. */
+static void log_unlocks(const struct ng_unlock_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct ng_unlock_result *u = &rep->v[i];
+		int prio = u->outcome == NG_UNLOCK_REMOVED ? LOG_NOTICE :
+			   u->outcome == NG_UNLOCK_CHANGED ? LOG_INFO : LOG_ERR;
+
+		ng_log(prio, "guest %u: %s%s%s", u->vmid, ng_unlock_outcome_text(u->outcome),
+		       u->detail[0] ? ": " : "", u->detail);
+	}
+}
+
+/* The removal in a process of its own, for hosts without systemd: out of the session,
+ * every inherited fd closed (a caller's flock fd among them would hold the very lock it
+ * waits for) and stdout with it (PVE::Tools::run_command reads the hook's output to EOF:
+ * an open copy would make the stop wait after all). Logs to syslog only. */
+static void unlock_detached(struct ng_ctx *ctx, unsigned vmid)
+{
+	pid_t pid = fork();
+
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (pid < 0) {
+		ng_log(LOG_ERR, "guest %u: stale lock: backup not removed: fork: %s", vmid,
+		       strerror(errno));
+		return;
+	}
+	if (setsid() < 0 || fork() != 0)
+		_exit(0);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int fd = 0; fd <= 2 && devnull >= 0; fd++)
+		dup2(devnull, fd);
+	close_range(3, ~0U, 0);
+	ng_log_open("guest-hook", NG_LOG_SYSLOG, false);
+	{
+		struct ng_unlock_opts o = { .vmids = &vmid, .nvmids = 1,
+					    .timeout_ms = NG_UNLOCK_LATER_MS,
+					    .unless_backup_alive = true };
+		struct ng_unlock_report rep;
+		struct ng_err e;
+		int r = ng_pve_unlock_stale(ctx, &o, &rep, &e);
+
+		if (r == -EAGAIN)
+			ng_log(LOG_INFO, "guest %u: lock: backup kept: %s", vmid, e.msg);
+		else if (r < 0)
+			ng_log(LOG_ERR, "guest %u: stale lock: backup not removed: %s", vmid, e.msg);
+		else
+			log_unlocks(&rep);
+		ng_unlock_report_free(&rep);
+	}
+	_exit(0);
+}
+
+/* QEMU runs post-stop while holding the guest's config flock (qemu-server: `qm cleanup` in
+ * lock_config_full, vm_stop in lock_config); an LXC stop through the API holds it while it
+ * waits for the container. Waiting for it here would make the stop wait for nicguard (10 s,
+ * then fail): try once, and when the flock is taken hand the removal over, to be done once
+ * it is free. A guest stopped for a stop-mode backup gets here while vzdump runs: its lock
+ * is only stale when no backup is alive. */
 static int post_stop(struct ng_ctx *ctx, unsigned vmid)
 {
-	struct ng_guest *g, *mine = NULL;
-	char why[512];
+	struct ng_unlock_opts o = { .vmids = &vmid, .nvmids = 1, .unless_backup_alive = true };
+	struct ng_unlock_report rep;
 	struct ng_err e;
-	size_t n;
+	bool busy = false;
 	int r;
 
-	r = ng_pve_guests(ctx, &g, &n, &e);
+	r = ng_pve_unlock_stale(ctx, &o, &rep, &e);
+	if (r == -EAGAIN) {
+		ng_log(LOG_INFO, "guest %u: lock: backup kept: %s", vmid, e.msg);
+		return 0;
+	}
 	if (r < 0) {
-		ng_log(LOG_ERR, "guest %u: cannot list this node's guests: %s", vmid, e.msg);
+		ng_log(LOG_ERR, "guest %u: stale lock: backup not removed: %s", vmid, e.msg);
 		return r;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (g[i].vmid == vmid)
-			mine = &g[i];
-	if (mine && mine->error)
-		ng_log(LOG_ERR, "guest %u: cannot read its config: %s", vmid,
-		       strerror(-mine->error));
-	if (!mine || mine->error || strcmp(mine->lock, "backup") != 0)
-		goto out;
-	r = ng_pve_backup_alive(ctx, why, sizeof(why), &e);
-	if (r < 0)
-		ng_log(LOG_ERR, "guest %u: lock: backup kept: cannot tell whether a backup runs: "
-		       "%s", vmid, e.msg);
-	else if (r > 0)
-		ng_log(LOG_INFO, "guest %u: lock: backup kept: a backup is running (%s)", vmid,
-		       why);
-	else if ((r = ng_pve_unlock(ctx, mine, &e)) < 0)
-		ng_log(LOG_ERR, "guest %u: stale lock: backup not removed: %s", vmid, e.msg);
-	else
-		ng_log(LOG_NOTICE, "guest %u: removed a stale lock: backup (%s unlock %u)", vmid,
-		       mine->type == NG_GUEST_QEMU ? "qm" : "pct", vmid);
-out:
-	free(g);
-	return r < 0 ? r : 0;
+	for (size_t i = 0; i < rep.n; i++)
+		busy |= rep.v[i].outcome == NG_UNLOCK_BUSY;
+	if (!busy) {
+		log_unlocks(&rep);
+		ng_unlock_report_free(&rep);
+		return 0;
+	}
+	ng_unlock_report_free(&rep);
+	r = ng_pve_unlock_later(ctx, vmid, &e);
+	if (r == 0) {
+		ng_log(LOG_INFO, "guest %u: lock: backup is stale; its config is locked by the "
+		       "stop: nicguard-unlock@%u.service removes it once that is done", vmid, vmid);
+		return 0;
+	}
+	if (r != -ENOSYS)
+		ng_log(LOG_WARNING, "guest %u: %s: removing it from a process of its own", vmid,
+		       e.msg);
+	ng_log(LOG_INFO, "guest %u: lock: backup is stale; its config is locked by the stop: "
+	       "removed in the background once that is done (at most %d s)", vmid,
+	       NG_UNLOCK_LATER_MS / 1000);
+	unlock_detached(ctx, vmid);
+	return 0;
 }
 
 int main(int argc, char *argv[])

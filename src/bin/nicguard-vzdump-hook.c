@@ -108,32 +108,33 @@ static void tighten(struct hook *h)
 }
 
 /* At job-end and job-abort vzdump holds its node lock and is done with every guest: a
- * `lock: backup` left on a guest of this node is stale. */
+ * `lock: backup` left on a guest of this node is stale (so no liveness check: the running
+ * backup is vzdump itself). Removed as vzdump's own unlock does, value-checked under the
+ * guest's flock, waiting as long as Proxmox waits for it. */
 static void unlock_stale(struct hook *h)
 {
-	struct ng_guest *g;
+	struct ng_unlock_opts o = { .timeout_ms = 10000 };
+	struct ng_unlock_report rep;
 	struct ng_err e;
-	size_t n;
 
-	if (ng_pve_guests(h->ctx, &g, &n, &e) < 0) {
+	if (ng_pve_unlock_stale(h->ctx, &o, &rep, &e) < 0) {
 		fail(h, "cannot list this node's guests: %s", e.msg);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *tool = g[i].type == NG_GUEST_QEMU ? "qm" : "pct";
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct ng_unlock_result *u = &rep.v[i];
 
-		if (g[i].error)
-			fail(h, "guest %u: cannot read its config: %s", g[i].vmid,
-			     strerror(-g[i].error));
-		else if (strcmp(g[i].lock, "backup") != 0)
-			continue;
-		else if (ng_pve_unlock(h->ctx, &g[i], &e) < 0)
-			fail(h, "guest %u: stale lock: backup not removed: %s", g[i].vmid, e.msg);
+		if (u->outcome == NG_UNLOCK_REMOVED)
+			ng_log(LOG_NOTICE, "guest %u: %s", u->vmid,
+			       ng_unlock_outcome_text(u->outcome));
+		else if (u->outcome == NG_UNLOCK_CHANGED)
+			ng_log(LOG_INFO, "guest %u: %s: %s", u->vmid,
+			       ng_unlock_outcome_text(u->outcome), u->detail);
 		else
-			ng_log(LOG_NOTICE, "guest %u: removed a stale lock: backup (%s unlock %u)",
-			       g[i].vmid, tool, g[i].vmid);
+			fail(h, "guest %u: %s: %s", u->vmid, ng_unlock_outcome_text(u->outcome),
+			     u->detail);
 	}
-	free(g);
+	ng_unlock_report_free(&rep);
 }
 
 static void restore(struct hook *h)

@@ -379,14 +379,17 @@ int ng_read_file(const char *path, bool nofollow, size_t max, char **buf, size_t
 /* ---------------------------------------------------- pve.c, pvetask.c, vzdump.c */
 
 enum ng_guest_type {
-	NG_GUEST_QEMU,		/* /etc/pve/local/qemu-server/VMID.conf, unlocked with qm */
-	NG_GUEST_LXC,		/* /etc/pve/local/lxc/VMID.conf, unlocked with pct */
+	NG_GUEST_QEMU,		/* /etc/pve/nodes/NODE/qemu-server/VMID.conf */
+	NG_GUEST_LXC,		/* /etc/pve/nodes/NODE/lxc/VMID.conf */
 };
 
-/* One guest of this node, as its config file says. */
+#define NG_NODE_MAX 64		/* a node name, as /etc/pve/nodes/NODE names it */
+
+/* One guest, as its config file says. */
 struct ng_guest {
 	unsigned vmid;
 	enum ng_guest_type type;
+	char node[NG_NODE_MAX];	/* the node whose /etc/pve/nodes/NODE holds its config */
 	char lock[24];		/* the main section's `lock:` value; "" when there is none */
 	char hookscript[128];	/* its `hookscript:` volume id; "" when there is none */
 	int error;		/* negative errno when the config could not be read, else 0 */
@@ -394,15 +397,29 @@ struct ng_guest {
 
 /* The value of key (e.g. "lock") in a guest config held in memory, main section only:
  * reading stops at the first section header ([snapshot name], [PENDING],
- * [special:cloudinit]); comment lines do not count; a later line overrides. val gets ""
- * when there is none. Returns 0, or -EINVAL when the value is too long for val. */
+ * [special:cloudinit]); comment lines do not count; a later line overrides; a line without
+ * a value ("lock:") is ignored, as PVE's parser ignores it. val gets "" when there is none.
+ * Returns 0, or -EINVAL when the value is too long for val. */
 int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val, size_t vlen);
 
-/* This node's guests: root/etc/pve/local/{qemu-server,lxc}/VMID.conf, sorted by type, then
- * vmid. A config that cannot be read is listed with error set. A missing directory counts
- * as empty. Caller frees *out. Returns 0 or a negative errno with err filled. */
+/* The config text without the main section's key lines (those ng_guest_conf_value reads);
+ * everything else byte for byte. *out is NUL-terminated; caller frees. 0 or -ENOMEM. */
+int ng_guest_conf_drop(const char *buf, size_t len, const char *key, char **out, size_t *outlen);
+
+/* This node's name: the last part of the root/etc/pve/local link pmxcfs makes (nodes/NODE).
+ * Returns 0, -ENOENT (no such link: pmxcfs is not up, or not Proxmox), or another errno. */
+int ng_pve_node_name(const struct ng_ctx *ctx, char *node, size_t len);
+
+/* This node's guests: root/etc/pve/nodes/NODE/{qemu-server,lxc}/VMID.conf, sorted by type,
+ * then vmid. A config that cannot be read is listed with error set. Without
+ * /etc/pve/local, or a missing directory: none. Caller frees *out. Returns 0 or a negative
+ * errno with err filled. */
 int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
 		  struct ng_err *err);
+
+/* Every node's guests (every root/etc/pve/nodes/NODE/), sorted by node, type, vmid. */
+int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		      struct ng_err *err);
 
 /* Is ifname one of guest vmid's host-side devices: tap<VMID>i<N> (QEMU), veth<VMID>i<N>
  * (LXC), fwpr<VMID>p<N> or fwln<VMID>i<N> (firewall bridge ports)? fwbr<VMID>i<N>, the
@@ -436,12 +453,84 @@ int ng_upid_alive(const struct ng_ctx *ctx, const struct ng_upid *u);
  * with why saying which, 0, or a negative errno (err filled) when it cannot tell. */
 int ng_pve_backup_alive(const struct ng_ctx *ctx, char *why, size_t whylen, struct ng_err *err);
 
-/* Unlock a guest through the context's "qm" or "pct" program: argv `unlock VMID`, empty
- * environment, 30 s timeout. Returns 0, or a negative errno (-EIO for a non-zero exit)
- * with err holding the program's first line of output. */
-int ng_pve_unlock(const struct ng_ctx *ctx, const struct ng_guest *g, struct ng_err *err);
+/* --------------------------------------------------------------- pvelock.c */
 
-/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID`, like ng_pve_unlock. */
+/* The flock file Proxmox takes around every change of g's config: root +
+ * /var/lock/qemu-server/lock-VMID.conf (PVE::QemuConfig) or /run/lock/lxc/pve-config-VMID.lock
+ * (PVE::LXC::Config). Returns 0 or -ENAMETOOLONG. */
+int ng_pve_lock_path(const struct ng_ctx *ctx, const struct ng_guest *g, char *path, size_t len);
+
+/* Remove `lock: VALUE` from g's config as PVE::AbstractConfig remove_lock($vmid, VALUE)
+ * does: take g's flock (waiting up to timeout_ms; Proxmox waits 10000), read the config
+ * again, remove the main section's lock only if it is still value, write NAME.tmp.PID and
+ * rename it over the config. With unless_backup_alive, a running backup (checked under the
+ * flock) keeps it. Returns 0 when removed; -EBUSY when the flock stayed taken; -ESTALE when
+ * the lock is another value or none by now; -EAGAIN when a backup runs; another negative
+ * errno (read or write failed). err says which, in Proxmox's words where it has some. */
+int ng_pve_remove_lock(const struct ng_ctx *ctx, const struct ng_guest *g, const char *value,
+		       unsigned timeout_ms, bool unless_backup_alive, struct ng_err *err);
+
+/* What happened to one guest's `lock: backup`. */
+enum ng_unlock_outcome {
+	NG_UNLOCK_REMOVED,	/* it was stale and is gone */
+	NG_UNLOCK_WOULD,	/* dry run: it would be removed */
+	NG_UNLOCK_CHANGED,	/* under the flock it was another value, or none: left alone */
+	NG_UNLOCK_BUSY,		/* the config's flock stayed taken */
+	NG_UNLOCK_ALIVE,	/* a backup runs (seen under the flock): kept */
+	NG_UNLOCK_UNREADABLE,	/* its config could not be read at all: its lock is unknown */
+	NG_UNLOCK_FAILED,	/* the config could not be read again or written */
+};
+
+struct ng_unlock_result {
+	unsigned vmid;
+	enum ng_guest_type type;
+	enum ng_unlock_outcome outcome;
+	char detail[256];	/* why, for every outcome but REMOVED and WOULD */
+};
+
+struct ng_unlock_report {
+	struct ng_unlock_result *v;
+	size_t n;
+};
+
+struct ng_unlock_opts {
+	const unsigned *vmids;	/* only these guests (nvmids of them); every one when 0 */
+	size_t nvmids;
+	unsigned timeout_ms;	/* the flock wait per guest: 0 tries once */
+	bool unless_backup_alive; /* refuse while a backup runs (not inside vzdump's own job) */
+	bool dry_run;
+};
+
+/* The stale-lock sweep every caller shares (vzdump hook at job-end, guest hook at post-stop,
+ * `nicguard pve unlock-stale`): each of this node's guests whose config says `lock: backup`
+ * goes through ng_pve_remove_lock(..., "backup", ...), one result each; an unreadable config
+ * is an UNREADABLE result. No other lock value is ever touched. Returns 0; -EAGAIN (err says
+ * why) when unless_backup_alive and a backup runs; or a negative errno when the guests
+ * cannot be listed. Free rep with ng_unlock_report_free. */
+int ng_pve_unlock_stale(const struct ng_ctx *ctx, const struct ng_unlock_opts *o,
+			struct ng_unlock_report *rep, struct ng_err *err);
+void ng_unlock_report_free(struct ng_unlock_report *rep);
+
+/* How long a removal handed over by the guest hook waits for the guest's flock: the stop
+ * that holds it (qm cleanup: lock_config_full with 60 s) releases it when it is done. */
+#define NG_UNLOCK_LATER_MS 120000
+
+/* Hand guest vmid's stale-lock removal to systemd: `systemctl --no-block start
+ * nicguard-unlock@VMID.service`, whose `nicguard pve unlock-stale --wait` runs in a cgroup
+ * of its own, so it outlives the guest's (an LXC post-stop hook's processes die with the
+ * container's unit). Returns 0; -ENOSYS when systemd does not run (root/run/systemd/system
+ * is no directory): the caller does it in a process of its own; another errno on failure. */
+int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *err);
+
+/* The outcome in words, e.g. "removed a stale lock: backup". */
+const char *ng_unlock_outcome_text(enum ng_unlock_outcome o);
+
+/* ------------------------------------------------------------- pve.c (more) */
+
+/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID` through the context's "qm" or
+ * "pct" program, with an environment of its own (PATH, LC_ALL=C) and a 30 s timeout.
+ * Returns 0, or a negative errno (-EIO for a non-zero exit) with err holding the program's
+ * first line of output. */
 int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
 			  struct ng_err *err);
 

@@ -41,13 +41,46 @@ int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val,
 			while (e > v && isspace((unsigned char)e[-1]))
 				e--;
 			n = (size_t)(e - v);
+			/* PVE's regex needs a value (`:\s*(.+?)\s*$`): "key:" alone is ignored. */
 			if (n >= vlen)
 				return -EINVAL;
-			memcpy(val, v, n);
-			val[n] = '\0';
+			if (n > 0) {
+				memcpy(val, v, n);
+				val[n] = '\0';
+			}
 		}
 		p = next;
 	}
+	return 0;
+}
+
+int ng_guest_conf_drop(const char *buf, size_t len, const char *key, char **out, size_t *outlen)
+{
+	const char *p = buf, *end = buf + len;
+	size_t kl = strlen(key), o = 0;
+	bool main_section = true;
+	char *t = malloc(len + 1);
+
+	if (!t)
+		return -ENOMEM;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol ? eol + 1 : end;
+
+		if (*p == '[')
+			main_section = false;
+		/* The lines ng_guest_conf_value reads: every one of them, as PVE's writer drops
+		 * the key from its hash and writes the rest. */
+		if (!(main_section && (size_t)(next - p) > kl && memcmp(p, key, kl) == 0 &&
+		      p[kl] == ':')) {
+			memcpy(t + o, p, (size_t)(next - p));
+			o += (size_t)(next - p);
+		}
+		p = next;
+	}
+	t[o] = '\0';
+	*out = t;
+	*outlen = o;
 	return 0;
 }
 
@@ -120,7 +153,8 @@ static int read_at(struct sweep *s, int dfd, const char *name, size_t *len)
 	return r;
 }
 
-static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
+/* One directory of guest configs: root/etc/pve/nodes/NODE/SUB (qemu-server or lxc). */
+static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *node, const char *sub,
 		     enum ng_guest_type type, struct ng_err *err)
 {
 	char path[4096];
@@ -128,7 +162,7 @@ static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
 	DIR *d;
 	int r = 0;
 
-	if (ng_path(ctx, path, sizeof(path), "/etc/pve/local/%s", sub) < 0)
+	if (ng_path(ctx, path, sizeof(path), "/etc/pve/nodes/%s/%s", node, sub) < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
 	d = opendir(path);
 	if (!d) {
@@ -158,6 +192,7 @@ static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
 		memset(g, 0, sizeof(*g));
 		g->vmid = vmid;
 		g->type = type;
+		snprintf(g->node, sizeof(g->node), "%s", node);
 		g->error = read_at(s, dirfd(d), de->d_name, &len);
 		if (g->error == -ENOMEM) {
 			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
@@ -175,39 +210,116 @@ static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
 	return r;
 }
 
+static int sweep_node(const struct ng_ctx *ctx, struct sweep *s, const char *node,
+		      struct ng_err *err)
+{
+	int r = sweep_dir(ctx, s, node, "qemu-server", NG_GUEST_QEMU, err);
+
+	return r < 0 ? r : sweep_dir(ctx, s, node, "lxc", NG_GUEST_LXC, err);
+}
+
 static int guest_cmp(const void *a, const void *b)
 {
 	const struct ng_guest *x = a, *y = b;
+	int c = strcmp(x->node, y->node);
 
+	if (c)
+		return c;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	return x->vmid < y->vmid ? -1 : x->vmid > y->vmid;
+}
+
+/* A node directory name as pmxcfs has them (the node name, no domain). */
+static bool node_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len > 0 && len < NG_NODE_MAX && n[0] != '.' && !strchr(n, '/');
+}
+
+int ng_pve_node_name(const struct ng_ctx *ctx, char *node, size_t len)
+{
+	char path[4096], target[4096];
+	const char *base;
+	ssize_t n;
+
+	node[0] = '\0';
+	if (ng_path(ctx, path, sizeof(path), "/etc/pve/local") < 0)
+		return -ENAMETOOLONG;
+	/* pmxcfs's own link: local -> nodes/NODE. */
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!node_name(base) || strlen(base) >= len)
+		return -EINVAL;
+	snprintf(node, len, "%s", base);
+	return 0;
+}
+
+static int sweep_finish(struct sweep *s, int r, struct ng_guest **out, size_t *n)
+{
+	free(s->buf);
+	if (r < 0) {
+		free(s->v);
+		return r;
+	}
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), guest_cmp);
+	*out = s->v;
+	*n = s->n;
+	return 0;
 }
 
 int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
 		  struct ng_err *err)
 {
 	struct sweep s = { .bufcap = 16384 };
+	char node[NG_NODE_MAX];
 	int r;
 
 	*out = NULL;
 	*n = 0;
+	r = ng_pve_node_name(ctx, node, sizeof(node));
+	if (r == -ENOENT)
+		return 0;	/* no /etc/pve/local: not a Proxmox node, or pmxcfs is not up */
+	if (r < 0)
+		return ng_err_set(err, r, NULL, 0, "cannot tell this node's name from "
+				  "/etc/pve/local: %s", strerror(-r));
 	s.buf = malloc(s.bufcap);
 	if (!s.buf)
 		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	r = sweep_dir(ctx, &s, "qemu-server", NG_GUEST_QEMU, err);
-	if (r == 0)
-		r = sweep_dir(ctx, &s, "lxc", NG_GUEST_LXC, err);
-	free(s.buf);
-	if (r < 0) {
-		free(s.v);
-		return r;
-	}
-	if (s.n > 1)
-		qsort(s.v, s.n, sizeof(*s.v), guest_cmp);
-	*out = s.v;
-	*n = s.n;
-	return 0;
+	return sweep_finish(&s, sweep_node(ctx, &s, node, err), out, n);
+}
+
+int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		      struct ng_err *err)
+{
+	struct sweep s = { .bufcap = 16384 };
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (ng_path(ctx, path, sizeof(path), "/etc/pve/nodes") < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 :
+			ng_err_set(err, -errno, path, 0, "cannot list: %s", strerror(errno));
+	s.buf = malloc(s.bufcap);
+	if (!s.buf)
+		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	while (r == 0 && (de = readdir(d)))
+		if (node_name(de->d_name))
+			r = sweep_node(ctx, &s, de->d_name, err);
+	closedir(d);
+	return sweep_finish(&s, r, out, n);
 }
 
 /* -------------------------------------------------------------- unlocking */
@@ -235,11 +347,6 @@ static int run_tool(const struct ng_ctx *ctx, const struct ng_guest *g, const ch
 				  g->vmid, status, out[0] ? ": " : "", out);
 	}
 	return 0;
-}
-
-int ng_pve_unlock(const struct ng_ctx *ctx, const struct ng_guest *g, struct ng_err *err)
-{
-	return run_tool(ctx, g, "unlock", NULL, NULL, err);
 }
 
 int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
