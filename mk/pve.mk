@@ -5,3 +5,7 @@
 install:: all
 	install -D -m 0755 $(BUILD)/nicguard-vzdump-hook $(DESTDIR)$(LIBEXECDIR)/vzdump-hook
 	install -D -m 0755 $(BUILD)/nicguard-guest-hook $(DESTDIR)$(LIBEXECDIR)/guest-hook
+	sed 's|/usr/sbin/nicguard|$(SBINDIR)/nicguard|g' systemd/nicguard-unlock@.service \
+		>$(BUILD)/nicguard-unlock@.service
+	install -D -m 0644 $(BUILD)/nicguard-unlock@.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-unlock@.service
