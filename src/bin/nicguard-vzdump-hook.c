@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nicguard.h"
@@ -14,17 +15,59 @@
 /* Installed here (mk/pve.mk); a copy at R + this path works on the tree under R. */
 #define HOOK_PATH NG_LIBEXECDIR "/vzdump-hook"
 
+/* What vzdump does with a phase, from PVE::VZDump (exec_backup, exec_backup_task). */
+struct phase {
+	const char *name;
+	bool guest;		/* argv PHASE MODE VMID; else PHASE alone */
+	bool may_fail;		/* [pve] abort-on-error may fail it for nicguard's own failure */
+	const char *fails;	/* what a non-zero exit makes vzdump do */
+};
+
+/* pre-restart and post-restart never fail for nicguard's sake: in stop mode they run after
+ * the unlock, in the cleanup path, and a failure there means vzdump does not restart or
+ * resume the guest (an LXC guest in suspend mode stays frozen). Unknown phases do nothing
+ * here, so they never fail for nicguard either. */
+static const struct phase phases[] = {	/* keep sorted: bsearch */
+	{ "backup-abort", true, true, "vzdump only warns" },
+	{ "backup-end", true, true, "this guest's backup fails" },
+	{ "backup-start", true, true, "this guest's backup fails" },
+	{ "job-abort", false, true, "vzdump adds it to the job's error" },
+	{ "job-end", false, true, "job-abort runs and the job fails" },
+	{ "job-init", false, true, "nothing is backed up, the job fails" },
+	{ "job-start", false, true, "nothing is backed up, the job fails" },
+	{ "log-end", true, true, "vzdump only warns" },
+	{ "post-restart", true, false, "the guest is not restarted or resumed" },
+	{ "pre-restart", true, false, "the guest is not restarted or resumed" },
+	{ "pre-stop", true, true, "this guest's backup fails" },
+};
+
+static const struct phase unknown_phase = { "(unknown)", false, false, "" };
+
 struct hook {
 	struct ng_ctx *ctx;
 	struct ng_policy *policy;
 	struct ng_pve_opts opts;
 	bool loaded;		/* policy and opts: loaded only by phases that need them */
-	const char *phase;
+	const char *name;	/* argv[1] */
+	const struct phase *phase;
 	unsigned failures;	/* own failures, each logged as one line */
 };
 
+static void load_policy(struct hook *h, bool quiet);
+
+/* Does a failure of nicguard's own work fail this phase? Only with abort-on-error = yes,
+ * and never where it would keep a guest from coming back. */
+static bool own_failure_fails(struct hook *h)
+{
+	if (!h->phase->may_fail || !h->ctx)
+		return false;
+	load_policy(h, true);
+	return h->opts.abort_on_error;
+}
+
 static void fail(struct hook *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One line per failure of nicguard's own work, saying what it does to the backup. */
 static void fail(struct hook *h, const char *fmt, ...)
 {
 	char msg[1536];
@@ -33,8 +76,15 @@ static void fail(struct hook *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ng_log(LOG_ERR, "%s: %s (the backup goes on)", h->phase, msg);
 	h->failures++;
+	if (own_failure_fails(h))
+		ng_log(LOG_ERR, "%s: %s ([pve] abort-on-error = yes: this phase fails: %s)",
+		       h->name, msg, h->phase->fails);
+	else if (h->phase->may_fail || h->phase == &unknown_phase)
+		ng_log(LOG_ERR, "%s: %s (the backup goes on)", h->name, msg);
+	else
+		ng_log(LOG_ERR, "%s: %s (nicguard never fails this phase: the guest comes back "
+		       "all the same)", h->name, msg);
 }
 
 static void log_problems(struct hook *h, const struct ng_diags *d)
@@ -68,6 +118,12 @@ static void load_policy(struct hook *h, bool quiet)
 		return;
 	h->loaded = true;
 	r = ng_policy_load(h->ctx, &h->policy, &e);
+	if (r < 0 && r != -EINVAL) {
+		ng_policy_free(h->policy);
+		h->policy = NULL;
+	}
+	/* The options first: every message below says what abort-on-error makes of it. */
+	ng_pve_opts_get(h->policy, &h->opts);
 	if (r == -EINVAL && h->policy && h->policy->diags.n) {
 		const struct ng_diag *d = &h->policy->diags.v[0];
 
@@ -79,10 +135,7 @@ static void load_policy(struct hook *h, bool quiet)
 	} else if (r < 0) {
 		fail(h, "policy: %s: no backup settings are applied; restoring and unlocking "
 		     "need none", ng_err_str(&e, where, sizeof(where)));
-		ng_policy_free(h->policy);
-		h->policy = NULL;
 	}
-	ng_pve_opts_get(h->policy, &h->opts);
 }
 
 /* job-start, or backup-start without a job-start before it. */
@@ -97,11 +150,11 @@ static void tighten(struct hook *h)
 	ng_backup_tighten(h->ctx, h->policy, &rep, &d, &kept);
 	if (kept)
 		ng_log(LOG_WARNING, "%s: kept the saved settings of an earlier job that did not "
-		       "end: they are the originals job-end restores", h->phase);
+		       "end: they are the originals job-end restores", h->name);
 	log_results(&rep, "backup settings:");
 	if (rep.n == 0 && d.n == 0)
 		ng_log(LOG_INFO, "%s: no backup uplink has backup-* settings: nothing to tighten",
-		       h->phase);
+		       h->name);
 	log_problems(h, &d);
 	ng_report_free(&rep);
 	ng_diags_free(&d);
@@ -158,29 +211,58 @@ static void restore(struct hook *h)
 		unlock_stale(h);
 }
 
+static int phase_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct phase *)e)->name);
+}
+
 static void run(struct hook *h, int argc, char *argv[])
 {
-	static const char *const guest_phases[] = {
-		"backup-start", "pre-stop", "pre-restart", "post-restart", "backup-end",
-		"backup-abort", "log-end",
-	};
-	bool guest_phase = false;
-
-	for (size_t i = 0; i < sizeof(guest_phases) / sizeof(guest_phases[0]); i++)
-		guest_phase |= strcmp(h->phase, guest_phases[i]) == 0;
-	if (guest_phase && (argc != 4 || strspn(argv[3], "0123456789") != strlen(argv[3]))) {
+	if (h->phase->guest && (argc != 4 || strspn(argv[3], "0123456789") != strlen(argv[3]))) {
 		fail(h, "called with %d arguments, expected PHASE MODE VMID", argc - 1);
 		return;
 	}
-	if (strcmp(h->phase, "job-start") == 0 ||
-	    (strcmp(h->phase, "backup-start") == 0 && !ng_backup_active(h->ctx))) {
+	if (strcmp(h->name, "job-start") == 0 ||
+	    (strcmp(h->name, "backup-start") == 0 && !ng_backup_active(h->ctx))) {
 		load_policy(h, false);
 		tighten(h);
-	} else if (strcmp(h->phase, "job-end") == 0 || strcmp(h->phase, "job-abort") == 0) {
+	} else if (strcmp(h->name, "job-end") == 0 || strcmp(h->name, "job-abort") == 0) {
 		load_policy(h, true);
 		restore(h);
 	}
 	/* Other phases, known (job-init, ...) or new, need nothing from nicguard. */
+}
+
+/* PVE::VZDump run_hook_script checks its script before every phase and dies without it:
+ * "Error: The hook script '...' does not exist." (or "is not executable."). The admin's
+ * chained hook gets the same check, with the same consequence, except where a failure would
+ * keep a guest from coming back. Returns the exit status, 0 to go on. */
+static int chain_missing(struct hook *h, const char *script, const char *path)
+{
+	struct stat st;
+	const char *what;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		what = "does not exist";
+	else if (access(path, X_OK) < 0)
+		what = "is not executable";
+	else
+		return 0;
+	if (h->phase == &unknown_phase) {
+		ng_log(LOG_ERR, "%s: Error: The hook script '%s' %s. (the hook enable-hook chained; "
+		       "not run)", h->name, script, what);
+		return 0;
+	}
+	if (!h->phase->may_fail) {
+		ng_log(LOG_ERR, "%s: Error: The hook script '%s' %s. (the hook enable-hook chained; "
+		       "not run: nicguard never fails this phase, the guest comes back all the "
+		       "same)", h->name, script, what);
+		return 0;
+	}
+	ng_log(LOG_ERR, "%s: Error: The hook script '%s' %s. (the hook enable-hook chained: "
+	       "vzdump would stop here without nicguard too, so this phase fails: %s)", h->name,
+	       script, what, h->phase->fails);
+	return 2;
 }
 
 /* The admin's earlier hook, recorded by `nicguard pve enable-hook`: same argv, same
@@ -206,6 +288,9 @@ static int chain(struct hook *h, const char *self, char *argv[])
 		fail(h, "the chained hook %s is nicguard's own hook: not run again", script);
 		return 0;
 	}
+	status = chain_missing(h, script, path);
+	if (status)
+		return status;
 	argv[0] = path;
 	if (ng_pve_run_chained(path, argv, environ, &status, &e) < 0) {
 		fail(h, "chained hook: %s", e.msg);
@@ -216,14 +301,19 @@ static int chain(struct hook *h, const char *self, char *argv[])
 
 int main(int argc, char *argv[])
 {
-	struct hook h = { .phase = argc > 1 ? argv[1] : "(no phase)" };
+	struct hook h = { .name = argc > 1 ? argv[1] : "(no phase)", .phase = &unknown_phase };
 	char self[PATH_MAX], root[PATH_MAX];
 	struct ng_ctx_opts o = { 0 };
+	const struct phase *ph;
 	struct ng_err e;
 	ssize_t n;
 	int status = 0;
 
 	ng_log_open("vzdump-hook", NG_LOG_STDOUT | NG_LOG_SYSLOG, false);
+	ph = bsearch(h.name, phases, sizeof(phases) / sizeof(phases[0]), sizeof(phases[0]),
+		     phase_cmp);
+	if (ph)
+		h.phase = ph;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	if (ng_pve_root_from_exe(self, HOOK_PATH, root, sizeof(root)) < 0)
@@ -240,10 +330,8 @@ int main(int argc, char *argv[])
 		run(&h, argc, argv);
 	if (argc >= 2)
 		status = chain(&h, self, argv);
-	if (status == 0 && h.failures) {
-		load_policy(&h, true);
-		status = h.opts.abort_on_error;
-	}
+	if (status == 0 && h.failures && own_failure_fails(&h))
+		status = 1;
 	ng_policy_free(h.policy);
 	ng_ctx_free(h.ctx);
 	return status;

@@ -558,12 +558,15 @@ struct ng_pve_opts {
 
 void ng_pve_opts_get(const struct ng_policy *p, struct ng_pve_opts *out);
 
-/* The value of the `script:` line of a vzdump.conf held in memory into script ("" when
- * there is none). Returns 0 or -ENAMETOOLONG. */
+/* The value of the `script:` line of a vzdump.conf held in memory that vzdump uses, into
+ * script ("" when there is none): lines as PVE::JSONSchema::parse_config reads them
+ * (trimmed, '#' lines skipped, any blanks after the colon), the last one winning; an empty
+ * value means no hook, as in vzdump. Returns 0 or -ENAMETOOLONG. */
 int ng_vzdump_conf_script(const char *buf, size_t len, char *script, size_t scriptlen);
 
-/* Make vzdump.conf text call hook: an existing `script:` line gets hook as its value (the
- * rest of the file is kept byte for byte), else `script: HOOK` is appended. The new text
+/* Make vzdump.conf text call hook: every `script:` line vzdump reads (indented ones too)
+ * becomes `script: HOOK` (the rest of the file is kept byte for byte), else `script: HOOK`
+ * is appended. The new text
  * goes to *out (caller frees). Returns 0 or -ENOMEM. */
 int ng_vzdump_conf_enable(const char *buf, size_t len, const char *hook, char **out,
 			  size_t *outlen);

@@ -16,17 +16,27 @@
  * any, is the admin's hook that nicguard's hook calls on. No copy: there was no file. */
 #define ORIG_PATH "/etc/nicguard/vzdump.conf.orig"
 
-/* A `script:` line of vzdump.conf, as PVE reads it (`^(\S+):\s*(.*\S)\s*$`, '#' lines
- * skipped): value start and end within [p, eol). */
+/* Perl's \s, which PVE's config parser trims and skips. */
+static bool pspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* A `script:` line of vzdump.conf as PVE::VZDump read_vzdump_defaults reads it, through
+ * PVE::JSONSchema::parse_config: the line trimmed (`^\s*(.+?)\s*$`), '#' lines skipped,
+ * `^(\S+?):\s*(.*)$` giving key and value; so "  script:\t/x  " counts. Its value's start
+ * and end within [p, eol). */
 static bool script_line(const char *p, const char *eol, const char **v, const char **ve)
 {
+	while (p < eol && pspace(*p))
+		p++;
+	while (eol > p && pspace(eol[-1]))
+		eol--;
 	if (eol - p < 7 || memcmp(p, "script:", 7) != 0)
 		return false;
 	p += 7;
-	while (p < eol && (*p == ' ' || *p == '\t'))
+	while (p < eol && pspace(*p))
 		p++;
-	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
-		eol--;
 	*v = p;
 	*ve = eol;
 	return true;

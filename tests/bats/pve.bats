@@ -450,6 +450,109 @@ assert_only_stale_unlocked() {
 	diff "$BATS_TEST_TMPDIR/want" "$ROOT/old-hook.log"
 }
 
+# An admin's hook that logs each call to ROOT/NAME.log (vzdump gives it no PATH).
+admin_hook() { # NAME
+	mkdir -p "$ROOT/usr/local/bin"
+	cat >"$ROOT/usr/local/bin/$1" <<-EOF
+		#!/bin/sh
+		echo "$1 \$*" >>"$ROOT/$1.log"
+	EOF
+	chmod +x "$ROOT/usr/local/bin/$1"
+}
+
+@test "enable-hook chains the script: line vzdump uses: indented, a tab, the later one" {
+	admin_hook first
+	admin_hook old
+	# PVE::JSONSchema::parse_config trims each line and the last script: wins.
+	printf 'script: /usr/local/bin/first\n  script:\t/usr/local/bin/old  \n' \
+		>>"$ROOT/etc/vzdump.conf"
+	cp "$ROOT/etc/vzdump.conf" "$BATS_TEST_TMPDIR/orig"
+	run "$NICGUARD" --root "$ROOT" pve enable-hook
+	[ "$status" -eq 0 ]
+	[[ $output == *"chained hook: /usr/local/bin/old"* ]]
+	# What vzdump reads now is nicguard's hook alone.
+	[ "$(grep -c 'script:' "$ROOT/etc/vzdump.conf")" -eq 3 ]
+	[ "$(grep -c '^script: /usr/libexec/nicguard/vzdump-hook$' "$ROOT/etc/vzdump.conf")" -eq 2 ]
+	run vzdump job-init
+	[ "$status" -eq 0 ]
+	run vzdump job-start
+	[ "$status" -eq 0 ]
+	[ "$(cat "$ROOT/old.log")" = "old job-init
+old job-start" ]
+	[ ! -e "$ROOT/first.log" ]
+	run vzdump job-end
+	[ "$status" -eq 0 ]
+	run "$NICGUARD" --root "$ROOT" pve disable-hook
+	[ "$status" -eq 0 ]
+	[[ $output == *"(the original, byte for byte)"* ]]
+	cmp "$ROOT/etc/vzdump.conf" "$BATS_TEST_TMPDIR/orig"
+}
+
+@test "a chained hook that is gone fails job-init as vzdump would; never pre/post-restart" {
+	admin_hook old
+	echo "script: /usr/local/bin/old" >>"$ROOT/etc/vzdump.conf"
+	run "$NICGUARD" --root "$ROOT" pve enable-hook
+	[ "$status" -eq 0 ]
+	chmod -x "$ROOT/usr/local/bin/old"
+	run vzdump job-init
+	echo "$output"
+	[ "$status" -ne 0 ]
+	want="nicguard: job-init: Error: The hook script '/usr/local/bin/old' is not executable."
+	[[ $output == "$want"*"this phase fails: nothing is backed up, the job fails)" ]]
+	rm "$ROOT/usr/local/bin/old"
+	run vzdump job-init
+	[ "$status" -ne 0 ]
+	[[ $output == *"Error: The hook script '/usr/local/bin/old' does not exist."* ]]
+	run vzdump backup-start stop 100 qemu web
+	[ "$status" -ne 0 ]
+	[[ $output == *"this phase fails: this guest's backup fails)" ]]
+	# In stop mode vzdump runs these after the unlock, to start the guest again.
+	for phase in pre-restart post-restart; do
+		run vzdump "$phase" stop 100 qemu web
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ $output == *"does not exist. (the hook enable-hook chained; not run:"* ]]
+		[[ $output == *"the guest comes back all the same)" ]]
+	done
+}
+
+@test "abort-on-error: each failure says what it does; stop-mode pre/post-restart never fail" {
+	policy <<-EOF
+		[pve]
+		abort-on-error = yes
+		[interface ngt0]
+		backup-uplink = yes
+		backup-offload = gro off
+	EOF
+	# nicguard's own work fails in every phase: the chained hook's record cannot be read.
+	mkdir -p "$ROOT/etc/nicguard/vzdump.conf.orig"
+	run vzdump job-start
+	[ "$status" -eq 1 ]
+	want="job-start: cannot read the chained hook's record: the admin's hook was not run"
+	want+=" ([pve] abort-on-error = yes: this phase fails: nothing is backed up, the job fails)"
+	[[ $output == *"$want" ]]
+	[[ $output != *"goes on"* ]]
+	# A stop-mode backup of 100 as vzdump runs it: lock, backup-start, pre-stop (the guest
+	# stops), the archive, backup-end, unlock, then pre-restart and post-restart to start
+	# it again, log-end.
+	vz_lock "$QEMU/100.conf"
+	run vzdump backup-start stop 100 qemu web
+	[ "$status" -eq 1 ]
+	[[ $output == *"this phase fails: this guest's backup fails)" ]]
+	vz_unlock "$QEMU/100.conf"
+	for phase in pre-restart post-restart; do
+		run vzdump "$phase" stop 100 qemu web
+		echo "$output"
+		[ "$status" -eq 0 ]
+		want="$phase: cannot read the chained hook's record: the admin's hook was not run"
+		want+=" (nicguard never fails this phase: the guest comes back all the same)"
+		[[ $output == *"$want" ]]
+	done
+	run vzdump log-end stop 100 qemu web
+	[ "$status" -eq 1 ]
+	[[ $output == *"this phase fails: vzdump only warns)" ]]
+}
+
 @test "enable-hook and disable-hook: a byte-identical round trip" {
 	cp "$ROOT/etc/vzdump.conf" "$BATS_TEST_TMPDIR/orig"
 	run "$NICGUARD" --root "$ROOT" pve enable-hook --dry-run
