@@ -422,7 +422,8 @@ int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n
 		      struct ng_err *err);
 
 /* Is ifname one of guest vmid's host-side devices: tap<VMID>i<N> (QEMU), veth<VMID>i<N>
- * (LXC), fwpr<VMID>p<N> or fwln<VMID>i<N> (firewall bridge ports)? fwbr<VMID>i<N>, the
+ * (LXC), fwpr<VMID>p<N>, fwln<VMID>i<N> or, on an Open vSwitch bridge, fwln<VMID>o<N>
+ * (firewall bridge ports)? fwbr<VMID>i<N>, the
  * firewall bridge itself, is not: it has no settings of its own to keep. */
 bool ng_pve_guest_dev(const char *ifname, unsigned vmid);
 

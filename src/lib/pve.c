@@ -429,6 +429,9 @@ static bool dev_name(const char *name, const char *prefix, unsigned vmid, char s
 
 bool ng_pve_guest_dev(const char *ifname, unsigned vmid)
 {
+	/* pve-common PVE/Network.pm compute_fwbr_names: fwln<VMID>i<N> is the firewall link
+	 * on a Linux bridge, fwln<VMID>o<N> the internal port on an Open vSwitch bridge. */
 	return dev_name(ifname, "tap", vmid, 'i') || dev_name(ifname, "veth", vmid, 'i') ||
-	       dev_name(ifname, "fwpr", vmid, 'p') || dev_name(ifname, "fwln", vmid, 'i');
+	       dev_name(ifname, "fwpr", vmid, 'p') || dev_name(ifname, "fwln", vmid, 'i') ||
+	       dev_name(ifname, "fwln", vmid, 'o');
 }

@@ -662,7 +662,9 @@ old job-start" ]
 	ng_ns_exec ip link add name fwpr103p0 type veth peer name fwln103i0
 	ng_ns_exec ip link add name veth200i0 type veth peer name ct200eth0
 	ng_ns_exec ip link add name tap1030i0 type veth peer name other0
-	for i in tap103i0 fwpr103p0 fwln103i0 veth200i0 tap1030i0; do
+	# The firewall's internal port when vmbr1 is an Open vSwitch bridge.
+	ng_ns_exec ip link add name fwln103o1 type veth peer name ovs103
+	for i in tap103i0 fwpr103p0 fwln103i0 fwln103o1 veth200i0 tap1030i0; do
 		ng_ns_exec ip link set "$i" up
 		ng_ns_exec "$ETHTOOL" -K "$i" gro on
 	done
@@ -672,7 +674,7 @@ old job-start" ]
 	[ "$(ng_feature "$NG_NS" tap103i0 rx-gro)" = on ]
 	run ip netns exec "$NG_NS" env LC_ALL=C "$GHOOK" 103 post-start </dev/null
 	[ "$status" -eq 0 ]
-	for i in tap103i0 fwpr103p0 fwln103i0; do
+	for i in tap103i0 fwpr103p0 fwln103i0 fwln103o1; do
 		[ "$(ng_feature "$NG_NS" "$i" rx-gro)" = off ]
 		[ "$(ng_feature "$NG_NS" "$i" tx-tcp-segmentation)" = off ]
 		[[ $output == *"guest 103: $i: gro off: changed"* ]]

@@ -286,6 +286,10 @@ static void test_guest_devices(void **state)
 	assert_true(ng_pve_guest_dev("veth200i0", 200));
 	assert_true(ng_pve_guest_dev("fwpr103p0", 103));
 	assert_true(ng_pve_guest_dev("fwln103i1", 103));
+	/* The Open vSwitch firewall port (pve-common PVE/Network.pm). */
+	assert_true(ng_pve_guest_dev("fwln103o0", 103));
+	assert_false(ng_pve_guest_dev("fwln103o", 103));
+	assert_false(ng_pve_guest_dev("fwpr103o0", 103));
 	assert_false(ng_pve_guest_dev("fwbr103i0", 103));
 	assert_false(ng_pve_guest_dev("tap1030i0", 103));
 	assert_false(ng_pve_guest_dev("tap10i0", 103));
