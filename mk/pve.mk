@@ -9,3 +9,5 @@ install:: all
 		>$(BUILD)/nicguard-unlock@.service
 	install -D -m 0644 $(BUILD)/nicguard-unlock@.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-unlock@.service
+
+$(BUILD)/bin/cmd-pve.o $(BUILD)/bin/cmd-pve-guest.o: src/bin/pvecmd.h

@@ -528,18 +528,12 @@ const char *ng_unlock_outcome_text(enum ng_unlock_outcome o);
 
 /* ------------------------------------------------------------- pve.c (more) */
 
-/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID` through the context's "qm" or
- * "pct" program, with an environment of its own (PATH, LC_ALL=C) and a 30 s timeout.
- * Returns 0, or a negative errno (-EIO for a non-zero exit) with err holding the program's
- * first line of output. */
+/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID` (volid NULL: `--delete
+ * hookscript`) through the context's "qm" or "pct" program, with an environment of its own
+ * (PATH, LC_ALL=C) and a 30 s timeout. Returns 0, or a negative errno (-EIO for a non-zero
+ * exit) with err holding the program's output on one line. */
 int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
 			  struct ng_err *err);
-
-/* The snippets directory of storage (root + its `path` in /etc/pve/storage.cfg, or
- * /var/lib/vz for the built-in "local") + "/snippets". *snippets tells whether the storage
- * allows the snippets content type. Returns 0, -ENOENT (no such storage with a path). */
-int ng_pve_snippets_dir(const struct ng_ctx *ctx, const char *storage, char *dir, size_t len,
-			bool *snippets, struct ng_err *err);
 
 /* Run program path with argv and envp as given, on the caller's stdin, stdout and stderr,
  * and wait for it (no timeout: a chained vzdump hook gets the time vzdump gives it).
@@ -607,6 +601,147 @@ int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len);
  * location on "/". Tests copy the hook into a fake tree, so vzdump's emptied environment
  * stays exactly as vzdump makes it. root gets "/" or R. Returns 0 or -ENAMETOOLONG. */
 int ng_pve_root_from_exe(const char *exe, const char *install_path, char *root, size_t len);
+
+/* --------------------------------------------------------------- storage.c */
+
+/* One storage of /etc/pve/storage.cfg: "TYPE: ID" and its indented "key value" lines. */
+struct ng_storage {
+	char *type;		/* lowercased: dir, nfs, cifs, pbs, rbd, cephfs, lvmthin, ... */
+	char *id;
+	unsigned line;		/* of its header; 0 for the built-in `local` */
+	bool builtin;		/* the `local` Proxmox puts in when the file has none */
+	char **keys, **values;	/* n pairs, in file order; a flag's value is "" */
+	size_t n;
+};
+
+struct ng_storage_cfg {
+	struct ng_storage *v;
+	size_t n;
+};
+
+/* Parse storage.cfg text as Proxmox does (PVE::SectionConfig parse_config, PVE::Storage::
+ * Plugin's section header and `local` rule): '#' lines skipped, an empty line ends a
+ * section, a section starts only at "TYPE: ID" (an invalid id skips it), properties are
+ * indented "key value" lines (a repeated key keeps its first value), other lines ignored;
+ * then `local` is a dir storage at /var/lib/vz with snippets unless the file says so.
+ * Pure. Returns 0 or -ENOMEM. Free out with ng_storage_cfg_free. */
+int ng_storage_parse(const char *buf, size_t len, struct ng_storage_cfg *out);
+void ng_storage_cfg_free(struct ng_storage_cfg *c);
+
+/* root/etc/pve/storage.cfg through ng_storage_parse; a missing file gives only `local`. */
+int ng_storage_load(const struct ng_ctx *ctx, struct ng_storage_cfg *out, struct ng_err *err);
+
+/* The storage of that id (the later section when there are two), or NULL. */
+const struct ng_storage *ng_storage_find(const struct ng_storage_cfg *c, const char *id);
+
+/* A key's value, or NULL when the storage does not set it. */
+const char *ng_storage_get(const struct ng_storage *s, const char *key);
+
+/* Is word an item of a PVE list (items separated by ',', ';' or blanks)? */
+bool ng_storage_list_has(const char *list, const char *word);
+
+/* Shared: `shared 1`, or a type shared by nature (PVE::Storage::Plugin @SHARED_STORAGE:
+ * nfs, cifs, cephfs, rbd, pbs, iscsi, iscsidirect, zfs, drbd). */
+bool ng_storage_shared(const struct ng_storage *s);
+bool ng_storage_has_content(const struct ng_storage *s, const char *content);
+/* Not restricted away from node by a `nodes` list; not `disable`d. */
+bool ng_storage_on_node(const struct ng_storage *s, const char *node);
+bool ng_storage_enabled(const struct ng_storage *s);
+
+/* root + the storage's snippets directory: its path and "snippets" (or what content-dirs
+ * says). Returns 0, -ENOENT (no path: not a directory storage), -ENAMETOOLONG. */
+int ng_storage_snippets_dir(const struct ng_ctx *ctx, const struct ng_storage *s, char *dir,
+			    size_t len);
+
+/* --------------------------------------------------------------- pvenode.c */
+
+/* The name of nicguard's guest hookscript snippet: STORAGE:snippets/nicguard-guest-hook. */
+#define NG_SNIPPET "nicguard-guest-hook"
+
+/* What a command did or would do to one file, in one line. */
+struct ng_pve_change {
+	bool changed;
+	char text[768];
+};
+
+/* What one cluster node says of itself in root/etc/pve/nodes/NODE/nicguard-node (a file
+ * every node sees): nicguard is installed there, with these snippet volids. */
+struct ng_pve_node {
+	char name[NG_NODE_MAX];
+	bool nicguard;		/* the file is there and is nicguard's */
+	char **snippets;	/* "STORAGE:snippets/nicguard-guest-hook" volids it provides */
+	size_t nsnippets;
+};
+
+struct ng_pve_cluster {
+	struct ng_pve_node *v;	/* sorted by name; this node is always among them */
+	size_t n;
+	char self[NG_NODE_MAX];
+	bool quorate_known, quorate; /* from /etc/pve/.members, when it says */
+};
+
+/* The node file's text (pure): NG_MARKER, `guest-hook HOOK`, one `snippet VOLID` line each;
+ * and back. A file without the marker says nothing (nicguard false). 0 or -ENOMEM. */
+int ng_pve_node_render(const char *hook, char *const *snippets, size_t n, char **out,
+		       size_t *len);
+int ng_pve_node_parse(const char *buf, size_t len, struct ng_pve_node *nd);
+bool ng_pve_node_provides(const struct ng_pve_node *nd, const char *volid);
+
+/* The cluster's nodes (the members in root/etc/pve/.members; without a cluster, the
+ * directories of /etc/pve/nodes) and what each one's node file says. Returns 0, or a
+ * negative errno with err filled (-ENOENT: no /etc/pve/local, pmxcfs is not up). */
+int ng_pve_cluster_load(const struct ng_ctx *ctx, struct ng_pve_cluster *c, struct ng_err *err);
+void ng_pve_cluster_free(struct ng_pve_cluster *c);
+struct ng_pve_node *ng_pve_cluster_node(struct ng_pve_cluster *c, const char *name);
+
+/* Count node as having nicguard and (volid not NULL) providing volid: what a command is about
+ * to make true there. Returns 0, -ENOENT (no such node in c), -ENOMEM. */
+int ng_pve_cluster_assume(struct ng_pve_cluster *c, const char *node, const char *volid);
+
+/* Is volid nicguard's snippet (any storage)? */
+bool ng_pve_volid_is_ours(const char *volid);
+
+/* Put nicguard's snippet into storage s's snippets directory: on a node's own storage a link
+ * to root + hook (so upgrades reach it); on a shared one a small script that runs hook where
+ * nicguard is installed and exits 0 elsewhere, so a guest starts on every node. An existing
+ * file that is not nicguard's is left alone (-EEXIST). dry_run changes nothing. */
+int ng_pve_snippet_install(const struct ng_ctx *ctx, const struct ng_storage *s,
+			   const char *hook, bool dry_run, struct ng_pve_change *out,
+			   struct ng_err *err);
+
+/* Say that this node has nicguard: root/etc/pve/nodes/NODE/nicguard-node (0640, as pmxcfs
+ * allows) listing the snippet volids this node's own storages hold (nicguard's link to hook),
+ * written only when it changes. Without /etc/pve/local there is nothing to do (out says so).
+ * Without quorum pmxcfs refuses the write: err says so. Unregister removes the file. */
+int ng_pve_register(const struct ng_ctx *ctx, const char *hook, bool dry_run,
+		    struct ng_pve_change *out, struct ng_err *err);
+int ng_pve_unregister(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
+		      struct ng_err *err);
+
+/* A node where a guest with a given hookscript would not start, and why. */
+struct ng_pve_gap {
+	char node[NG_NODE_MAX];
+	char why[192];
+};
+
+struct ng_pve_gaps {
+	struct ng_pve_gap *v;
+	size_t n;
+};
+
+/* The nodes of c on which a guest whose hookscript is volid would not start (PVE's
+ * pre-start needs the snippet as an executable file there): the storage is missing,
+ * disabled or not available on the node; or, on a node-local storage, the node's file does
+ * not list volid; or a shared storage's snippet is a link to hook and the node has no
+ * nicguard. A shared storage's shim starts everywhere. leaving (or NULL) names a node to
+ * count as without nicguard (the one removing it); NG_GAPS_SHIM_COMING counts the shim as
+ * already on a shared storage (the caller is about to write it). Only nicguard's own volid
+ * is judged: another is no gap. Returns 0 or -ENOMEM; free out with ng_pve_gaps_free. */
+#define NG_GAPS_SHIM_COMING 1u
+int ng_pve_hookscript_gaps(const struct ng_ctx *ctx, const struct ng_pve_cluster *c,
+			   const struct ng_storage_cfg *sc, const char *volid, const char *hook,
+			   const char *leaving, unsigned flags, struct ng_pve_gaps *out);
+void ng_pve_gaps_free(struct ng_pve_gaps *g);
 
 /* ---------------------------------------------------------------- backup.c */
 

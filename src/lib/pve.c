@@ -342,7 +342,11 @@ static int run_tool(const struct ng_ctx *ctx, const struct ng_guest *g, const ch
 	if (r < 0)
 		return r;
 	if (status != 0) {
-		out[strcspn(out, "\n")] = '\0';
+		char *nl;
+
+		/* Its messages on one line ("400 Parameter verification failed." comes first). */
+		while ((nl = strchr(out, '\n')))
+			*nl = nl[1] ? ' ' : '\0';
 		return ng_err_set(err, -EIO, NULL, 0, "%s %s %u exited with %d%s%s", tool, a1,
 				  g->vmid, status, out[0] ? ": " : "", out);
 	}
@@ -352,63 +356,9 @@ static int run_tool(const struct ng_ctx *ctx, const struct ng_guest *g, const ch
 int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
 			  struct ng_err *err)
 {
+	if (!volid)
+		return run_tool(ctx, g, "set", "--delete", "hookscript", err);
 	return run_tool(ctx, g, "set", "--hookscript", volid, err);
-}
-
-/* `path` of a storage in storage.cfg text ("TYPE: NAME" headers, indented "key value"
- * lines); *snippets tells whether its content list names snippets. */
-static void storage_find(const char *buf, const char *storage, char *path, size_t plen,
-			 bool *found, bool *snippets)
-{
-	bool in = false;
-	char *copy = strdup(buf), *line, *save = NULL;
-
-	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char k[32], v[4096];
-
-		if (line[0] != ' ' && line[0] != '\t') {
-			in = sscanf(line, "%*[a-z]: %4095s", v) == 1 && strcmp(v, storage) == 0;
-			*found |= in;
-			continue;
-		}
-		if (!in || sscanf(line, " %31s %4095s", k, v) != 2)
-			continue;
-		if (strcmp(k, "path") == 0)
-			snprintf(path, plen, "%s", v);
-		else if (strcmp(k, "content") == 0)
-			*snippets = strstr(v, "snippets") != NULL;
-	}
-	free(copy);
-}
-
-int ng_pve_snippets_dir(const struct ng_ctx *ctx, const char *storage, char *dir, size_t len,
-			bool *snippets, struct ng_err *err)
-{
-	char cfg[4096], path[4096] = "";
-	bool found = false;
-	char *buf = NULL;
-	int r;
-
-	*snippets = false;
-	if (ng_path(ctx, cfg, sizeof(cfg), "/etc/pve/storage.cfg") < 0)
-		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
-	r = ng_read_file(cfg, false, 1u << 20, &buf, NULL);
-	if (r < 0 && r != -ENOENT)
-		return ng_err_set(err, r, cfg, 0, "cannot read: %s", strerror(-r));
-	if (buf)
-		storage_find(buf, storage, path, sizeof(path), &found, snippets);
-	free(buf);
-	/* PVE's built-in `local` is a dir storage at /var/lib/vz even without an entry. */
-	if (!path[0] && strcmp(storage, "local") == 0) {
-		snprintf(path, sizeof(path), "/var/lib/vz");
-		*snippets |= !found;
-	}
-	if (!path[0])
-		return ng_err_set(err, -ENOENT, cfg, 0, "no storage \"%s\" with a path", storage);
-	if (ng_path(ctx, dir, len, "%s/snippets", path) < 0)
-		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
-	return 0;
 }
 
 /* ------------------------------------------------------------ guest devices */

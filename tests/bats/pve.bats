@@ -714,6 +714,10 @@ old job-start" ]
 }
 
 @test "install-hookscript links the snippet and sets it on guests without one of their own" {
+	# pve2, the other node, has nicguard and the snippet on its own `local`.
+	printf '%s\n' "# Written by nicguard. Changes here are overwritten; edit the policy instead." \
+		"guest-hook /usr/libexec/nicguard/guest-hook" \
+		"snippet local:snippets/nicguard-guest-hook" >"$ROOT/etc/pve/nodes/pve2/nicguard-node"
 	sed -i '1i hookscript: local:snippets/admin.pl' "$QEMU/104.conf"
 	run "$NICGUARD" --root "$ROOT" pve install-hookscript --dry-run --all
 	[ "$status" -eq 0 ]
@@ -742,7 +746,7 @@ old job-start" ]
 	[ "$(grep -c ' set ' "$ROOT/stub-calls")" -eq 9 ]
 	run "$NICGUARD" --root "$ROOT" pve install-hookscript 102 999
 	[ "$status" -eq 1 ]
-	[[ $output == *"guest 999: no such guest on this node"* ]]
+	[[ $output == *"guest 999: no such guest in the cluster"* ]]
 	[ "$(grep -c ' set ' "$ROOT/stub-calls")" -eq 9 ]
 }
 
