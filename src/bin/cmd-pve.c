@@ -28,6 +28,7 @@ static const char help[] =
 	"    nicguard [--root DIR] pve register [--storage NAME] [--dry-run]\n"
 	"    nicguard [--root DIR] pve unregister [--dry-run]\n"
 	"    nicguard [--root DIR] pve check-removal\n"
+	"    nicguard [--root DIR] pve cluster-sync [--dry-run] [--if-changed]\n"
 	"    nicguard [--root DIR] pve unlock-stale [--dry-run] [--wait SECONDS] [VMID...]\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -54,6 +55,13 @@ static const char help[] =
 	"    check-removal lists the guests, on any node, that would not start here without\n"
 	"    nicguard, and fails when there are any (the package's removal runs it).\n"
 	"\n"
+	"    cluster-sync keeps /var/lib/nicguard/cluster.conf, the copy of\n"
+	"    /etc/pve/nicguard.conf that policy loading uses while /etc/pve is not mounted\n"
+	"    (at boot, udev and ifupdown run before pve-cluster.service mounts it), equal to\n"
+	"    the cluster file, and re-registers this node. With --if-changed it exits 0 only\n"
+	"    when the copy changed (nicguard-cluster.service then applies the policy), 1 when\n"
+	"    not.\n"
+	"\n"
 	"    unlock-stale removes `lock: backup` from this node's guests as Proxmox's own\n"
 	"    remove_lock does (under the guest's config flock, the value checked again), after\n"
 	"    checking that no backup runs (vzdump's lock in /proc/locks, the UPID in\n"
@@ -67,6 +75,7 @@ static const char help[] =
 	"    --storage NAME  the snippets storage (default: local)\n"
 	"    --all           every guest of this node\n"
 	"    --wait SECONDS  how long to wait for a guest's config flock (default 10)\n"
+	"    --if-changed    cluster-sync: exit 1 when the copy did not change\n"
 	"    -h, --help      show this help\n"
 	"\n"
 	"EXIT STATUS\n"
@@ -165,7 +174,33 @@ static int disable_hook(struct ng_ctx *ctx, const struct pve_opts *o)
 	return hook(ctx, o, false);
 }
 
-enum { O_DRY = 1, O_STORAGE = 2, O_ALL = 4, O_WAIT = 8, O_ARGS = 16 };
+enum { O_DRY = 1, O_STORAGE = 2, O_ALL = 4, O_WAIT = 8, O_ARGS = 16, O_IF_CHANGED = 32 };
+
+/* Keep the last-known copy of the cluster policy for early boot, and this node's
+ * registration, up to date (nicguard-cluster.service runs it: after pve-cluster.service,
+ * when /etc/pve/nicguard.conf changes here, and every minute for changes made on other
+ * nodes, which no inotify watch on pmxcfs sees). */
+static int cluster_sync(struct ng_ctx *ctx, const struct pve_opts *o)
+{
+	struct ng_pve_change ch, reg;
+	struct ng_err e;
+
+	if (ng_cluster_policy_sync(ctx, o->dry_run, &ch, &e) < 0) {
+		char msg[1024];
+
+		ng_log(LOG_ERR, "%s", ng_err_str(&e, msg, sizeof(msg)));
+		return o->if_changed ? NG_EXIT_USAGE : NG_EXIT_FAIL;
+	}
+	printf("%s\n", ch.text);
+	/* A node registered while the cluster had no quorum gets its file now. */
+	if (ng_pve_register(ctx, GUEST_HOOK, o->dry_run, &reg, &e) < 0)
+		ng_log(LOG_WARNING, "this node's registration: %s", e.msg);
+	else if (reg.changed)
+		printf("%s\n", reg.text);
+	if (o->if_changed)
+		return ch.changed ? NG_EXIT_OK : NG_EXIT_FAIL;
+	return NG_EXIT_OK;
+}
 
 /* Keep sorted: bsearch. */
 static const struct sub {
@@ -174,6 +209,7 @@ static const struct sub {
 	unsigned takes;		/* the options and arguments it accepts */
 } subs[] = {
 	{ "check-removal", pve_check_removal, 0 },
+	{ "cluster-sync", cluster_sync, O_DRY | O_IF_CHANGED },
 	{ "disable-hook", disable_hook, O_DRY },
 	{ "enable-hook", enable_hook, O_DRY },
 	{ "install-hookscript", pve_install_hookscript, O_DRY | O_STORAGE | O_ALL | O_ARGS },
@@ -195,6 +231,7 @@ static int parse(const struct sub *sc, int argc, char *argv[], struct pve_opts *
 		{ "storage", required_argument, NULL, O_STORAGE },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "wait", required_argument, NULL, O_WAIT },
+		{ "if-changed", no_argument, NULL, O_IF_CHANGED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -218,6 +255,8 @@ static int parse(const struct sub *sc, int argc, char *argv[], struct pve_opts *
 			o->storage = optarg;
 		else if (c == O_ALL)
 			o->all = true;
+		else if (c == O_IF_CHANGED)
+			o->if_changed = true;
 		else if ((o->wait_s = (unsigned)strtoul(optarg, &end, 10), *end || !*optarg ||
 			  o->wait_s > 3600)) {
 			ng_log(LOG_ERR, "pve %s: --wait takes seconds, 0-3600", sc->name);

@@ -14,6 +14,7 @@
 /* The options of one `nicguard pve SUBCOMMAND` run, and its arguments. */
 struct pve_opts {
 	bool dry_run, all;
+	bool if_changed;	/* cluster-sync --if-changed */
 	const char *storage;	/* --storage, or NULL */
 	unsigned wait_s;	/* unlock-stale --wait: seconds to wait for a guest's flock */
 	int argc;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #define NG_IFNAMSIZ 16		/* IFNAMSIZ, including the NUL */
 #define NG_NAME_MAX 48		/* a setting's name: "tx-tcp-mangleid-segmentation" fits */
@@ -263,6 +264,33 @@ int ng_policy_parse(struct ng_policy *p, const char *buf, size_t len, const char
  * on -EINVAL so the caller can print p->diags. Returns 0, -EINVAL (diagnostics), or an
  * errno for a file that exists but cannot be read (err says which). */
 int ng_policy_load(const struct ng_ctx *ctx, struct ng_policy **out, struct ng_err *err);
+
+/* Which cluster policy ng_policy_load reads in place of root/etc/pve/nicguard.conf: the
+ * file itself while pmxcfs is mounted (root/etc/pve/local exists), else its last-known copy
+ * root/var/lib/nicguard/cluster.conf (at boot, before pve-cluster.service), else none. */
+enum ng_cluster_source {
+	NG_CLUSTER_NONE,
+	NG_CLUSTER_LIVE,
+	NG_CLUSTER_COPY,
+};
+
+struct ng_cluster_policy {
+	enum ng_cluster_source source;
+	char path[4096];	/* the file read; "" for none */
+	time_t copied;		/* COPY: when the copy was written */
+	bool pmxcfs;		/* /etc/pve is mounted */
+};
+
+int ng_cluster_policy_state(const struct ng_ctx *ctx, struct ng_cluster_policy *out);
+
+struct ng_pve_change;
+
+/* Keep the last-known copy equal to root/etc/pve/nicguard.conf: written (NG_MARKER and one
+ * comment line, then the file's bytes) when it differs, removed when the cluster file is
+ * gone; nothing while pmxcfs is not mounted. out->changed says whether the policy in effect
+ * at the next boot changed. Returns 0 or a negative errno with err filled. */
+int ng_cluster_policy_sync(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
+			   struct ng_err *err);
 
 /* Print the policy in its own syntax; the output parses back to the same policy. */
 int ng_policy_print(const struct ng_policy *p, FILE *out);

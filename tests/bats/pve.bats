@@ -772,6 +772,75 @@ old job-start" ]
 	assert_original
 }
 
+@test "cluster policy at boot: the last-known copy applies before /etc/pve is mounted" {
+	policy </dev/null
+	cat >"$ROOT/etc/pve/nicguard.conf" <<-EOF
+		[interface ngt0]
+		offload = gro off
+	EOF
+	chmod 0640 "$ROOT/etc/pve/nicguard.conf"
+	COPY=$ROOT/var/lib/nicguard/cluster.conf
+	# nicguard-cluster.service: the copy follows the cluster file; apply only on a change.
+	run "$NICGUARD" --root "$ROOT" pve cluster-sync --if-changed
+	[ "$status" -eq 0 ]
+	[[ $output == *"copied to $COPY from /etc/pve/nicguard.conf"* ]]
+	[ "$(head -1 "$COPY")" = "# Written by nicguard. Changes here are overwritten; edit the policy instead." ]
+	tail -n +3 "$COPY" | cmp - "$ROOT/etc/pve/nicguard.conf"
+	run "$NICGUARD" --root "$ROOT" pve cluster-sync --if-changed
+	[ "$status" -eq 1 ]
+	run ng_nicguard --root "$ROOT" status ngt0
+	[[ $output == *"cluster policy: $ROOT/etc/pve/nicguard.conf" ]]
+	# The next boot: udev and ifupdown run before pve-cluster.service mounts /etc/pve,
+	# which is an empty directory until then.
+	mv "$ROOT/etc/pve" "$ROOT/etc/pve.mounted"
+	mkdir "$ROOT/etc/pve"
+	run ng_nicguard --root "$ROOT" apply ngt0
+	echo "$output"
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = off ]
+	[[ $output == *"[$COPY:4]"* ]]
+	run ng_nicguard --root "$ROOT" status ngt0
+	echo "$output"
+	[[ $output == *"cluster policy: the last-known copy $COPY of "*" (/etc/pve is not mounted)" ]]
+	run ng_nicguard --root "$ROOT" status --json ngt0
+	[ "$(jq -r '.cluster_policy | .source + " " + .path' <<<"$output")" = "copy $COPY" ]
+	[ "$(jq -r '.cluster_policy.copied' <<<"$output")" = "$(stat -c %Y "$COPY")" ]
+	# Nothing to copy while it is not mounted: the copy stays.
+	run "$NICGUARD" --root "$ROOT" pve cluster-sync --if-changed
+	[ "$status" -eq 1 ]
+	[ -e "$COPY" ]
+	rmdir "$ROOT/etc/pve"
+	mv "$ROOT/etc/pve.mounted" "$ROOT/etc/pve"
+	# Changed on another node: the next run copies it; removed: the copy goes too.
+	echo "rps = all" >>"$ROOT/etc/pve/nicguard.conf"
+	run "$NICGUARD" --root "$ROOT" pve cluster-sync --if-changed
+	[ "$status" -eq 0 ]
+	[ "$(tail -1 "$COPY")" = "rps = all" ]
+	rm "$ROOT/etc/pve/nicguard.conf"
+	run "$NICGUARD" --root "$ROOT" pve cluster-sync --if-changed
+	[ "$status" -eq 0 ]
+	[ ! -e "$COPY" ]
+	run ng_nicguard --root "$ROOT" status ngt0
+	[[ $output == *"cluster policy: none" ]]
+}
+
+@test "the systemd units verify, ordered after pve-cluster and its mount" {
+	for u in nicguard-cluster.service nicguard-cluster.path nicguard-cluster.timer \
+		nicguard-unlock@.service; do
+		sed "s|/usr/sbin/nicguard|$NICGUARD|g" "$NG_TOP/systemd/$u" >"$BATS_TEST_TMPDIR/$u"
+	done
+	run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/nicguard-cluster.service" \
+		"$BATS_TEST_TMPDIR/nicguard-cluster.path" "$BATS_TEST_TMPDIR/nicguard-cluster.timer" \
+		"$BATS_TEST_TMPDIR/nicguard-unlock@103.service"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output != *nicguard* ]]
+	grep -qx 'After=pve-cluster.service network.target' "$NG_TOP/systemd/nicguard-cluster.service"
+	grep -qx 'ExecCondition=/usr/sbin/nicguard pve cluster-sync --if-changed' \
+		"$NG_TOP/systemd/nicguard-cluster.service"
+	grep -qx 'ExecStart=/usr/sbin/nicguard pve unlock-stale --wait 120 %i' \
+		"$NG_TOP/systemd/nicguard-unlock@.service"
+}
+
 @test "nicguard restore: by hand after a crash; refuses while a backup runs" {
 	run vzdump job-start
 	[ "$status" -eq 0 ]
