@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nicguard.h"
@@ -145,6 +146,41 @@ static int print_sets(const struct ng_policy *p, const struct ng_iface *ifc,
 	return 0;
 }
 
+/* On a Proxmox VE node: is ifc a backup uplink for each storage backups go to (content
+ * backup, or Proxmox Backup Server), and why (the vzdump hook picks them the same way). */
+static void print_backup_uplinks(const struct ng_cli_env *env, const struct ng_iface *ifc)
+{
+	struct ng_storage_cfg sc;
+	char node[NG_NODE_MAX], why[512];
+	struct ng_err e;
+
+	if (ng_pve_node_name(env->ctx, node, sizeof(node)) < 0 ||
+	    ng_storage_load(env->ctx, &sc, &e) < 0)
+		return;
+	printf("backup uplink, per backup storage:\n");
+	for (size_t i = 0; i < sc.n; i++) {
+		const struct ng_storage *s = &sc.v[i];
+		struct ng_iface *v = NULL;
+		bool yes = false;
+		size_t n = 0;
+
+		if (ng_storage_find(&sc, s->id) != s || !ng_storage_enabled(s) ||
+		    !ng_storage_on_node(s, node) ||
+		    !(ng_storage_has_content(s, "backup") || strcmp(s->type, "pbs") == 0))
+			continue;
+		if (ng_backup_uplinks(env->ctx, env->policy, s->id, &v, &n, why, sizeof(why),
+				      &e) < 0) {
+			printf("  %s: %s\n", s->id, e.msg);
+			continue;
+		}
+		for (size_t j = 0; j < n; j++)
+			yes |= strcmp(v[j].name, ifc->name) == 0;
+		printf("  %s: %s (%s)\n", s->id, yes ? "yes" : "no", why);
+		free(v);
+	}
+	ng_storage_cfg_free(&sc);
+}
+
 static int run(const struct ng_cli *cli, int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -198,6 +234,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	r = NG_EXIT_OK;
 	if (print_sections(env.policy, &ifc) < 0 || print_sets(env.policy, &ifc, &st) < 0)
 		r = NG_EXIT_FAIL;
+	print_backup_uplinks(&env, &ifc);
 	if (fflush(stdout) != 0)
 		r = NG_EXIT_FAIL;
 out:

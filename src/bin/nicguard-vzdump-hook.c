@@ -49,6 +49,7 @@ struct hook {
 	struct ng_pve_opts opts;
 	bool loaded;		/* policy and opts: loaded only by phases that need them */
 	const char *name;	/* argv[1] */
+	const char *storeid;	/* vzdump's STOREID: the backup storage (unset without one) */
 	const struct phase *phase;
 	unsigned failures;	/* own failures, each logged as one line */
 };
@@ -142,12 +143,15 @@ static void load_policy(struct hook *h, bool quiet)
 static void tighten(struct hook *h)
 {
 	struct ng_report rep = { 0 };
+	struct ng_uplinks ups = { 0 };
 	struct ng_diags d = { 0 };
 	bool kept;
 
 	if (!h->policy)
 		return;		/* load_policy said so, once */
-	ng_backup_tighten(h->ctx, h->policy, &rep, &d, &kept);
+	ng_backup_tighten(h->ctx, h->policy, h->storeid, &rep, &d, &kept, &ups);
+	ng_log(LOG_INFO, "%s: backup uplinks: %s (%s)", h->name, ups.names[0] ? ups.names : "none",
+	       ups.why);
 	if (kept)
 		ng_log(LOG_WARNING, "%s: kept the saved settings of an earlier job that did not "
 		       "end: they are the originals job-end restores", h->name);
@@ -310,6 +314,9 @@ int main(int argc, char *argv[])
 	int status = 0;
 
 	ng_log_open("vzdump-hook", NG_LOG_STDOUT | NG_LOG_SYSLOG, false);
+	/* The job's storage: PVE::VZDump run_hook_script sets it in every phase of a job that
+	 * writes to a storage (not for --dumpdir or --stdout). */
+	h.storeid = getenv("STOREID");
 	ph = bsearch(h.name, phases, sizeof(phases) / sizeof(phases[0]), sizeof(phases[0]),
 		     phase_cmp);
 	if (ph)

@@ -251,22 +251,54 @@ static bool bridge_port(const struct ng_iface *v, size_t n, const struct ng_ifac
 	return m && m->kind == NG_KIND_BRIDGE;
 }
 
-int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
-		      struct ng_iface **out, size_t *n, struct ng_err *err)
+/* How long the storage's host names may take to resolve: job-start waits for it. */
+#define EGRESS_TIMEOUT_MS 2000
+
+/* The ports the backup storage's traffic leaves by (egress.c), as flags in port[]. */
+static void storage_ports(const struct ng_ctx *ctx, const char *storeid,
+			  const struct ng_iface *all, size_t nall, bool *port, char *why,
+			  size_t whylen, bool *any)
 {
+	struct ng_egress e;
+	struct ng_err err;
+
+	*any = false;
+	if (ng_egress_storage(ctx, storeid, EGRESS_TIMEOUT_MS, &e, &err) < 0) {
+		snprintf(why, whylen, "storage %.60s: %.400s", storeid, err.msg);
+		return;
+	}
+	snprintf(why, whylen, "%s", e.why);
+	for (size_t i = 0; i < nall; i++)
+		for (size_t j = 0; j < e.nports; j++)
+			if (strcmp(all[i].name, e.ports[j]) == 0)
+				*any = port[i] = true;
+	ng_egress_free(&e);
+}
+
+int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p, const char *storeid,
+		      struct ng_iface **out, size_t *n, char *why, size_t whylen,
+		      struct ng_err *err)
+{
+	char swhy[512] = "", dummy[1];
 	struct ng_iface *all;
 	size_t nall, nflag = 0;
-	bool *flag, *port;
+	bool *flag, *skip, *port, stor = false;
 	int r;
 
 	*out = NULL;
 	*n = 0;
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	why[0] = '\0';
 	r = ng_iface_list(ctx, &all, &nall, err);
 	if (r < 0)
 		return r;
 	flag = calloc(nall + 1, sizeof(bool));
+	skip = calloc(nall + 1, sizeof(bool));
 	port = calloc(nall + 1, sizeof(bool));
-	if (!flag || !port) {
+	if (!flag || !skip || !port) {
 		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 		goto out;
 	}
@@ -278,15 +310,31 @@ int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
 		if (r < 0)
 			goto out;
 		it = ng_wanted_find(&w, NG_FLAG, "backup-uplink");
-		if (!ng_wanted_skip(&w)) {
-			flag[i] = it && it->num;
-			port[i] = !it && bridge_port(all, nall, &all[i]);
-		}
+		skip[i] = ng_wanted_skip(&w) || (it && !it->num);
+		flag[i] = !ng_wanted_skip(&w) && it && it->num;
 		ng_wanted_free(&w);
 		nflag += flag[i];
 	}
-	/* Named uplinks replace the guess: the admin knows which port carries backups. */
-	*n = 0;
+	/* Named uplinks win: the admin knows which port carries backups. Else the ports the
+	 * backup storage's traffic leaves by; else, the physical ports under the bridges. */
+	if (!nflag && storeid && storeid[0])
+		storage_ports(ctx, storeid, all, nall, port, swhy, sizeof(swhy), &stor);
+	for (size_t i = 0; !nflag && i < nall; i++) {
+		if (stor)
+			port[i] = port[i] && !skip[i];
+		else
+			port[i] = !skip[i] && bridge_port(all, nall, &all[i]);
+	}
+	if (nflag)
+		snprintf(why, whylen, "named by the policy (backup-uplink = yes)");
+	else if (stor)
+		snprintf(why, whylen, "%s", swhy);
+	else if (swhy[0])
+		snprintf(why, whylen, "%.400s: no port of this host found for it, so the physical "
+			 "ports under bridges", swhy);
+	else
+		snprintf(why, whylen, "no backup storage given, so the physical ports under "
+			 "bridges");
 	for (size_t i = 0; i < nall; i++)
 		if (nflag ? flag[i] : port[i])
 			all[(*n)++] = all[i];
@@ -294,6 +342,7 @@ int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
 	all = NULL;
 out:
 	free(flag);
+	free(skip);
 	free(port);
 	free(all);
 	return r;
@@ -342,8 +391,9 @@ static int backup_wanted(const struct ng_ctx *ctx, const struct ng_policy *p,
 	return 0;
 }
 
-int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
-		      struct ng_diags *problems, bool *kept)
+int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, const char *storeid,
+		      struct ng_report *rep, struct ng_diags *problems, bool *kept,
+		      struct ng_uplinks *ups)
 {
 	struct ng_target *want = NULL;
 	struct ng_iface *up = NULL;
@@ -358,11 +408,15 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 	if (r < 0)
 		goto out;	/* unreadable: the true originals may be in it, leave all alone */
 	*kept = r == 1;
-	r = ng_backup_uplinks(ctx, p, &up, &n, &e);
+	r = ng_backup_uplinks(ctx, p, storeid, &up, &n, ups ? ups->why : NULL,
+			      ups ? sizeof(ups->why) : 0, &e);
 	if (r < 0) {
 		problem(problems, r, &first, "cannot find the backup uplinks: %s", e.msg);
 		goto out;
 	}
+	for (size_t i = 0; ups && i < n; i++)
+		snprintf(ups->names + strlen(ups->names), sizeof(ups->names) - strlen(ups->names),
+			 "%s%s", i ? " " : "", up[i].name);
 	want = calloc(n + 1, sizeof(*want));
 	if (!want) {
 		problem(problems, -ENOMEM, &first, "out of memory");

@@ -411,6 +411,21 @@ int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *
 int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 		   struct ng_err *err);
 
+/* The kernel's route to addr (4 bytes for AF_INET, 16 for AF_INET6), as `ip route get`
+ * asks for it (RTM_GETROUTE): its output interface and route type (RTN_UNICAST, RTN_LOCAL,
+ * ...). Returns 0, or the kernel's negative errno (-ENETUNREACH, ...) with err filled. */
+int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rtype,
+		    struct ng_err *err);
+
+/* --------------------------------------------------------------- egress.c */
+
+/* The server hosts of storage s (see ng_egress_storage), pure: mountinfo is the text of
+ * /proc/self/mountinfo (or NULL), ceph_mon_host the mon_host value of /etc/pve/ceph.conf (or
+ * NULL). Ports and brackets are stripped; each host once. 0 or -ENOMEM; free with
+ * ng_strv_free. */
+int ng_storage_hosts(const struct ng_storage *s, const char *mountinfo,
+		     const char *ceph_mon_host, char ***out, size_t *n);
+
 /* ------------------------------------------------------------- watchopt.c */
 
 /* True when the [watch] key table is sorted (bsearch needs it; a unit test checks). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* netlink.c: interface facts from rtnetlink RTM_GETLINK, one request for many interfaces. */
+/* netlink.c: interface facts from rtnetlink RTM_GETLINK, one request for many interfaces;
+ * the route to one address (RTM_GETROUTE). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,5 +368,82 @@ int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 	free(buf);
 	if (r == 0 && l->ifindex <= 0)
 		r = ng_err_set(err, -EBADMSG, NULL, 0, "RTM_GETLINK: no link in the reply");
+	return r;
+}
+
+/* ------------------------------------------------------------------ routes */
+
+int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rtype,
+		    struct ng_err *err)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg rt;
+		unsigned char attrs[NLA_HDRLEN + 16];
+	} req;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	unsigned char *buf;
+	struct nlattr a;
+	int r = -EBADMSG;
+
+	*oif = 0;
+	*rtype = 0;
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_type = RTM_GETROUTE;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.h.nlmsg_seq = 1;
+	req.rt.rtm_family = (unsigned char)family;
+	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	a.nla_type = RTA_DST;
+	a.nla_len = (unsigned short)(NLA_HDRLEN + alen);
+	memcpy(req.attrs, &a, sizeof(a));
+	memcpy(req.attrs + NLA_HDRLEN, addr, alen);
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt)) + NLA_ALIGN(a.nla_len);
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ng_err_set(err, -errno, NULL, 0, "netlink send: %s", strerror(errno));
+	buf = malloc(NL_BUFSIZE);
+	if (!buf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	for (;;) {
+		ssize_t n = recv_some(fd, buf, NL_BUFSIZE);
+		size_t left;
+
+		if (n < 0) {
+			r = ng_err_set(err, (int)n, NULL, 0, "netlink recv: %s", strerror((int)-n));
+			break;
+		}
+		left = (size_t)n;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			const unsigned char *tb[RTA_MAX + 1];
+			struct rtmsg rt;
+			uint32_t v;
+
+			if (h->nlmsg_seq != 1)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				r = h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ? -EBADMSG : e->error;
+				if (r < 0)
+					ng_err_set(err, r, NULL, 0, "no route: %s", strerror(-r));
+				goto out;
+			}
+			if (h->nlmsg_type != RTM_NEWROUTE ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(rt)))
+				continue;
+			memcpy(&rt, NLMSG_DATA(h), sizeof(rt));
+			*rtype = rt.rtm_type;
+			if (parse_attrs((const unsigned char *)h + NLMSG_LENGTH(sizeof(rt)),
+					h->nlmsg_len - NLMSG_LENGTH(sizeof(rt)), tb,
+					NG_ARRAY_SIZE(tb)) == 0 && attr_u32(tb[RTA_OIF], &v) == 0)
+				*oif = (int)v;
+			r = 0;
+			goto out;
+		}
+	}
+out:
+	free(buf);
 	return r;
 }

@@ -455,6 +455,9 @@ int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n
  * firewall bridge itself, is not: it has no settings of its own to keep. */
 bool ng_pve_guest_dev(const char *ifname, unsigned vmid);
 
+/* Is ifname any guest's host-side device, by those names? */
+bool ng_pve_guest_port(const char *ifname);
+
 
 /* A Proxmox task id: UPID:NODE:PID:PSTART:STARTTIME:TYPE:ID:USER: (numbers in hex). */
 struct ng_upid {
@@ -771,13 +774,47 @@ int ng_pve_hookscript_gaps(const struct ng_ctx *ctx, const struct ng_pve_cluster
 			   const char *leaving, unsigned flags, struct ng_pve_gaps *out);
 void ng_pve_gaps_free(struct ng_pve_gaps *g);
 
+/* ---------------------------------------------------------------- egress.c */
+
+/* The ports a storage's traffic leaves by, and how they were found, in one line. */
+struct ng_egress {
+	char **ports;		/* interface names, no duplicates */
+	size_t nports;
+	char why[512];		/* "storage nas (nfs): 198.51.100.2 via eno2" */
+};
+
+/* Storage storeid's servers (nfs, cifs, pbs, glusterfs: server; rbd, cephfs: monhost, else
+ * /etc/pve/ceph.conf's mon_host; iscsi: portal; a dir storage: the source of the network
+ * mount its path is on, from root/proc/self/mountinfo), each resolved (numeric addresses
+ * directly, names through getaddrinfo_a, all within timeout_ms), routed (rtnetlink
+ * RTM_GETROUTE, as `ip route get`) and followed from the route's device down through VLAN,
+ * bridge (not its guests' ports) and bond to the ports underneath. No ports (a local
+ * storage, no route, a name that does not resolve) is no error: why says so. Returns 0 or
+ * a negative errno with err filled; free e with ng_egress_free. */
+int ng_egress_storage(const struct ng_ctx *ctx, const char *storeid, unsigned timeout_ms,
+		      struct ng_egress *e, struct ng_err *err);
+
+/* The ports under ifname (ifname itself when nothing is under it), appended to e->ports. */
+int ng_egress_ports_of(const struct ng_ctx *ctx, const char *ifname, struct ng_egress *e);
+void ng_egress_free(struct ng_egress *e);
+
 /* ---------------------------------------------------------------- backup.c */
 
 /* The backup uplinks: interfaces whose resolved policy says backup-uplink = yes; when none
- * does, the physical ports enslaved to a bridge directly or through a bond. Caller frees
- * *out. Returns 0 or a negative errno. */
-int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
-		      struct ng_iface **out, size_t *n, struct ng_err *err);
+ * does, the ports the backup storage storeid's traffic leaves by (ng_egress_storage; vzdump
+ * gives STOREID); when that finds none (no storeid, a local storage), the physical ports
+ * enslaved to a bridge directly or through a bond. `skip = yes` and `backup-uplink = no`
+ * leave a port out. why (whylen bytes, or NULL) gets one line saying which rule chose them.
+ * Caller frees *out. Returns 0 or a negative errno. */
+int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p, const char *storeid,
+		      struct ng_iface **out, size_t *n, char *why, size_t whylen,
+		      struct ng_err *err);
+
+/* The uplinks ng_backup_tighten chose, for the hook's log. */
+struct ng_uplinks {
+	char names[512];	/* space-separated */
+	char why[512];
+};
 
 /* Open the backup window: save the current values (ng_snapshot) of the settings the
  * backup-* keys name on every uplink to root/run/nicguard/backup-state (mode 0600,
@@ -785,9 +822,11 @@ int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
  * job) is kept: its interfaces keep their saved originals, only uplinks it lacks are
  * added. Nothing is applied to an uplink whose original values could not be saved.
  * Results go to rep; each problem is one line in problems. *kept tells whether an
- * earlier state was kept. Returns 0, or the negative errno of the first problem. */
-int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
-		      struct ng_diags *problems, bool *kept);
+ * earlier state was kept. storeid picks the uplinks (ng_backup_uplinks); ups (or NULL)
+ * gets their names and why. Returns 0, or the negative errno of the first problem. */
+int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, const char *storeid,
+		      struct ng_report *rep, struct ng_diags *problems, bool *kept,
+		      struct ng_uplinks *ups);
 
 /* Close the window: apply the saved values, then remove the state file. Interfaces that
  * are gone are dropped (with a problem line); those whose restore failed stay in the file

@@ -385,3 +385,29 @@ bool ng_pve_guest_dev(const char *ifname, unsigned vmid)
 	       dev_name(ifname, "fwpr", vmid, 'p') || dev_name(ifname, "fwln", vmid, 'i') ||
 	       dev_name(ifname, "fwln", vmid, 'o');
 }
+
+/* prefix, digits, one of seps, digits: the whole name. */
+static bool any_dev(const char *name, const char *prefix, const char *seps)
+{
+	size_t n = strlen(prefix);
+	const char *p = name + n;
+
+	if (strncmp(name, prefix, n) != 0 || !isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (!*p || !strchr(seps, *p))
+		return false;
+	p++;
+	if (!isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p == '\0';
+}
+
+bool ng_pve_guest_port(const char *ifname)
+{
+	return any_dev(ifname, "tap", "i") || any_dev(ifname, "veth", "i") ||
+	       any_dev(ifname, "fwpr", "p") || any_dev(ifname, "fwln", "io");
+}

@@ -34,7 +34,10 @@ bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, cons
 
 	if (!ifname[0] || !ng_backup_active(ctx))
 		return false;
-	if (ng_backup_uplinks(ctx, p, &ups, &n, NULL) < 0)
+	/* The window's own uplinks first: it chose them from the job's storage. */
+	if (ng_backup_holds(ctx, ifname))
+		return true;
+	if (ng_backup_uplinks(ctx, p, NULL, &ups, &n, NULL, 0, NULL) < 0)
 		return true;	/* cannot tell: treat it as an uplink, the safe side */
 	for (size_t i = 0; i < n && !yes; i++)
 		yes = strcmp(ups[i].name, ifname) == 0;

@@ -46,6 +46,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${NETNS_ETC:-}" ] || rm -rf "$NETNS_ETC"
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
 	[ -z "${GHOLDER:-}" ] || kill "$GHOLDER" 2>/dev/null || true
 	ng_ns_teardown
@@ -114,7 +115,7 @@ pve_write() { # CONF SED-SCRIPT
 #   vzdump PHASE                        job phase
 #   vzdump PHASE MODE VMID TYPE NAME    guest phase
 vzdump() {
-	local env=(STOREID=local LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1)
+	local env=(STOREID="${STORE:-local}" LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1)
 	local args=("$1") base
 	# DUMPDIR comes from the storage, resolved after job-init (PVE::VZDump new).
 	[ "$1" = job-init ] || env+=(DUMPDIR=/var/lib/vz/dump)
@@ -839,6 +840,115 @@ old job-start" ]
 		"$NG_TOP/systemd/nicguard-cluster.service"
 	grep -qx 'ExecStart=/usr/sbin/nicguard pve unlock-stale --wait 120 %i' \
 		"$NG_TOP/systemd/nicguard-unlock@.service"
+}
+
+# A storage network: ngs0 with an address and no bridge, the storage server behind it; ngt0
+# is a port of the bridge vmbr0, as the guests' uplink is.
+storage_net() {
+	ng_ns_exec ip link add vmbr0 type bridge
+	ng_ns_exec ip link set ngt0 master vmbr0
+	ng_ns_exec ip link set vmbr0 up
+	ng_ns_exec ip link add ngs0 type veth peer name ngs1
+	ng_ns_exec ip addr add 198.51.100.1/24 dev ngs0
+	ng_ns_exec ip link set ngs0 up
+	ng_ns_exec ip link set ngs1 up
+	ng_ns_exec "$ETHTOOL" -K ngs0 gro on
+	cat >>"$ROOT/etc/pve/storage.cfg" <<-EOF
+
+		nfs: backupnfs
+		${TAB}export /export/backup
+		${TAB}path /mnt/pve/backupnfs
+		${TAB}server 198.51.100.2
+		${TAB}content backup
+
+		pbs: pbs
+		${TAB}datastore main
+		${TAB}server pbs.example.test
+		${TAB}username backup@pbs
+	EOF
+	policy <<-EOF
+		[interface ngt0 ngs0]
+		backup-offload = gro off
+	EOF
+}
+
+@test "backups over a storage NIC: the port STOREID's server is reached by is tightened" {
+	TAB=$'\t'
+	storage_net
+	STORE=backupnfs run vzdump job-start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	want="job-start: backup uplinks: ngs0 (storage backupnfs (nfs): 198.51.100.2 via ngs0)"
+	[[ $output == *"$want"* ]]
+	[ "$(ng_feature "$NG_NS" ngs0 rx-gro)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = on ]
+	STORE=backupnfs run vzdump job-end
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" ngs0 rx-gro)" = on ]
+	# A host name, resolved in process (here from the namespace's /etc/hosts).
+	NETNS_ETC=/etc/netns/$NG_NS
+	mkdir -p "$NETNS_ETC"
+	echo "198.51.100.2 pbs.example.test" >"$NETNS_ETC/hosts"
+	STORE=pbs run vzdump job-start
+	echo "$output"
+	want="backup uplinks: ngs0 (storage pbs (pbs): pbs.example.test (198.51.100.2) via ngs0)"
+	[[ $output == *"$want"* ]]
+	STORE=pbs run vzdump job-end
+	# A storage with no server of its own: the physical ports under bridges, as before
+	# (vmbr0's port here is a veth: none).
+	run vzdump job-start
+	want="backup uplinks: none (storage local (dir): no network server: no port of this"
+	want+=" host found for it, so the physical ports under bridges)"
+	[[ $output == *"$want"* ]]
+	[ "$(ng_feature "$NG_NS" ngs0 rx-gro)" = on ]
+	run vzdump job-end
+	# explain says it for each backup storage.
+	run ng_nicguard --root "$ROOT" explain ngs0
+	echo "$output"
+	[[ $output == *"  backupnfs: yes (storage backupnfs (nfs): 198.51.100.2 via ngs0)"* ]]
+	[[ $output == *"  local: no (storage local (dir): no network server"* ]]
+	# A port the policy names wins over the storage's.
+	policy <<-EOF
+		[interface ngt0 ngs0]
+		backup-offload = gro off
+		[interface ngt0]
+		backup-uplink = yes
+	EOF
+	STORE=backupnfs run vzdump job-start
+	[[ $output == *"backup uplinks: ngt0 (named by the policy (backup-uplink = yes))"* ]]
+	[ "$(ng_feature "$NG_NS" ngs0 rx-gro)" = on ]
+	run vzdump job-end
+}
+
+@test "backups over a VLAN on a bond under a bridge: the bond's ports are tightened" {
+	if ! ng_ns_exec ip link add bond0 type bond 2>/dev/null ||
+		! ng_ns_exec ip link add link ngt0 name probe.9 type vlan id 9 2>/dev/null; then
+		skip "this kernel has no bonding or 802.1q (the unit test covers the walk)"
+	fi
+	TAB=$'\t'
+	ng_ns_exec ip link add ngb0 type veth peer name ngb1
+	ng_ns_exec ip link add ngb2 type veth peer name ngb3
+	ng_ns_exec ip link set ngb0 master bond0
+	ng_ns_exec ip link set ngb2 master bond0
+	ng_ns_exec ip link add vmbr1 type bridge
+	ng_ns_exec ip link set bond0 master vmbr1
+	ng_ns_exec ip tuntap add name tap101i0 mode tap
+	ng_ns_exec ip link set tap101i0 master vmbr1
+	ng_ns_exec ip link add link vmbr1 name vmbr1.50 type vlan id 50
+	ng_ns_exec ip addr add 203.0.113.1/24 dev vmbr1.50
+	for i in ngb0 ngb2 bond0 vmbr1 vmbr1.50; do ng_ns_exec ip link set "$i" up; done
+	printf '\ncifs: share\n\tserver 203.0.113.5\n\tshare backup\n\tpath /mnt/pve/share\n' \
+		>>"$ROOT/etc/pve/storage.cfg"
+	policy <<-EOF
+		[interface ngb0 ngb2 tap101i0]
+		backup-offload = tso off
+	EOF
+	STORE=share run vzdump job-start
+	echo "$output"
+	want="backup uplinks: ngb0 ngb2 (storage share (cifs): 203.0.113.5 via vmbr1.50 -> ngb0 ngb2)"
+	[[ $output == *"$want"* ]]
+	[ "$(ng_feature "$NG_NS" ngb0 tx-tcp-segmentation)" = off ]
+	run vzdump job-end
 }
 
 @test "nicguard restore: by hand after a crash; refuses while a backup runs" {

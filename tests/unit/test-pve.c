@@ -483,7 +483,7 @@ static char *uplinks(struct ng_ctx *ctx, const char *policy_text)
 	size_t n;
 
 	assert_int_equal(ng_policy_parse(p, policy_text, strlen(policy_text), "t.conf"), 0);
-	assert_int_equal(ng_backup_uplinks(ctx, p, &v, &n, &e), 0);
+	assert_int_equal(ng_backup_uplinks(ctx, p, NULL, &v, &n, NULL, 0, &e), 0);
 	names[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
