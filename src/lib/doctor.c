@@ -263,6 +263,10 @@ static int check_sysctl(const struct ng_ctx *ctx, struct ng_doctor *d)
 
 /* --------------------------------- Proxmox VE: guests a node could not start */
 
+#ifndef NG_LIBEXECDIR
+#define NG_LIBEXECDIR "/usr/libexec/nicguard"	/* the Makefile's default */
+#endif
+
 /* A guest whose hookscript is nicguard's snippet does not start (pre-start fails) on a node
  * that lacks it; HA recovery and migration can send it to any node of the cluster. */
 static int check_hookscripts(const struct ng_ctx *ctx, struct ng_doctor *d)
