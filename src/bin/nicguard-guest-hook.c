@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,61 @@
 
 /* Installed here (mk/pve.mk); snippets link to it. A copy at R + this path works on R. */
 #define HOOK_PATH NG_LIBEXECDIR "/guest-hook"
+
+/* In a detached process: stdin, stdout and stderr on /dev/null, every other fd closed. */
+static void detach_stdio(void)
+{
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int fd = 0; fd <= 2 && devnull >= 0; fd++)
+		dup2(devnull, fd);
+	close_range(3, ~0U, 0);
+}
+
+/* The policy on one of guest vmid's devices, one log line per setting changed or failed.
+ * Returns 0 or a negative errno. */
+static int apply_dev(struct ng_ctx *ctx, const struct ng_policy *p, const struct ng_iface *ifc,
+		     unsigned vmid)
+{
+	struct ng_report rep = { 0 };
+	struct ng_target t;
+	struct ng_err e;
+	char prefix[32];
+	int bad = 0;
+
+	if (ng_target_resolve(ctx, p, ifc, NG_TARGET_ALL, NULL, 0, &t, &e) < 0) {
+		ng_log(LOG_ERR, "guest %u: %s: %s", vmid, ifc->name, e.msg);
+		return -ENOMEM;
+	}
+	if (!ng_wanted_skip(&t.w) && t.w.n > 0 && ng_apply(ctx, ifc, &t.w, 0, &rep, &e) < 0) {
+		ng_log(LOG_ERR, "guest %u: %s: %s", vmid, ifc->name, e.msg);
+		bad = -EIO;
+	}
+	snprintf(prefix, sizeof(prefix), "guest %u: ", vmid);
+	ng_log_report(prefix, &rep);
+	for (size_t j = 0; j < rep.n; j++)
+		bad = rep.v[j].outcome == NG_FAILED ? -EIO : bad;
+	ng_report_free(&rep);
+	ng_target_free(&t);
+	return bad;
+}
+
+static int load_policy(struct ng_ctx *ctx, unsigned vmid, struct ng_policy **p)
+{
+	struct ng_err e;
+	int r = ng_policy_load(ctx, p, &e);
+
+	if (r < 0 && r != -EINVAL) {
+		ng_log(LOG_ERR, "guest %u: policy: %s; nothing applied", vmid, e.msg);
+		ng_policy_free(*p);
+		*p = NULL;
+		return r;
+	}
+	if (r == -EINVAL)
+		ng_log(LOG_WARNING, "guest %u: the policy has problems (`nicguard check` lists "
+		       "them); sections with problems are ignored", vmid);
+	return 0;
+}
 
 /* post-start: QEMU has made its taps (and reset their offloads with TUNSETOFFLOAD), the
  * container its veths; the firewall bridge ports exist. Apply the policy to each. */
@@ -25,15 +81,9 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 	size_t n;
 	int r, bad = 0;
 
-	r = ng_policy_load(ctx, &p, &e);
-	if (r < 0 && r != -EINVAL) {
-		ng_log(LOG_ERR, "guest %u: policy: %s; nothing applied", vmid, e.msg);
-		ng_policy_free(p);
+	r = load_policy(ctx, vmid, &p);
+	if (r < 0)
 		return r;
-	}
-	if (r == -EINVAL)
-		ng_log(LOG_WARNING, "guest %u: the policy has problems (`nicguard check` lists "
-		       "them); sections with problems are ignored", vmid);
 	r = ng_iface_list(ctx, &v, &n, &e);
 	if (r < 0) {
 		ng_log(LOG_ERR, "guest %u: cannot list interfaces: %s", vmid, e.msg);
@@ -41,32 +91,146 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct ng_report rep = { 0 };
-		struct ng_target t;
-		char prefix[32];
-
-		if (!ng_pve_guest_dev(v[i].name, vmid))
-			continue;
-		if (ng_target_resolve(ctx, p, &v[i], NG_TARGET_ALL, NULL, 0, &t, &e) < 0) {
-			ng_log(LOG_ERR, "guest %u: %s: %s", vmid, v[i].name, e.msg);
-			bad = -ENOMEM;
-			continue;
-		}
-		if (!ng_wanted_skip(&t.w) && t.w.n > 0 &&
-		    ng_apply(ctx, &v[i], &t.w, 0, &rep, &e) < 0) {
-			ng_log(LOG_ERR, "guest %u: %s: %s", vmid, v[i].name, e.msg);
-			bad = -EIO;
-		}
-		snprintf(prefix, sizeof(prefix), "guest %u: ", vmid);
-		ng_log_report(prefix, &rep);
-		for (size_t j = 0; j < rep.n; j++)
-			bad = rep.v[j].outcome == NG_FAILED ? -EIO : bad;
-		ng_report_free(&rep);
-		ng_target_free(&t);
+		if (ng_pve_guest_dev(v[i].name, vmid) && (r = apply_dev(ctx, p, &v[i], vmid)) < 0)
+			bad = r;
 	}
 	free(v);
 	ng_policy_free(p);
 	return bad;
+}
+
+/* ------------------------------------------------ after post-start: the follower */
+
+/* QEMU sets a tap's offloads with TUNSETOFFLOAD (net/tap-linux.c tap_fd_set_offload) when it
+ * opens the tap and again each time the guest's virtio driver negotiates its features or
+ * changes its offloads (hw/net/virtio-net.c virtio_net_set_features and
+ * virtio_net_handle_offloads -> virtio_net_apply_guest_offloads): after post-start, at every
+ * boot, reboot and driver load in the guest. Each call puts back the tap's TSO and checksum
+ * features (drivers/net/tun.c set_offload, TUN_USER_FEATURES) whatever the policy turned
+ * off. No udev event says so, but the kernel sends an RTM_NEWLINK for every feature change
+ * (NETDEV_FEAT_CHANGE): one follower for the host hears them and applies the policy to the
+ * guest device again. It ends once no guest device has been left for FOLLOW_IDLE_MS. */
+#define FOLLOW_IDLE_MS 10000
+#define FOLLOW_LOCK "/run/lock/nicguard-guests.lock"
+
+struct follow {
+	char (*names)[NG_IFNAMSIZ];
+	size_t n, cap;
+};
+
+static void heard(const char *ifname, bool gone, void *arg)
+{
+	struct follow *f = arg;
+
+	if (gone || !ng_pve_guest_port(ifname))
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->names[i], ifname) == 0)
+			return;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		char (*nv)[NG_IFNAMSIZ] = realloc(f->names, cap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		f->names = nv;
+		f->cap = cap;
+	}
+	snprintf(f->names[f->n++], NG_IFNAMSIZ, "%s", ifname);
+}
+
+/* The guest id in a guest device's name: the digits after its prefix. */
+static unsigned port_vmid(const char *name)
+{
+	return (unsigned)strtoul(name + strcspn(name, "0123456789"), NULL, 10);
+}
+
+static bool any_guest_port(struct ng_ctx *ctx)
+{
+	struct ng_iface *v;
+	bool any = false;
+	size_t n;
+
+	if (ng_iface_list(ctx, &v, &n, NULL) < 0)
+		return true;	/* cannot tell: keep following */
+	for (size_t i = 0; i < n && !any; i++)
+		any = ng_pve_guest_port(v[i].name);
+	free(v);
+	return any;
+}
+
+static void follow(struct ng_ctx *ctx)
+{
+	struct follow f = { 0 };
+	char lock[4096];
+	long idle = 0;
+	struct ng_err e;
+	int fd, lfd;
+
+	/* One follower for the host. */
+	if (ng_path(ctx, lock, sizeof(lock), FOLLOW_LOCK) < 0 ||
+	    (lfd = open(lock, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 ||
+	    flock(lfd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	fd = ng_link_watch_open(&e);
+	if (fd < 0) {
+		ng_log(LOG_ERR, "guests' devices not followed: %s", e.msg);
+		close(lfd);
+		return;
+	}
+	while (idle < FOLLOW_IDLE_MS) {
+		struct ng_policy *p = NULL;
+		int r = ng_link_watch_read(fd, 1000, heard, &f, &e);
+
+		if (r < 0 && r != -ENOBUFS) {
+			ng_log(LOG_ERR, "guests' devices no longer followed: %s", e.msg);
+			break;
+		}
+		idle = any_guest_port(ctx) ? 0 : idle + 1000;
+		if (f.n == 0 || load_policy(ctx, port_vmid(f.names[0]), &p) < 0) {
+			f.n = 0;
+			continue;
+		}
+		for (size_t i = 0; i < f.n; i++) {
+			struct ng_iface ifc;
+
+			if (ng_iface_read(ctx, f.names[i], &ifc, NULL) == 0)
+				apply_dev(ctx, p, &ifc, port_vmid(f.names[i]));
+		}
+		f.n = 0;
+		ng_policy_free(p);
+	}
+	free(f.names);
+	close(fd);
+	close(lfd);
+}
+
+/* Started once per host: by systemd (nicguard-guests.service, a cgroup of its own), else as
+ * a process of its own, out of the session, with no inherited fd (the stop's run_command
+ * reads the hook's output until EOF). */
+static void start_follower(struct ng_ctx *ctx, unsigned vmid)
+{
+	struct ng_err e;
+	pid_t pid;
+	int r = ng_pve_start_unit(ctx, "nicguard-guests.service", &e);
+
+	if (r == 0)
+		return;
+	if (r != -ENOSYS)
+		ng_log(LOG_WARNING, "guest %u: %s: following its devices from a process of its "
+		       "own", vmid, e.msg);
+	pid = fork();
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (pid < 0 || setsid() < 0 || fork() != 0)
+		_exit(0);
+	detach_stdio();
+	ng_log_open("guest-hook", NG_LOG_SYSLOG, false);
+	follow(ctx);
+	_exit(0);
 }
 
 /* One line per guest the sweep looked at. */
@@ -102,11 +266,7 @@ static void unlock_detached(struct ng_ctx *ctx, unsigned vmid)
 	}
 	if (setsid() < 0 || fork() != 0)
 		_exit(0);
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	for (int fd = 0; fd <= 2 && devnull >= 0; fd++)
-		dup2(devnull, fd);
-	close_range(3, ~0U, 0);
+	detach_stdio();
 	ng_log_open("guest-hook", NG_LOG_SYSLOG, false);
 	{
 		struct ng_unlock_opts o = { .vmids = &vmid, .nvmids = 1,
@@ -174,18 +334,44 @@ static int post_stop(struct ng_ctx *ctx, unsigned vmid)
 	return 0;
 }
 
-int main(int argc, char *argv[])
+/* The context for the tree this binary is installed in (R + HOOK_PATH works on R). */
+static struct ng_ctx *open_ctx(const char *what)
 {
 	char self[PATH_MAX], root[PATH_MAX];
 	struct ng_ctx_opts o = { 0 };
 	struct ng_ctx *ctx;
 	struct ng_err e;
-	unsigned long vmid;
-	char *end;
 	ssize_t n;
 
-	/* qm start copies a hookscript's output into the task log; syslog keeps it too. */
-	ng_log_open("guest-hook", NG_LOG_STDOUT | NG_LOG_SYSLOG, false);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	if (ng_pve_root_from_exe(self, HOOK_PATH, root, sizeof(root)) < 0)
+		snprintf(root, sizeof(root), "/");
+	o.root = root;
+	ctx = ng_ctx_new(&o, &e);
+	if (!ctx)
+		ng_log(LOG_ERR, "%s: %s", what, e.msg);
+	return ctx;
+}
+
+int main(int argc, char *argv[])
+{
+	bool following = argc == 2 && strcmp(argv[1], "--follow") == 0;
+	struct ng_ctx *ctx;
+	unsigned long vmid;
+	char *end;
+
+	/* qm start copies a hookscript's output into the task log; syslog keeps it too. The
+	 * follower (nicguard-guests.service) has syslog only. */
+	ng_log_open("guest-hook", following ? NG_LOG_SYSLOG : NG_LOG_STDOUT | NG_LOG_SYSLOG,
+		    false);
+	if (following) {
+		ctx = open_ctx("guests' devices");
+		if (ctx)
+			follow(ctx);
+		ng_ctx_free(ctx);
+		return 0;
+	}
 	if (argc != 3 || !*argv[1] || (vmid = strtoul(argv[1], &end, 10), *end) || vmid == 0 ||
 	    vmid > 999999999UL) {
 		ng_log(LOG_ERR, "usage: %s VMID PHASE (called as a Proxmox hookscript)",
@@ -195,20 +381,15 @@ int main(int argc, char *argv[])
 	/* pre-start and pre-stop need nothing; pre-start must never fail a start. */
 	if (strcmp(argv[2], "post-start") != 0 && strcmp(argv[2], "post-stop") != 0)
 		return 0;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	if (ng_pve_root_from_exe(self, HOOK_PATH, root, sizeof(root)) < 0)
-		snprintf(root, sizeof(root), "/");
-	o.root = root;
-	ctx = ng_ctx_new(&o, &e);
-	if (!ctx) {
-		ng_log(LOG_ERR, "guest %lu: %s", vmid, e.msg);
+	ctx = open_ctx("guest");
+	if (!ctx)
 		return 0;
-	}
-	if (strcmp(argv[2], "post-start") == 0)
+	if (strcmp(argv[2], "post-start") == 0) {
 		post_start(ctx, (unsigned)vmid);
-	else
+		start_follower(ctx, (unsigned)vmid);
+	} else {
 		post_stop(ctx, (unsigned)vmid);
+	}
 	ng_ctx_free(ctx);
 	return 0;
 }

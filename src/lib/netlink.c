@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink.c: interface facts from rtnetlink RTM_GETLINK, one request for many interfaces;
- * the route to one address (RTM_GETROUTE). */
+ * the route to one address (RTM_GETROUTE); link events as they happen (RTMGRP_LINK). */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,8 @@ int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 	if (len < NLMSG_HDRLEN)
 		return -EINVAL;
 	memcpy(&h, msg, sizeof(h));
-	if (h.nlmsg_len > len || h.nlmsg_len < hdr || h.nlmsg_type != RTM_NEWLINK)
+	if (h.nlmsg_len > len || h.nlmsg_len < hdr ||
+	    (h.nlmsg_type != RTM_NEWLINK && h.nlmsg_type != RTM_DELLINK))
 		return -EINVAL;
 	memcpy(&ifi, (const unsigned char *)msg + NLMSG_HDRLEN, sizeof(ifi));
 	if (parse_attrs((const unsigned char *)msg + NLMSG_ALIGN(hdr),
@@ -446,4 +448,61 @@ int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rt
 out:
 	free(buf);
 	return r;
+}
+
+/* ------------------------------------------------------------- link events */
+
+int ng_link_watch_open(struct ng_err *err)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return ng_err_set(err, -errno, NULL, 0, "netlink socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = ng_err_set(err, -errno, NULL, 0, "netlink bind: %s", strerror(errno));
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ng_link_watch_read(int fd, unsigned timeout_ms,
+		       void (*cb)(const char *ifname, bool gone, void *arg), void *arg,
+		       struct ng_err *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned char *buf;
+	ssize_t n;
+	size_t left;
+	int r;
+
+	r = poll(&p, 1, (int)timeout_ms);
+	if (r < 0 && errno == EINTR)
+		return 0;
+	if (r < 0)
+		return ng_err_set(err, -errno, NULL, 0, "poll: %s", strerror(errno));
+	if (r == 0)
+		return 0;
+	buf = malloc(NL_BUFSIZE);
+	if (!buf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	n = recv_some(fd, buf, NL_BUFSIZE);
+	if (n < 0) {
+		free(buf);
+		/* -ENOBUFS: the kernel dropped events; the caller looks at everything again. */
+		return ng_err_set(err, (int)n, NULL, 0, "netlink recv: %s", strerror((int)-n));
+	}
+	left = (size_t)n;
+	for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
+	     h = NLMSG_NEXT(h, left)) {
+		struct ng_nl_link l;
+
+		if ((h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) &&
+		    ng_nl_parse_link(h, h->nlmsg_len, &l) == 0)
+			cb(l.name, h->nlmsg_type == RTM_DELLINK, arg);
+	}
+	free(buf);
+	return 1;
 }

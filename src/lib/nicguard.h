@@ -554,6 +554,10 @@ void ng_unlock_report_free(struct ng_unlock_report *rep);
  * is no directory): the caller does it in a process of its own; another errno on failure. */
 int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *err);
 
+/* `systemctl --no-block start UNIT` (/usr/bin/systemctl, its own PATH, 10 s): 0, -ENOSYS
+ * when systemd does not run (root/run/systemd/system is no directory), -EIO on its failure. */
+int ng_pve_start_unit(const struct ng_ctx *ctx, const char *unit, struct ng_err *err);
+
 /* The outcome in words, e.g. "removed a stale lock: backup". */
 const char *ng_unlock_outcome_text(enum ng_unlock_outcome o);
 
@@ -797,6 +801,20 @@ int ng_egress_storage(const struct ng_ctx *ctx, const char *storeid, unsigned ti
 /* The ports under ifname (ifname itself when nothing is under it), appended to e->ports. */
 int ng_egress_ports_of(const struct ng_ctx *ctx, const char *ifname, struct ng_egress *e);
 void ng_egress_free(struct ng_egress *e);
+
+/* ------------------------------------------------------- netlink.c (events) */
+
+/* A socket that hears of every link change in the caller's network namespace (rtnetlink
+ * RTMGRP_LINK: devices added, removed, changed; a feature change, e.g. QEMU's TUNSETOFFLOAD
+ * on a tap, is one: NETDEV_FEAT_CHANGE makes an RTM_NEWLINK). The fd, or a negative errno. */
+int ng_link_watch_open(struct ng_err *err);
+
+/* Wait up to timeout_ms; for each link message, cb(ifname, gone). Returns 1 when messages
+ * came, 0 on timeout, -ENOBUFS when the kernel dropped some (look at everything again),
+ * another negative errno with err filled. */
+int ng_link_watch_read(int fd, unsigned timeout_ms,
+		       void (*cb)(const char *ifname, bool gone, void *arg), void *arg,
+		       struct ng_err *err);
 
 /* ---------------------------------------------------------------- backup.c */
 

@@ -297,12 +297,12 @@ int ng_pve_unlock_stale(const struct ng_ctx *ctx, const struct ng_unlock_opts *o
 	return 0;
 }
 
-int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *err)
+int ng_pve_start_unit(const struct ng_ctx *ctx, const char *unit, struct ng_err *err)
 {
 	static const char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
 					    NULL };
-	char unit[64], path[4096], out[512];
 	const char *argv[] = { "systemctl", "--no-block", "start", unit, NULL };
+	char path[4096], out[512];
 	struct stat st;
 	int status, r;
 
@@ -310,7 +310,6 @@ int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *
 	if (ng_path(ctx, path, sizeof(path), "/run/systemd/system") < 0 || stat(path, &st) < 0 ||
 	    !S_ISDIR(st.st_mode))
 		return ng_err_set(err, -ENOSYS, NULL, 0, "systemd is not running");
-	snprintf(unit, sizeof(unit), "nicguard-unlock@%u.service", vmid);
 	r = ng_exec(NG_SYSTEMCTL_PATH, argv, envp, 10000, out, sizeof(out), &status, err);
 	if (r < 0)
 		return r;
@@ -320,6 +319,14 @@ int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *
 				  status, out[0] ? ": " : "", out);
 	}
 	return 0;
+}
+
+int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *err)
+{
+	char unit[64];
+
+	snprintf(unit, sizeof(unit), "nicguard-unlock@%u.service", vmid);
+	return ng_pve_start_unit(ctx, unit, err);
 }
 
 void ng_unlock_report_free(struct ng_unlock_report *rep)

@@ -47,6 +47,9 @@ setup() {
 
 teardown() {
 	[ -z "${NETNS_ETC:-}" ] || rm -rf "$NETNS_ETC"
+	[ -z "${QEMU_PID:-}" ] || kill "$QEMU_PID" 2>/dev/null || true
+	# A follower this test's hook started (its binary is this test's copy).
+	for pid in $(followers); do kill "$pid" 2>/dev/null || true; done
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
 	[ -z "${GHOLDER:-}" ] || kill "$GHOLDER" 2>/dev/null || true
 	ng_ns_teardown
@@ -54,6 +57,16 @@ teardown() {
 
 policy() {
 	cat >"$ROOT/etc/nicguard/nicguard.conf"
+}
+
+# The pids of guest-hook followers started from this test's tree.
+followers() {
+	local exe
+	for exe in /proc/[0-9]*/exe; do
+		[ "$(readlink "$exe" 2>/dev/null)" = "${GHOOK:-/nonexistent}" ] || continue
+		exe=${exe#/proc/}
+		echo "${exe%/exe}"
+	done
 }
 
 # Hold vzdump's node lock from another process, as a running job does, until release_lock.
@@ -689,6 +702,51 @@ old job-start" ]
 	[ "$(ng_feature "$NG_NS" veth200i0 rx-gro)" = off ]
 }
 
+@test "QEMU resets a tap's offloads after post-start: the follower puts the policy back" {
+	policy <<-EOF
+		[interface tap*]
+		offload = tso off
+	EOF
+	# The ioctls QEMU makes on a virtio-net tap (net/tap-linux.c): TUNSETIFF with a vnet
+	# header, TUNSETOFFLOAD(0) when it opens it, TUNSETOFFLOAD(csum|tso4|tso6) once the
+	# guest's driver has negotiated them (virtio_net_set_features), after post-start.
+	cat >"$BATS_TEST_TMPDIR/qemu-tap.py" <<-'EOF'
+		import fcntl, os, struct, sys, time
+		d = sys.argv[1]
+		fd = os.open("/dev/net/tun", os.O_RDWR)
+		fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"tap103i0", 0x0002 | 0x1000 | 0x4000))
+		fcntl.ioctl(fd, 0x400454d0, 0)
+		open(d + "/opened", "w").close()
+		while not os.path.exists(d + "/negotiate"):
+		    time.sleep(0.05)
+		fcntl.ioctl(fd, 0x400454d0, 0x01 | 0x02 | 0x04)
+		open(d + "/negotiated", "w").close()
+		while not os.path.exists(d + "/stop"):
+		    time.sleep(0.05)
+	EOF
+	ip netns exec "$NG_NS" python3 "$BATS_TEST_TMPDIR/qemu-tap.py" "$BATS_TEST_TMPDIR" &
+	QEMU_PID=$!
+	for _ in $(seq 50); do [ -e "$BATS_TEST_TMPDIR/opened" ] && break; sleep 0.1; done
+	ng_ns_exec ip link set tap103i0 up
+	run ip netns exec "$NG_NS" env LC_ALL=C "$GHOOK" 103 post-start </dev/null
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" tap103i0 tx-tcp-segmentation)" = off ]
+	touch "$BATS_TEST_TMPDIR/negotiate"
+	for _ in $(seq 50); do [ -e "$BATS_TEST_TMPDIR/negotiated" ] && break; sleep 0.1; done
+	for _ in $(seq 50); do
+		[ "$(ng_feature "$NG_NS" tap103i0 tx-tcp-segmentation)" = off ] && break
+		sleep 0.1
+	done
+	[ "$(ng_feature "$NG_NS" tap103i0 tx-tcp-segmentation)" = off ]
+	[ -n "$(followers)" ]
+	# The guest stops: QEMU closes its tap, and the follower ends by itself.
+	touch "$BATS_TEST_TMPDIR/stop"
+	wait "$QEMU_PID"
+	QEMU_PID=
+	for _ in $(seq 150); do [ -z "$(followers)" ] && break; sleep 0.1; done
+	[ -z "$(followers)" ]
+}
+
 @test "guest hookscript: post-stop clears its own stale lock only when no backup runs" {
 	hold_lock
 	run env -i LC_ALL=C "$GHOOK" 103 post-stop </dev/null
@@ -826,12 +884,14 @@ old job-start" ]
 
 @test "the systemd units verify, ordered after pve-cluster and its mount" {
 	for u in nicguard-cluster.service nicguard-cluster.path nicguard-cluster.timer \
-		nicguard-unlock@.service; do
-		sed "s|/usr/sbin/nicguard|$NICGUARD|g" "$NG_TOP/systemd/$u" >"$BATS_TEST_TMPDIR/$u"
+		nicguard-unlock@.service nicguard-guests.service; do
+		sed -e "s|/usr/sbin/nicguard|$NICGUARD|g" -e "s|/usr/libexec/nicguard/guest-hook|$GHOOK|" \
+			"$NG_TOP/systemd/$u" >"$BATS_TEST_TMPDIR/$u"
 	done
 	run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/nicguard-cluster.service" \
 		"$BATS_TEST_TMPDIR/nicguard-cluster.path" "$BATS_TEST_TMPDIR/nicguard-cluster.timer" \
-		"$BATS_TEST_TMPDIR/nicguard-unlock@103.service"
+		"$BATS_TEST_TMPDIR/nicguard-unlock@103.service" \
+		"$BATS_TEST_TMPDIR/nicguard-guests.service"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output != *nicguard* ]]
