@@ -396,9 +396,8 @@ struct ng_nl_link {
 	unsigned num_rx_queues;		/* IFLA_NUM_RX_QUEUES: allocated, not necessarily used */
 };
 
-/* Parse one RTM_NEWLINK (or RTM_DELLINK) message of len bytes (header included). Pure.
- * Returns 0, or -EINVAL for another message type, a truncated message or one without
- * IFLA_IFNAME. */
+/* Parse one RTM_NEWLINK message of len bytes (header included). Pure. Returns 0, or -EINVAL
+ * for another message type, a truncated message or one without IFLA_IFNAME. */
 int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l);
 
 /* A NETLINK_ROUTE socket in the caller's network namespace: the fd or a negative errno. */

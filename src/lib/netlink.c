@@ -128,7 +128,8 @@ static void parse_linkinfo(const unsigned char *info, struct ng_nl_link *l)
 	l->tun_type = type;
 }
 
-int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
+/* RTM_NEWLINK, or (dellink) RTM_DELLINK too: the two carry the same attributes. */
+static int parse_link(const void *msg, size_t len, bool dellink, struct ng_nl_link *l)
 {
 	const unsigned char *tb[IFLA_MAX + 1];
 	struct ifinfomsg ifi;
@@ -142,7 +143,7 @@ int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 		return -EINVAL;
 	memcpy(&h, msg, sizeof(h));
 	if (h.nlmsg_len > len || h.nlmsg_len < hdr ||
-	    (h.nlmsg_type != RTM_NEWLINK && h.nlmsg_type != RTM_DELLINK))
+	    (h.nlmsg_type != RTM_NEWLINK && !(dellink && h.nlmsg_type == RTM_DELLINK)))
 		return -EINVAL;
 	memcpy(&ifi, (const unsigned char *)msg + NLMSG_HDRLEN, sizeof(ifi));
 	if (parse_attrs((const unsigned char *)msg + NLMSG_ALIGN(hdr),
@@ -161,6 +162,11 @@ int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 	if (tb[IFLA_LINKINFO])
 		parse_linkinfo(tb[IFLA_LINKINFO], l);
 	return 0;
+}
+
+int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
+{
+	return parse_link(msg, len, false, l);
 }
 
 /* One RTM_GETLINK: a dump (flags NLM_F_DUMP), or the link of ifindex or name. Statistics are
@@ -499,8 +505,7 @@ int ng_link_watch_read(int fd, unsigned timeout_ms,
 	     h = NLMSG_NEXT(h, left)) {
 		struct ng_nl_link l;
 
-		if ((h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) &&
-		    ng_nl_parse_link(h, h->nlmsg_len, &l) == 0)
+		if (parse_link(h, h->nlmsg_len, true, &l) == 0)
 			cb(l.name, h->nlmsg_type == RTM_DELLINK, arg);
 	}
 	free(buf);
