@@ -357,6 +357,12 @@ int ng_e1000e_ports(const struct ng_ctx *ctx, char (**out)[16], size_t *n);
 /* The modification time of the newest root/boot/initrd.img-*, or -1. */
 long long ng_initramfs_mtime(const struct ng_ctx *ctx);
 
+/* ------------------------------------------------------------------ pve.c */
+
+/* The node directories of root/etc/pve/nodes (a missing one: none). Free with
+ * ng_strv_free. Returns 0 or a negative errno with err filled. */
+int ng_pve_node_dirs(const struct ng_ctx *ctx, char ***names, size_t *n, struct ng_err *err);
+
 /* --------------------------------------------------------------- pveopt.c */
 
 /* Validate the key = value pairs of one [pve] section: each bad one becomes a diagnostic

@@ -295,16 +295,14 @@ int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
 	return sweep_finish(&s, sweep_node(ctx, &s, node, err), out, n);
 }
 
-int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
-		      struct ng_err *err)
+int ng_pve_node_dirs(const struct ng_ctx *ctx, char ***names, size_t *n, struct ng_err *err)
 {
-	struct sweep s = { .bufcap = 16384 };
 	char path[4096];
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
 
-	*out = NULL;
+	*names = NULL;
 	*n = 0;
 	if (ng_path(ctx, path, sizeof(path), "/etc/pve/nodes") < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
@@ -312,13 +310,38 @@ int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n
 	if (!d)
 		return errno == ENOENT ? 0 :
 			ng_err_set(err, -errno, path, 0, "cannot list: %s", strerror(errno));
+	while (r == 0 && (de = readdir(d)))
+		if (node_name(de->d_name))
+			r = ng_strv_push(names, n, de->d_name);
+	closedir(d);
+	if (r < 0) {
+		ng_strv_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return ng_err_set(err, r, NULL, 0, "out of memory");
+	}
+	return 0;
+}
+
+int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		      struct ng_err *err)
+{
+	struct sweep s = { .bufcap = 16384 };
+	char **nodes;
+	size_t nnodes;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	r = ng_pve_node_dirs(ctx, &nodes, &nnodes, err);
+	if (r < 0)
+		return r;
 	s.buf = malloc(s.bufcap);
 	if (!s.buf)
 		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	while (r == 0 && (de = readdir(d)))
-		if (node_name(de->d_name))
-			r = sweep_node(ctx, &s, de->d_name, err);
-	closedir(d);
+	for (size_t i = 0; r == 0 && i < nnodes; i++)
+		r = sweep_node(ctx, &s, nodes[i], err);
+	ng_strv_free(nodes, nnodes);
 	return sweep_finish(&s, r, out, n);
 }
 

@@ -2,7 +2,6 @@
 /* pvenode.c: which cluster nodes have nicguard and its guest hookscript snippet (each says so
  * in /etc/pve/nodes/NODE/nicguard-node), the snippet itself, and where a guest using it
  * would not start. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,21 +149,14 @@ static int members(const struct ng_ctx *ctx, struct ng_pve_cluster *c)
 
 static int node_dirs(const struct ng_ctx *ctx, struct ng_pve_cluster *c, struct ng_err *err)
 {
-	char path[4096];
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+	char **names;
+	size_t n;
+	int r = ng_pve_node_dirs(ctx, &names, &n, err);
 
-	if (ng_path(ctx, path, sizeof(path), "/etc/pve/nodes") < 0)
-		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
-	d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? 0 :
-			ng_err_set(err, -errno, path, 0, "cannot list: %s", strerror(errno));
-	while (r == 0 && (de = readdir(d)))
-		r = add_node(c, de->d_name, strlen(de->d_name));
-	closedir(d);
-	return r < 0 ? ng_err_set(err, r, NULL, 0, "out of memory") : 0;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = add_node(c, names[i], strlen(names[i]));
+	ng_strv_free(names, n);
+	return r == -ENOMEM ? ng_err_set(err, r, NULL, 0, "out of memory") : r;
 }
 
 static int cmp_node(const void *a, const void *b)

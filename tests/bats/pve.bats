@@ -378,7 +378,7 @@ assert_only_stale_unlocked() {
 	[ -z "$(lock_of "$LXC/200.conf")" ]
 }
 
-@test "abort-on-error = yes: a nicguard failure fails the phase" {
+abort_on_error_policy() {
 	policy <<-EOF
 		[pve]
 		abort-on-error = yes
@@ -386,6 +386,10 @@ assert_only_stale_unlocked() {
 		backup-uplink = yes
 		backup-offload = gro off
 	EOF
+}
+
+@test "abort-on-error = yes: a nicguard failure fails the phase" {
+	abort_on_error_policy
 	mkdir "$QEMU/108.conf"
 	run vzdump job-end
 	[ "$status" -eq 1 ]
@@ -531,13 +535,7 @@ old job-start" ]
 }
 
 @test "abort-on-error: each failure says what it does; stop-mode pre/post-restart never fail" {
-	policy <<-EOF
-		[pve]
-		abort-on-error = yes
-		[interface ngt0]
-		backup-uplink = yes
-		backup-offload = gro off
-	EOF
+	abort_on_error_policy
 	# nicguard's own work fails in every phase: the chained hook's record cannot be read.
 	mkdir -p "$ROOT/etc/nicguard/vzdump.conf.orig"
 	run vzdump job-start
