@@ -151,14 +151,14 @@ static int unlock_stale(struct ng_ctx *ctx, const struct pve_opts *o)
 		bool bad = u->outcome == NG_UNLOCK_BUSY || u->outcome == NG_UNLOCK_FAILED ||
 			   u->outcome == NG_UNLOCK_UNREADABLE;
 
-		if (bad)
+		if (bad) {
 			status = NG_EXIT_FAIL;
-		if (bad)
 			ng_log(LOG_ERR, "guest %u: %s: %s", u->vmid,
 			       ng_unlock_outcome_text(u->outcome), u->detail);
-		else
+		} else {
 			printf("guest %u: %s%s%s\n", u->vmid, ng_unlock_outcome_text(u->outcome),
 			       u->detail[0] ? ": " : "", u->detail);
+		}
 	}
 	ng_unlock_report_free(&rep);
 	return status;

@@ -44,7 +44,7 @@ int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val,
 			/* PVE's regex needs a value (`:\s*(.+?)\s*$`): "key:" alone is ignored. */
 			if (n >= vlen)
 				return -EINVAL;
-			if (n > 0) {
+			if (e != v) {
 				memcpy(val, v, n);
 				val[n] = '\0';
 			}

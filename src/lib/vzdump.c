@@ -28,12 +28,16 @@ static bool pspace(char c)
  * and end within [p, eol). */
 static bool script_line(const char *p, const char *eol, const char **v, const char **ve)
 {
+	size_t n;
+
 	while (p < eol && pspace(*p))
 		p++;
-	while (eol > p && pspace(eol[-1]))
-		eol--;
-	if (eol - p < 7 || memcmp(p, "script:", 7) != 0)
+	n = (size_t)(eol - p);
+	while (n > 0 && pspace(p[n - 1]))
+		n--;
+	if (n < 7 || memcmp(p, "script:", 7) != 0)
 		return false;
+	eol = p + n;
 	p += 7;
 	while (p < eol && pspace(*p))
 		p++;
