@@ -139,7 +139,8 @@ static int members(const struct ng_ctx *ctx, struct ng_pve_cluster *c)
 			c->quorate_known = true;
 			c->quorate = q[11] == '1';
 		}
-		if (*name != '"' || !(e = strchr(name + 1, '"')) || strncmp(e, "\": { \"id\":", 10))
+		if (*name != '"' || !(e = strchr(name + 1, '"')) ||
+		    strncmp(e, "\": { \"id\":", 10) != 0)
 			continue;
 		r = add_node(c, name + 1, (size_t)(e - name - 1));
 	}
@@ -378,7 +379,7 @@ int ng_pve_register(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 {
 	struct ng_storage_cfg sc;
 	char node[NG_NODE_MAX], path[4096], **snip = NULL, *text = NULL, *cur = NULL;
-	size_t nsnip = 0, len, clen = 0;
+	size_t nsnip = 0, len = 0, clen = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -398,9 +399,10 @@ int ng_pve_register(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 		r = ng_pve_node_render(hook, snip, nsnip, &text, &len);
 	ng_strv_free(snip, nsnip);
 	ng_storage_cfg_free(&sc);
-	if (r < 0 || node_file(ctx, node, path, sizeof(path)) < 0) {
+	if (r < 0 || !text || node_file(ctx, node, path, sizeof(path)) < 0) {
 		free(text);
-		return ng_err_set(err, r < 0 ? r : -ENAMETOOLONG, NULL, 0, "out of memory");
+		return ng_err_set(err, r < 0 || !text ? -ENOMEM : -ENAMETOOLONG, NULL, 0,
+				  "out of memory");
 	}
 	/* pmxcfs replicates every write to every node: write only what changed. */
 	if (ng_read_file(path, true, FILE_MAX, &cur, &clen) == 0 && clen == len &&
