@@ -83,8 +83,16 @@ int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng
 {
 	int r = ng_policy_load(ctx, p, err);
 
-	for (size_t i = 0; *p && i < (*p)->diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", (*p)->diags.v[i].file, (*p)->diags.v[i].line,
-		       (*p)->diags.v[i].msg);
+	for (size_t i = 0; i < ng_policy_ndiags(*p); i++) {
+		const struct ng_diag *d = ng_policy_diag(*p, i);
+
+		ng_log(LOG_WARNING, "%s:%u: %s", d->file, d->line, d->msg);
+	}
 	return r;
+}
+
+void ng_log_diags(const struct ng_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", d->v[i].file, d->v[i].line, d->v[i].msg);
 }

@@ -23,6 +23,7 @@ struct ng_report;
 struct ng_ctx;
 struct ng_policy;
 struct ng_err;
+struct ng_diags;
 
 /* ng_policy_load, with each diagnostic logged at LOG_WARNING: for the programs that must
  * keep working with the good sections of a policy that has a bad one (resolve skips it).
@@ -32,6 +33,9 @@ int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng
 /* One line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest at LOG_DEBUG;
  * each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE: OUTCOME (was X)". */
 void ng_log_report(const char *prefix, const struct ng_report *rep);
+
+/* Each diagnostic (a stanza value left out, ...) as "FILE:LINE: msg" at LOG_WARNING. */
+void ng_log_diags(const struct ng_diags *d);
 
 /* A trace sink for ng_ctx_set_trace(): sends library trace lines to LOG_DEBUG. */
 void ng_log_trace(void *data, const char *line);

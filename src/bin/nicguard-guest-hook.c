@@ -26,31 +26,26 @@ static void detach_stdio(void)
 	close_range(3, ~0U, 0);
 }
 
-/* The policy on one of guest vmid's devices, one log line per setting changed or failed.
- * Returns 0 or a negative errno. */
-static int apply_dev(struct ng_ctx *ctx, const struct ng_policy *p, const struct ng_iface *ifc,
-		     unsigned vmid)
+/* The policy on one of guest vmid's devices through the one apply path (ng_apply_iface),
+ * one log line per setting changed or failed. Returns 0 or a negative errno. */
+static int apply_dev(const struct ng_resolver *rv, const struct ng_iface *ifc, unsigned vmid)
 {
 	struct ng_report rep = { 0 };
-	struct ng_target t;
+	struct ng_applied out;
 	struct ng_err e;
 	char prefix[32];
 	int bad = 0;
 
-	if (ng_target_resolve(ctx, p, ifc, NG_TARGET_ALL, NULL, 0, &t, &e) < 0) {
-		ng_log(LOG_ERR, "guest %u: %s: %s", vmid, ifc->name, e.msg);
-		return -ENOMEM;
-	}
-	if (!ng_wanted_skip(&t.w) && t.w.n > 0 && ng_apply(ctx, ifc, &t.w, 0, &rep, &e) < 0) {
+	if (ng_apply_iface(rv, ifc, NULL, 0, &rep, &out, &e) < 0) {
 		ng_log(LOG_ERR, "guest %u: %s: %s", vmid, ifc->name, e.msg);
 		bad = -EIO;
 	}
+	ng_log_diags(&rep.diags);
 	snprintf(prefix, sizeof(prefix), "guest %u: ", vmid);
 	ng_log_report(prefix, &rep);
 	for (size_t j = 0; j < rep.n; j++)
 		bad = rep.v[j].outcome == NG_FAILED ? -EIO : bad;
 	ng_report_free(&rep);
-	ng_target_free(&t);
 	return bad;
 }
 
@@ -75,28 +70,31 @@ static int load_policy(struct ng_ctx *ctx, unsigned vmid, struct ng_policy **p)
  * container its veths; the firewall bridge ports exist. Apply the policy to each. */
 static int post_start(struct ng_ctx *ctx, unsigned vmid)
 {
+	struct ng_resolver *rv = NULL;
 	struct ng_policy *p = NULL;
-	struct ng_iface *v;
+	struct ng_iface *v = NULL;
 	struct ng_err e;
-	size_t n;
+	size_t n = 0;
 	int r, bad = 0;
 
 	r = load_policy(ctx, vmid, &p);
 	if (r < 0)
 		return r;
-	r = ng_iface_list(ctx, &v, &n, &e);
-	if (r < 0) {
+	r = ng_resolver_new(ctx, p, &rv, &e);
+	if (r == 0 && (r = ng_iface_list(ctx, &v, &n, &e)) < 0)
 		ng_log(LOG_ERR, "guest %u: cannot list interfaces: %s", vmid, e.msg);
-		ng_policy_free(p);
-		return r;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (ng_pve_guest_dev(v[i].name, vmid) && (r = apply_dev(ctx, p, &v[i], vmid)) < 0)
-			bad = r;
+	else if (r < 0)
+		ng_log(LOG_ERR, "guest %u: %s", vmid, e.msg);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		int ri;
+
+		if (ng_pve_guest_dev(v[i].name, vmid) && (ri = apply_dev(rv, &v[i], vmid)) < 0)
+			bad = ri;
 	}
 	free(v);
+	ng_resolver_free(rv);
 	ng_policy_free(p);
-	return bad;
+	return r < 0 ? r : bad;
 }
 
 /* ------------------------------------------------ after post-start: the follower */
@@ -162,7 +160,7 @@ static bool any_guest_port(struct ng_ctx *ctx)
 static void follow(struct ng_ctx *ctx)
 {
 	struct follow f = { 0 };
-	char lock[4096];
+	char lock[PATH_MAX];
 	long idle = 0;
 	struct ng_err e;
 	int fd, lfd;
@@ -179,6 +177,7 @@ static void follow(struct ng_ctx *ctx)
 		return;
 	}
 	while (idle < FOLLOW_IDLE_MS) {
+		struct ng_resolver *rv = NULL;
 		struct ng_policy *p = NULL;
 		int r = ng_link_watch_read(fd, 1000, heard, &f, &e);
 
@@ -191,13 +190,17 @@ static void follow(struct ng_ctx *ctx)
 			f.n = 0;
 			continue;
 		}
-		for (size_t i = 0; i < f.n; i++) {
+		/* One resolver a round: the policy, stanza keys and run state as they are now. */
+		if (ng_resolver_new(ctx, p, &rv, &e) < 0)
+			ng_log(LOG_ERR, "guests' devices: %s", e.msg);
+		for (size_t i = 0; rv && i < f.n; i++) {
 			struct ng_iface ifc;
 
 			if (ng_iface_read(ctx, f.names[i], &ifc, NULL) == 0)
-				apply_dev(ctx, p, &ifc, port_vmid(f.names[i]));
+				apply_dev(rv, &ifc, port_vmid(f.names[i]));
 		}
 		f.n = 0;
+		ng_resolver_free(rv);
 		ng_policy_free(p);
 	}
 	free(f.names);

@@ -125,14 +125,14 @@ static void load_policy(struct hook *h, bool quiet)
 	}
 	/* The options first: every message below says what abort-on-error makes of it. */
 	ng_pve_opts_get(h->policy, &h->opts);
-	if (r == -EINVAL && h->policy && h->policy->diags.n) {
-		const struct ng_diag *d = &h->policy->diags.v[0];
+	if (r == -EINVAL && h->policy && ng_policy_ndiags(h->policy)) {
+		const struct ng_diag *d = ng_policy_diag(h->policy, 0);
 
 		snprintf(where, sizeof(where), "%s:%u: %s", d->file ? d->file : "", d->line,
 			 d->msg);
 		if (!quiet)
 			fail(h, "policy: %s (%zu problem(s); sections with problems are ignored)",
-			     where, h->policy->diags.n);
+			     where, ng_policy_ndiags(h->policy));
 	} else if (r < 0) {
 		fail(h, "policy: %s: no backup settings are applied; restoring and unlocking "
 		     "need none", ng_err_str(&e, where, sizeof(where)));
@@ -227,7 +227,7 @@ static void run(struct hook *h, int argc, char *argv[])
 		return;
 	}
 	if (strcmp(h->name, "job-start") == 0 ||
-	    (strcmp(h->name, "backup-start") == 0 && !ng_backup_active(h->ctx))) {
+	    (strcmp(h->name, "backup-start") == 0 && !ng_runstate_window_open(h->ctx))) {
 		load_policy(h, false);
 		tighten(h);
 	} else if (strcmp(h->name, "job-end") == 0 || strcmp(h->name, "job-abort") == 0) {
@@ -273,7 +273,7 @@ static int chain_missing(struct hook *h, const char *script, const char *path)
  * environment, its exit status passed on. */
 static int chain(struct hook *h, const char *self, char *argv[])
 {
-	char script[4096], path[4096], real[PATH_MAX];
+	char script[PATH_MAX], path[PATH_MAX], real[PATH_MAX];
 	struct ng_err e;
 	int status;
 
