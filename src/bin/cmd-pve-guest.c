@@ -2,6 +2,7 @@
 /* cmd-pve-guest.c: `nicguard pve` for guest hookscripts: install and remove them, say that this
  * node has nicguard, and refuse a package removal that would strand a guest. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,7 @@ static const struct ng_storage *snippet_storage(struct ng_ctx *ctx,
 						const char *self)
 {
 	const struct ng_storage *s = ng_storage_find(sc, id);
-	char dir[4096];
+	char dir[PATH_MAX];
 
 	if (!s || !ng_storage_enabled(s) || !ng_storage_on_node(s, self)) {
 		ng_log(LOG_ERR, "storage %s: %s", id, !s ? "no such storage in storage.cfg" :
@@ -332,7 +333,7 @@ int pve_check_removal(struct ng_ctx *ctx, const struct pve_opts *o)
 	struct ng_storage_cfg sc = { 0 };
 	struct ng_pve_cluster c;
 	struct ng_guest *g = NULL;
-	char path[4096];
+	char path[PATH_MAX];
 	struct stat st;
 	struct ng_err e;
 	size_t n = 0, bad = 0;

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -335,7 +336,7 @@ static int port_add(struct ng_egress *e, const char *name)
  * (tap, veth, firewall links) carry guests' traffic, not the host's. */
 static int walk(const struct ng_ctx *ctx, const char *name, int depth, struct ng_egress *e)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct ng_iface ifc;
 	struct dirent *de;
 	bool below = false;
@@ -433,7 +434,7 @@ static int route_ports(const struct ng_ctx *ctx, int fd, const char *host,
 
 static char *read_text(const struct ng_ctx *ctx, const char *rel, size_t max)
 {
-	char path[4096], *buf = NULL;
+	char path[PATH_MAX], *buf = NULL;
 
 	if (ng_path(ctx, path, sizeof(path), "%s", rel) < 0 ||
 	    ng_read_file(path, false, max, &buf, NULL) < 0)

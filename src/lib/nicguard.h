@@ -7,6 +7,7 @@
 #ifndef NICGUARD_H
 #define NICGUARD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -284,7 +285,7 @@ enum ng_cluster_source {
 
 struct ng_cluster_policy {
 	enum ng_cluster_source source;
-	char path[4096];	/* the file read; "" for none */
+	char path[PATH_MAX];	/* the file read; "" for none */
 	time_t copied;		/* COPY: when the copy was written */
 	bool pmxcfs;		/* /etc/pve is mounted */
 };
@@ -587,7 +588,7 @@ int ng_vzdump_conf_disable(const char *buf, size_t len, const char *hook, const 
 /* What `nicguard pve enable-hook` and `disable-hook` did or would do. */
 struct ng_pve_hook_change {
 	bool changed;		/* false: already so, nothing written */
-	char chain[4096];	/* the admin's hook kept as the chained one; "" if none */
+	char chain[PATH_MAX];	/* the admin's hook kept as the chained one; "" if none */
 	char text[640];		/* one line for the admin */
 };
 

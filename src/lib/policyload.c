@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,7 @@ static int load_dir(struct ng_policy *p, const char *dir, struct ng_err *err)
 	if (r == 0 && n > 1)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		char path[4096];
+		char path[PATH_MAX];
 
 		if (snprintf(path, sizeof(path), "%s%s", dir, names[i]) >= (int)sizeof(path)) {
 			r = ng_err_set(err, -ENAMETOOLONG, dir, 0, "path too long");
@@ -138,7 +139,7 @@ static int load_dir(struct ng_policy *p, const char *dir, struct ng_err *err)
  * it is mounted. */
 static bool pmxcfs_up(const struct ng_ctx *ctx)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct stat st;
 
 	return ng_path(ctx, path, sizeof(path), "/etc/pve/local") == 0 && lstat(path, &st) == 0;
@@ -146,7 +147,7 @@ static bool pmxcfs_up(const struct ng_ctx *ctx)
 
 int ng_cluster_policy_state(const struct ng_ctx *ctx, struct ng_cluster_policy *out)
 {
-	char live[4096], copy[4096];
+	char live[PATH_MAX], copy[PATH_MAX];
 	struct stat st;
 
 	memset(out, 0, sizeof(*out));
@@ -170,7 +171,7 @@ int ng_cluster_policy_state(const struct ng_ctx *ctx, struct ng_cluster_policy *
 int ng_cluster_policy_sync(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
 			   struct ng_err *err)
 {
-	char live[4096], copy[4096], dir[4096], *lbuf = NULL, *cbuf = NULL, *text = NULL;
+	char live[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX], *lbuf = NULL, *cbuf = NULL, *text = NULL;
 	size_t llen = 0, clen = 0, hl = strlen(COPY_HEAD);
 	int r;
 
@@ -248,7 +249,7 @@ int ng_policy_load(const struct ng_ctx *ctx, struct ng_policy **out, struct ng_e
 {
 	const char *const *paths = ng_ctx_policy_paths(ctx);
 	struct ng_policy *p = ng_policy_new();
-	char cluster[4096];
+	char cluster[PATH_MAX];
 	int r = 0, bad = 0;
 
 	*out = NULL;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,7 @@ static int read_at(struct sweep *s, int dfd, const char *name, size_t *len)
 static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *node, const char *sub,
 		     enum ng_guest_type type, struct ng_err *err)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
@@ -240,7 +241,7 @@ static bool node_name(const char *n)
 
 int ng_pve_node_name(const struct ng_ctx *ctx, char *node, size_t len)
 {
-	char path[4096], target[4096];
+	char path[PATH_MAX], target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
@@ -297,7 +298,7 @@ int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
 
 int ng_pve_node_dirs(const struct ng_ctx *ctx, char ***names, size_t *n, struct ng_err *err)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	int r = 0;

@@ -3,6 +3,7 @@
  * flock, the value checked again, the config written as NAME.tmp.PID and renamed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static long long now_ms(void)
 static int take_flock(const char *path, unsigned timeout_ms, struct ng_err *err)
 {
 	long long deadline = now_ms() + timeout_ms;
-	char dir[4096];
+	char dir[PATH_MAX];
 	struct stat st;
 	int fd;
 
@@ -91,12 +92,13 @@ static int take_flock(const char *path, unsigned timeout_ms, struct ng_err *err)
  * same name is removed, three tries), written, closed, renamed over the config. */
 static int write_conf(const char *path, const char *text, size_t len, struct ng_err *err)
 {
-	char tmp[4200];
+	char tmp[PATH_MAX];
 	ssize_t w = 0;
 	size_t off = 0;
 	int fd = -1, r = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return ng_err_set(err, -ENAMETOOLONG, path, 0, "path too long");
 	for (int tries = 0; fd < 0 && tries < 3; tries++) {
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 		if (fd < 0 && (errno != EEXIST || unlink(tmp) < 0))
@@ -142,7 +144,7 @@ static int conf_path(const struct ng_ctx *ctx, const struct ng_guest *g, char *p
 static int remove_held(const struct ng_ctx *ctx, const struct ng_guest *g, const char *value,
 		       bool unless_backup_alive, struct ng_err *err)
 {
-	char path[4096], cur[64], why[512];
+	char path[PATH_MAX], cur[64], why[512];
 	char *buf = NULL, *text = NULL;
 	size_t len, tlen;
 	int r;
@@ -180,7 +182,7 @@ static int remove_held(const struct ng_ctx *ctx, const struct ng_guest *g, const
 int ng_pve_remove_lock(const struct ng_ctx *ctx, const struct ng_guest *g, const char *value,
 		       unsigned timeout_ms, bool unless_backup_alive, struct ng_err *err)
 {
-	char lock[4096];
+	char lock[PATH_MAX];
 	int fd, r;
 
 	if (ng_pve_lock_path(ctx, g, lock, sizeof(lock)) < 0)
@@ -302,7 +304,7 @@ int ng_pve_start_unit(const struct ng_ctx *ctx, const char *unit, struct ng_err 
 	static const char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
 					    NULL };
 	const char *argv[] = { "systemctl", "--no-block", "start", unit, NULL };
-	char path[4096], out[512];
+	char path[PATH_MAX], out[512];
 	struct stat st;
 	int status, r;
 

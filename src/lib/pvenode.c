@@ -3,6 +3,7 @@
  * in /etc/pve/nodes/NODE/nicguard-node), the snippet itself, and where a guest using it
  * would not start. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +126,7 @@ static int add_node(struct ng_pve_cluster *c, const char *name, size_t len)
  * cluster lists none. */
 static int members(const struct ng_ctx *ctx, struct ng_pve_cluster *c)
 {
-	char path[4096], *buf, *line, *save = NULL;
+	char path[PATH_MAX], *buf, *line, *save = NULL;
 	int r = 0;
 
 	if (ng_path(ctx, path, sizeof(path), "/etc/pve/.members") < 0 ||
@@ -184,7 +185,7 @@ int ng_pve_cluster_load(const struct ng_ctx *ctx, struct ng_pve_cluster *c, stru
 	if (r == 0)
 		r = add_node(c, c->self, strlen(c->self));
 	for (size_t i = 0; r == 0 && i < c->n; i++) {
-		char path[4096], *buf;
+		char path[PATH_MAX], *buf;
 		size_t len;
 		int rr;
 
@@ -269,11 +270,23 @@ static int shim_text(const char *hook, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
+/* root + storage s's snippets directory (dir) and nicguard's snippet in it (path), each
+ * PATH_MAX bytes. Returns 0, -ENOENT (no directory: not a directory storage), -ENAMETOOLONG. */
+static int snippet_path(const struct ng_ctx *ctx, const struct ng_storage *s, char *dir,
+			char *path)
+{
+	int r = ng_storage_snippets_dir(ctx, s, dir, PATH_MAX);
+
+	if (r < 0)
+		return r;
+	return snprintf(path, PATH_MAX, "%s/" NG_SNIPPET, dir) < PATH_MAX ? 0 : -ENAMETOOLONG;
+}
+
 /* What the snippet at path is: 1 nicguard's link to target (node-local storage), 2 its
  * shim, 0 none, -EEXIST someone else's file, another negative errno. */
 static int snippet_kind(const char *path, const char *target)
 {
-	char cur[4096], *buf;
+	char cur[PATH_MAX], *buf;
 	struct stat st;
 	ssize_t n;
 	int r;
@@ -301,16 +314,16 @@ int ng_pve_snippet_install(const struct ng_ctx *ctx, const struct ng_storage *s,
 			   const char *hook, bool dry_run, struct ng_pve_change *out,
 			   struct ng_err *err)
 {
-	char dir[4096], path[4200], target[4096], shim[8192];
+	char dir[PATH_MAX], path[PATH_MAX], target[PATH_MAX], shim[8192];
 	bool shared = ng_storage_shared(s);
 	int kind, r;
 
 	memset(out, 0, sizeof(*out));
-	if (ng_storage_snippets_dir(ctx, s, dir, sizeof(dir)) < 0)
+	r = snippet_path(ctx, s, dir, path);
+	if (r == -ENOENT)
 		return ng_err_set(err, -ENOENT, NULL, 0, "storage %s has no directory for snippets "
 				  "(type %s)", s->id, s->type);
-	snprintf(path, sizeof(path), "%s/" NG_SNIPPET, dir);
-	if (ng_path(ctx, target, sizeof(target), "%s", hook) < 0 ||
+	if (r < 0 || ng_path(ctx, target, sizeof(target), "%s", hook) < 0 ||
 	    shim_text(target, shim, sizeof(shim)) < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
 	kind = snippet_kind(path, target);
@@ -348,7 +361,7 @@ int ng_pve_snippet_install(const struct ng_ctx *ctx, const struct ng_storage *s,
 static int provided(const struct ng_ctx *ctx, const struct ng_storage_cfg *sc, const char *self,
 		    const char *hook, char ***out, size_t *n)
 {
-	char target[4096];
+	char target[PATH_MAX];
 
 	*out = NULL;
 	*n = 0;
@@ -356,13 +369,12 @@ static int provided(const struct ng_ctx *ctx, const struct ng_storage_cfg *sc, c
 		return -ENAMETOOLONG;
 	for (size_t i = 0; i < sc->n; i++) {
 		const struct ng_storage *s = &sc->v[i];
-		char dir[4096], path[4200], volid[256];
+		char dir[PATH_MAX], path[PATH_MAX], volid[256];
 
 		if (ng_storage_find(sc, s->id) != s || ng_storage_shared(s) ||
 		    !ng_storage_enabled(s) || !ng_storage_on_node(s, self) ||
-		    ng_storage_snippets_dir(ctx, s, dir, sizeof(dir)) < 0)
+		    snippet_path(ctx, s, dir, path) < 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/" NG_SNIPPET, dir);
 		if (snippet_kind(path, target) != 1)
 			continue;
 		snprintf(volid, sizeof(volid), "%.120s:snippets/" NG_SNIPPET, s->id);
@@ -378,7 +390,7 @@ int ng_pve_register(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 		    struct ng_pve_change *out, struct ng_err *err)
 {
 	struct ng_storage_cfg sc;
-	char node[NG_NODE_MAX], path[4096], **snip = NULL, *text = NULL, *cur = NULL;
+	char node[NG_NODE_MAX], path[PATH_MAX], **snip = NULL, *text = NULL, *cur = NULL;
 	size_t nsnip = 0, len = 0, clen = 0;
 	int r;
 
@@ -426,7 +438,7 @@ int ng_pve_register(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 int ng_pve_unregister(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
 		      struct ng_err *err)
 {
-	char node[NG_NODE_MAX], path[4096], *buf;
+	char node[NG_NODE_MAX], path[PATH_MAX], *buf;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -488,7 +500,7 @@ int ng_pve_hookscript_gaps(const struct ng_ctx *ctx, const struct ng_pve_cluster
 			   const struct ng_storage_cfg *sc, const char *volid, const char *hook,
 			   const char *leaving, unsigned flags, struct ng_pve_gaps *out)
 {
-	char store[128], dir[4096], path[4200], target[4096];
+	char store[128], dir[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
 	const struct ng_storage *s;
 	const char *name;
 	int kind = 0, r = 0;
@@ -499,8 +511,7 @@ int ng_pve_hookscript_gaps(const struct ng_ctx *ctx, const struct ng_pve_cluster
 	s = ng_storage_find(sc, store);
 	if (ng_path(ctx, target, sizeof(target), "%s", hook) < 0)
 		return -ENAMETOOLONG;
-	if (s && ng_storage_shared(s) && ng_storage_snippets_dir(ctx, s, dir, sizeof(dir)) == 0) {
-		snprintf(path, sizeof(path), "%s/" NG_SNIPPET, dir);
+	if (s && ng_storage_shared(s) && snippet_path(ctx, s, dir, path) == 0) {
 		kind = flags & NG_GAPS_SHIM_COMING ? 2 : snippet_kind(path, target);
 	}
 	for (size_t i = 0; i < c->n && r == 0; i++) {

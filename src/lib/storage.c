@@ -3,6 +3,7 @@
  * with PVE::Storage::Plugin's header and `local` rules): storages, their keys, shared or not. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,7 +321,7 @@ bool ng_storage_enabled(const struct ng_storage *s)
 
 int ng_storage_load(const struct ng_ctx *ctx, struct ng_storage_cfg *out, struct ng_err *err)
 {
-	char path[4096], *buf = NULL;
+	char path[PATH_MAX], *buf = NULL;
 	size_t len = 0;
 	int r;
 

@@ -2,6 +2,7 @@
 /* vzdump.c: nicguard's vzdump hook in /etc/vzdump.conf: enable, disable, the chained hook. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,7 @@ static int hook_paths(const struct ng_ctx *ctx, char *conf, char *orig, size_t l
 
 int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct file f;
 	int r;
 
@@ -199,7 +200,7 @@ int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len)
 int ng_pve_hook_enable(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 		       struct ng_pve_hook_change *out, struct ng_err *err)
 {
-	char conf[4096], orig[4096], dir[4096];
+	char conf[PATH_MAX], orig[PATH_MAX], dir[PATH_MAX];
 	struct file f = { 0 };
 	char *text = NULL;
 	size_t len;
@@ -254,7 +255,7 @@ out:
 int ng_pve_hook_disable(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 			struct ng_pve_hook_change *out, struct ng_err *err)
 {
-	char conf[4096], orig[4096], cur_script[4096];
+	char conf[PATH_MAX], orig[PATH_MAX], cur_script[PATH_MAX];
 	struct file f = { 0 }, o = { 0 };
 	char *want = NULL, *text = NULL;
 	size_t wlen, len;
