@@ -127,13 +127,23 @@ pve_write() { # CONF SED-SCRIPT
 # emptied environment with only what run_hook_script sets, stdin an empty pipe.
 #   vzdump PHASE                        job phase
 #   vzdump PHASE MODE VMID TYPE NAME    guest phase
+# PVE/VZDump.pm (pve-manager 9b193c4): new() makes the job's storage `local` unless one or a
+# dumpdir is given (get_storage_param, lines 73-78, applied at 660-661) before it runs job-init
+# (680); the storage's dumpdir is read after it (696); run_hook_script sets STOREID and
+# DUMPDIR from them in every phase (830-831). So STOREID in every phase, DUMPDIR in all but
+# job-init; a --dumpdir job (DUMPDIR_JOB=DIR) has DUMPDIR in every phase and no STOREID.
 vzdump() {
-	local env=(STOREID="${STORE:-local}" LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1)
+	local env=(LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1) dir=/var/lib/vz/dump
 	local args=("$1") base
-	# DUMPDIR comes from the storage, resolved after job-init (PVE::VZDump new).
-	[ "$1" = job-init ] || env+=(DUMPDIR=/var/lib/vz/dump)
+	if [ -n "${DUMPDIR_JOB:-}" ]; then
+		dir=$DUMPDIR_JOB
+		env+=(DUMPDIR="$dir")
+	else
+		env+=(STOREID="${STORE:-local}")
+		[ "$1" = job-init ] || env+=(DUMPDIR="$dir")
+	fi
 	if [ $# -gt 1 ]; then
-		base=/var/lib/vz/dump/vzdump-$4-$3-2025_10_05-02_00_00
+		base=$dir/vzdump-$4-$3-2025_10_05-02_00_00
 		env+=(VMTYPE="$4" HOSTNAME="$5" TARGET="$base.vma.zst" LOGFILE="$base.log")
 		args+=("$2" "$3")
 	fi
@@ -976,6 +986,36 @@ storage_net() {
 	[[ $output == *"backup uplinks: ngt0 (named by the policy (backup-uplink = yes))"* ]]
 	[ "$(ng_feature "$NG_NS" ngs0 rx-gro)" = on ]
 	run vzdump job-end
+	# So does a port a stanza names (issue 12's bug 2): the choice is made from the one
+	# resolution, stanza keys included.
+	policy <<-EOF
+		[interface ngt0 ngs0]
+		backup-offload = gro off
+	EOF
+	mkdir -p "$ROOT/etc/network"
+	printf 'iface ngt0 inet manual\n\tnicguard-backup-uplink yes\n' \
+		>"$ROOT/etc/network/interfaces"
+	STORE=backupnfs run vzdump job-start
+	echo "$output"
+	want="backup uplinks: ngt0 (named by a stanza (nicguard-backup-uplink yes))"
+	[[ $output == *"$want"* ]]
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = off ]
+	[ "$(ng_feature "$NG_NS" ngs0 rx-gro)" = on ]
+	run vzdump job-end
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = on ]
+	run ng_nicguard --root "$ROOT" explain ngs0
+	[[ $output == *"  backupnfs: no (named by a stanza (nicguard-backup-uplink yes))"* ]]
+	rm "$ROOT/etc/network/interfaces"
+	# A --dumpdir job names no storage (no STOREID in any phase): the bridge ports.
+	mkdir -p "$ROOT/srv/dump"
+	DUMPDIR_JOB=/srv/dump run vzdump job-init
+	[ "$status" -eq 0 ]
+	DUMPDIR_JOB=/srv/dump run vzdump job-start
+	echo "$output"
+	want="backup uplinks: none (no backup storage given, so the physical ports under bridges)"
+	[[ $output == *"$want"* ]]
+	DUMPDIR_JOB=/srv/dump run vzdump job-end
+	[ "$status" -eq 0 ]
 }
 
 @test "backups over a VLAN on a bond under a bridge: the bond's ports are tightened" {
