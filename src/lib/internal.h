@@ -51,6 +51,11 @@ bool ng_pci_addr_valid(const char *s);
  * max bytes: -EFBIG when there is more. For callers that check the fd (fstat) first. */
 int ng_read_fd(int fd, size_t max, char **buf, size_t *len);
 
+/* The last part of the target of the symbolic link at path (sysfs's ../../bus/pci/drivers/
+ * e1000e, pmxcfs's nodes/pve1) into out, cut to len - 1 bytes. Returns its whole length
+ * (>= len when cut, as snprintf does), or readlink's negative errno. */
+int ng_link_base(const char *path, char *out, size_t len);
+
 /* ------------------------------------------------------------- features.c */
 
 /* A coalesce or ring parameter: its ethtool(8) name and where it sits in struct

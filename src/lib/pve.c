@@ -241,23 +241,20 @@ static bool node_name(const char *n)
 
 int ng_pve_node_name(const struct ng_ctx *ctx, char *node, size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX];
+	int r;
 
 	node[0] = '\0';
 	if (ng_path(ctx, path, sizeof(path), "/etc/pve/local") < 0)
 		return -ENAMETOOLONG;
 	/* pmxcfs's own link: local -> nodes/NODE. */
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (!node_name(base) || strlen(base) >= len)
+	r = ng_link_base(path, node, len);
+	if (r < 0)
+		return r;
+	if ((size_t)r >= len || !node_name(node)) {
+		node[0] = '\0';
 		return -EINVAL;
-	snprintf(node, len, "%s", base);
+	}
 	return 0;
 }
 
