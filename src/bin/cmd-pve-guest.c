@@ -275,6 +275,7 @@ int pve_register(struct ng_ctx *ctx, const struct pve_opts *o)
 	struct ng_storage_cfg sc;
 	struct ng_pve_change ch;
 	char self[NG_NODE_MAX];
+	bool failed = false;
 	struct ng_err e;
 	int r;
 
@@ -288,7 +289,7 @@ int pve_register(struct ng_ctx *ctx, const struct pve_opts *o)
 		return NG_EXIT_FAIL;
 	}
 	/* The snippet on `local`, so every node offers the same volid, and on --storage. */
-	for (int i = 0; r >= 0 && i < 2; i++) {
+	for (int i = 0; i < 2; i++) {
 		const char *id = i == 0 ? "local" : o->storage;
 		const struct ng_storage *s;
 
@@ -296,20 +297,22 @@ int pve_register(struct ng_ctx *ctx, const struct pve_opts *o)
 			continue;
 		s = snippet_storage(ctx, &sc, id, self);
 		r = s ? ng_pve_snippet_install(ctx, s, GUEST_HOOK, o->dry_run, &ch, &e) : -EINVAL;
+		if (r < 0)
+			failed = true;
 		if (r < 0 && r != -EINVAL)
 			log_err(&e);
 		else if (r == 0 && ch.changed)
 			printf("%s\n", ch.text);
 	}
 	ng_storage_cfg_free(&sc);
-	if (r < 0)
-		return NG_EXIT_FAIL;
+	/* Registered all the same: the node file lists the snippets that are there, so the
+	 * cluster knows nicguard is here and which volids it cannot start guests with. */
 	if (ng_pve_register(ctx, GUEST_HOOK, o->dry_run, &ch, &e) < 0) {
 		log_err(&e);
 		return NG_EXIT_FAIL;
 	}
 	printf("%s\n", ch.text);
-	return NG_EXIT_OK;
+	return failed ? NG_EXIT_FAIL : NG_EXIT_OK;
 }
 
 int pve_unregister(struct ng_ctx *ctx, const struct pve_opts *o)

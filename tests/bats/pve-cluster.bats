@@ -200,3 +200,22 @@ hookscript_of() { awk '/^\[/ { exit } $1 == "hookscript:" { print $2 }' "$1"; }
 	[[ $output == *"is not nicguard's: left alone"* ]]
 	[ -e "$NODES/pve1/nicguard-node" ]
 }
+
+@test "register: a snippet that cannot be made is said, and the node is registered without it" {
+	# The `local` storage's directory is missing (a node being set up): no snippets directory
+	# can be made there.
+	rm -rf "$ROOT/var/lib/vz"
+	run ng pve register
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/var/lib/vz/snippets: cannot create: No such file or directory"* ]]
+	# The cluster still learns that nicguard is here, with no snippet: install-hookscript
+	# on any node then refuses guests this node may run, naming what it lacks.
+	cat >"$BATS_TEST_TMPDIR/want" <<-EOF
+		$MARKER
+		# nicguard is installed on this node; \`nicguard pve install-hookscript\` on any node reads
+		# this file. Written by \`nicguard pve register\`, removed when the package is.
+		guest-hook /usr/libexec/nicguard/guest-hook
+	EOF
+	diff "$BATS_TEST_TMPDIR/want" "$NODES/pve1/nicguard-node"
+}

@@ -207,10 +207,12 @@ suite_tests() {
 	# first: configure must apply it to the interfaces present (tso off on ngpkg0, witnessed by
 	# ethtool), and a setting the device refuses (veth has no link settings) must not fail it.
 	# /etc/pve is laid out as pmxcfs shows it on node pkgnode of a two-node cluster (local a
-	# link to nodes/pkgnode, the other node pve2), so configure registers the node.
+	# link to nodes/pkgnode, the other node pve2), and the `local` storage's /var/lib/vz is
+	# there as on every Proxmox VE node, so configure registers the node.
 	in_chroot "set -e
 		mkdir -p /etc/pve/nodes/pkgnode/qemu-server /etc/pve/nodes/pkgnode/lxc \
-			/etc/pve/nodes/pve2/qemu-server /etc/pve/nodes/pve2/lxc
+			/etc/pve/nodes/pve2/qemu-server /etc/pve/nodes/pve2/lxc \
+			/var/lib/vz/dump /var/lib/vz/images /var/lib/vz/template
 		ln -s nodes/pkgnode /etc/pve/local
 		mkdir -p /etc/nicguard/conf.d
 		printf '%s\n' '[interface ngpkg0]' 'offload = tso off' '[interface ngpkg1]' \
