@@ -120,10 +120,13 @@ static void run(struct ng_ctx *ctx, size_t which)
 		break;
 	}
 	case 2: {
-		bool snippets;
+		struct ng_storage_cfg sc;
 
-		ng_pve_snippets_dir(ctx, "local", buf, sizeof(buf), &snippets, &err);
-		ng_pve_snippets_dir(ctx, "fuzz", buf, sizeof(buf), &snippets, &err);
+		if (ng_storage_load(ctx, &sc, &err) == 0) {
+			for (size_t i = 0; i < sc.n; i++)
+				ng_storage_snippets_dir(ctx, &sc.v[i], buf, sizeof(buf));
+			ng_storage_cfg_free(&sc);
+		}
 		break;
 	}
 	case 3:

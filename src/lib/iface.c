@@ -105,20 +105,14 @@ static int read_attr(const struct ng_ctx *ctx, const char *name, const char *att
 static int link_base(const struct ng_ctx *ctx, const char *name, const char *attr, char *out,
 		     size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX];
+	int r;
 
 	out[0] = '\0';
 	if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/%s", name, attr) < 0)
 		return -ENAMETOOLONG;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	copy_str(out, len, base ? base + 1 : target);
-	return 0;
+	r = ng_link_base(path, out, len);
+	return r < 0 ? r : 0;
 }
 
 /* A sysfs decimal attribute (ifindex, iflink): -EINVAL unless it is a whole int. */

@@ -51,6 +51,11 @@ bool ng_pci_addr_valid(const char *s);
  * max bytes: -EFBIG when there is more. For callers that check the fd (fstat) first. */
 int ng_read_fd(int fd, size_t max, char **buf, size_t *len);
 
+/* The last part of the target of the symbolic link at path (sysfs's ../../bus/pci/drivers/
+ * e1000e, pmxcfs's nodes/pve1) into out, cut to len - 1 bytes. Returns its whole length
+ * (>= len when cut, as snprintf does), or readlink's negative errno. */
+int ng_link_base(const char *path, char *out, size_t len);
+
 /* ------------------------------------------------------------- features.c */
 
 /* A parameter of a key group that is one ethtool struct (coalesce: struct ethtool_coalesce,
@@ -543,6 +548,12 @@ long long ng_initramfs_mtime(const struct ng_ctx *ctx);
 
 /* ------------------------------------------------------------------ pve.c */
 
+/* The node directories of root/etc/pve/nodes (a missing one: none). Free with
+ * ng_strv_free. Returns 0 or a negative errno with err filled. */
+int ng_pve_node_dirs(const struct ng_ctx *ctx, char ***names, size_t *n, struct ng_err *err);
+
+/* --------------------------------------------------------------- pveopt.c */
+
 /* Validate the key = value pairs of one [pve] section: each bad one becomes a diagnostic
  * (file and its line). Returns the number of bad pairs, or -ENOMEM. policy.c calls it for
  * every [pve] section and marks the section bad when it returns more than 0. */
@@ -844,6 +855,21 @@ int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
 void ng_vlan_req(struct ng_nlreq *q, uint16_t type, int ifindex, const uint8_t *want,
 		 const uint8_t *have, bool add, unsigned *n);
 
+/* The kernel's route to addr (4 bytes for AF_INET, 16 for AF_INET6), as `ip route get`
+ * asks for it (RTM_GETROUTE): its output interface and route type (RTN_UNICAST, RTN_LOCAL,
+ * ...). Returns 0, or the kernel's negative errno (-ENETUNREACH, ...) with err filled. */
+int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rtype,
+		    struct ng_err *err);
+
+/* --------------------------------------------------------------- egress.c */
+
+/* The server hosts of storage s (see ng_egress_storage), pure: mountinfo is the text of
+ * /proc/self/mountinfo (or NULL), ceph_mon_host the mon_host value of /etc/pve/ceph.conf (or
+ * NULL). Ports and brackets are stripped; each host once. 0 or -ENOMEM; free with
+ * ng_strv_free. */
+int ng_storage_hosts(const struct ng_storage *s, const char *mountinfo,
+		     const char *ceph_mon_host, char ***out, size_t *n);
+
 /* ------------------------------------------------------------- watchopt.c */
 
 /* True when the [watch] key table is sorted (bsearch needs it; a unit test checks). */
@@ -964,9 +990,10 @@ int ng_revert_record(const struct ng_ctx *ctx, const struct ng_iface *ifc,
 
 /* ---------------------------------------------------------------- backup.c */
 
-/* The backup uplinks (see ng_backup_tighten), from rv's targets. Caller frees *out. Returns
- * 0 or a negative errno. */
-int ng_backup_uplinks(const struct ng_resolver *rv, struct ng_iface **out, size_t *n,
-		      struct ng_err *err);
+/* The backup uplinks of a job whose storage is storeid (or NULL), chosen as
+ * ng_backup_tighten says from rv's targets; why (whylen bytes, or NULL) gets one line saying
+ * which rule chose them. Caller frees *out. Returns 0 or a negative errno. */
+int ng_backup_uplinks(const struct ng_resolver *rv, const char *storeid, struct ng_iface **out,
+		      size_t *n, char *why, size_t whylen, struct ng_err *err);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* netlink.c: rtnetlink: requests and their answers, attributes, and the link facts of RTM_GETLINK. */
+/* netlink.c: rtnetlink: requests and their answers, attributes, the link facts of RTM_GETLINK,
+ * the route to one address (RTM_GETROUTE) and link events as they happen (RTMGRP_LINK). */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +149,8 @@ static void parse_linkinfo(const unsigned char *info, struct ng_nl_link *l)
 	l->tun_type = type;
 }
 
-int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
+/* RTM_NEWLINK, or (dellink) RTM_DELLINK too: the two carry the same attributes. */
+static int parse_link(const void *msg, size_t len, bool dellink, struct ng_nl_link *l)
 {
 	const unsigned char *tb[IFLA_MAX + 1];
 	struct ifinfomsg ifi;
@@ -160,7 +163,8 @@ int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 	if (len < NLMSG_HDRLEN)
 		return -EINVAL;
 	memcpy(&h, msg, sizeof(h));
-	if (h.nlmsg_len > len || h.nlmsg_len < hdr || h.nlmsg_type != RTM_NEWLINK)
+	if (h.nlmsg_len > len || h.nlmsg_len < hdr ||
+	    (h.nlmsg_type != RTM_NEWLINK && !(dellink && h.nlmsg_type == RTM_DELLINK)))
 		return -EINVAL;
 	memcpy(&ifi, (const unsigned char *)msg + NLMSG_HDRLEN, sizeof(ifi));
 	if (ng_nla_parse((const unsigned char *)msg + NLMSG_ALIGN(hdr),
@@ -182,6 +186,11 @@ int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 	if (tb[IFLA_LINKINFO])
 		parse_linkinfo(tb[IFLA_LINKINFO], l);
 	return 0;
+}
+
+int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
+{
+	return parse_link(msg, len, false, l);
 }
 
 
@@ -544,4 +553,108 @@ int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 	if (r == 0 && l->ifindex <= 0)
 		r = ng_err_set(err, -EBADMSG, NULL, 0, "RTM_GETLINK: no link in the reply");
 	return r;
+}
+
+/* ------------------------------------------------------------------ routes */
+
+struct route_answer {
+	int *oif;
+	unsigned *rtype;
+	bool seen;
+};
+
+static int on_route(const struct nlmsghdr *h, void *arg)
+{
+	struct route_answer *ra = arg;
+	const unsigned char *tb[RTA_MAX + 1];
+	struct rtmsg rt;
+	uint32_t v;
+
+	if (ra->seen || ng_nlmsg_attrs(h, h->nlmsg_len, RTM_NEWROUTE, &rt, sizeof(rt), tb,
+				       NG_ARRAY_SIZE(tb)) < 0)
+		return 0;
+	ra->seen = true;
+	*ra->rtype = rt.rtm_type;
+	if (ng_nla_u32(tb[RTA_OIF], &v) == 0)
+		*ra->oif = (int)v;
+	return 0;
+}
+
+int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rtype,
+		    struct ng_err *err)
+{
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	struct rtmsg rt = { .rtm_family = (unsigned char)family,
+			    .rtm_dst_len = (unsigned char)(alen * 8) };
+	struct route_answer ra = { .oif = oif, .rtype = rtype };
+	struct ng_nlreq *q = malloc(sizeof(*q));
+	int r;
+
+	*oif = 0;
+	*rtype = 0;
+	if (!q)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	ng_nlreq_init(q, RTM_GETROUTE, 0, &rt, sizeof(rt));
+	ng_nlreq_put(q, RTA_DST, addr, alen);
+	r = ng_nl_talk(fd, q, on_route, &ra, NULL, err);
+	free(q);
+	if (r == 0 && !ra.seen)
+		r = ng_err_set(err, -EBADMSG, NULL, 0, "RTM_GETROUTE: no route in the reply");
+	return r;
+}
+
+/* ------------------------------------------------------------- link events */
+
+int ng_link_watch_open(struct ng_err *err)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return ng_err_set(err, -errno, NULL, 0, "netlink socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = ng_err_set(err, -errno, NULL, 0, "netlink bind: %s", strerror(errno));
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ng_link_watch_read(int fd, unsigned timeout_ms,
+		       void (*cb)(const char *ifname, bool gone, void *arg), void *arg,
+		       struct ng_err *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned char *buf;
+	ssize_t n;
+	size_t left;
+	int r;
+
+	r = poll(&p, 1, (int)timeout_ms);
+	if (r < 0 && errno == EINTR)
+		return 0;
+	if (r < 0)
+		return ng_err_set(err, -errno, NULL, 0, "poll: %s", strerror(errno));
+	if (r == 0)
+		return 0;
+	buf = malloc(NL_BUFSIZE);
+	if (!buf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	n = recv_some(fd, buf, NL_BUFSIZE);
+	if (n < 0) {
+		free(buf);
+		/* -ENOBUFS: the kernel dropped events; the caller looks at everything again. */
+		return ng_err_set(err, (int)n, NULL, 0, "netlink recv: %s", strerror((int)-n));
+	}
+	left = (size_t)n;
+	for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
+	     h = NLMSG_NEXT(h, left)) {
+		struct ng_nl_link l;
+
+		if (parse_link(h, h->nlmsg_len, true, &l) == 0)
+			cb(l.name, h->nlmsg_type == RTM_DELLINK, arg);
+	}
+	free(buf);
+	return 1;
 }

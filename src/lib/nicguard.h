@@ -7,10 +7,12 @@
 #ifndef NICGUARD_H
 #define NICGUARD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #define NG_IFNAMSIZ 16		/* IFNAMSIZ, including the NUL */
 #define NG_NAME_MAX 48		/* a setting's name: "tx-tcp-mangleid-segmentation" fits */
@@ -234,7 +236,8 @@ const char *ng_group_key(enum ng_group g);
 
 /* Section kinds of the policy file: [driver NAME...], [interface GLOB...], [mac MAC...],
  * [pci ADDR-GLOB...] match interfaces and hold settings; [watch] and [pve] are option
- * sections holding plain key = value pairs that their own files validate (watch.c, pve.c).
+ * sections holding plain key = value pairs that their own files validate (watchopt.c,
+ * pveopt.c).
  * The built-in defaults are sections of kind driver. */
 enum ng_match {
 	NG_MATCH_DRIVER,
@@ -284,6 +287,33 @@ int ng_policy_parse(struct ng_policy *p, const char *buf, size_t len, const char
  * on -EINVAL so the caller can print p->diags. Returns 0, -EINVAL (diagnostics), or an
  * errno for a file that exists but cannot be read (err says which). */
 int ng_policy_load(const struct ng_ctx *ctx, struct ng_policy **out, struct ng_err *err);
+
+/* Which cluster policy ng_policy_load reads in place of root/etc/pve/nicguard.conf: the
+ * file itself while pmxcfs is mounted (root/etc/pve/local exists), else its last-known copy
+ * root/var/lib/nicguard/cluster.conf (at boot, before pve-cluster.service), else none. */
+enum ng_cluster_source {
+	NG_CLUSTER_NONE,
+	NG_CLUSTER_LIVE,
+	NG_CLUSTER_COPY,
+};
+
+struct ng_cluster_policy {
+	enum ng_cluster_source source;
+	char path[PATH_MAX];	/* the file read; "" for none */
+	time_t copied;		/* COPY: when the copy was written */
+	bool pmxcfs;		/* /etc/pve is mounted */
+};
+
+int ng_cluster_policy_state(const struct ng_ctx *ctx, struct ng_cluster_policy *out);
+
+struct ng_pve_change;
+
+/* Keep the last-known copy equal to root/etc/pve/nicguard.conf: written (NG_MARKER and one
+ * comment line, then the file's bytes) when it differs, removed when the cluster file is
+ * gone; nothing while pmxcfs is not mounted. out->changed says whether the policy in effect
+ * at the next boot changed. Returns 0 or a negative errno with err filled. */
+int ng_cluster_policy_sync(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
+			   struct ng_err *err);
 
 /* Print the policy in its own syntax; the output parses back to the same policy. */
 int ng_policy_print(const struct ng_policy *p, FILE *out);
@@ -369,14 +399,17 @@ int ng_read_file(const char *path, bool nofollow, size_t max, char **buf, size_t
 /* ---------------------------------------------------- pve.c, pvetask.c, vzdump.c */
 
 enum ng_guest_type {
-	NG_GUEST_QEMU,		/* /etc/pve/local/qemu-server/VMID.conf, unlocked with qm */
-	NG_GUEST_LXC,		/* /etc/pve/local/lxc/VMID.conf, unlocked with pct */
+	NG_GUEST_QEMU,		/* /etc/pve/nodes/NODE/qemu-server/VMID.conf */
+	NG_GUEST_LXC,		/* /etc/pve/nodes/NODE/lxc/VMID.conf */
 };
 
-/* One guest of this node, as its config file says. */
+#define NG_NODE_MAX 64		/* a node name, as /etc/pve/nodes/NODE names it */
+
+/* One guest, as its config file says. */
 struct ng_guest {
 	unsigned vmid;
 	enum ng_guest_type type;
+	char node[NG_NODE_MAX];	/* the node whose /etc/pve/nodes/NODE holds its config */
 	char lock[24];		/* the main section's `lock:` value; "" when there is none */
 	char hookscript[128];	/* its `hookscript:` volume id; "" when there is none */
 	int error;		/* negative errno when the config could not be read, else 0 */
@@ -384,20 +417,38 @@ struct ng_guest {
 
 /* The value of key (e.g. "lock") in a guest config held in memory, main section only:
  * reading stops at the first section header ([snapshot name], [PENDING],
- * [special:cloudinit]); comment lines do not count; a later line overrides. val gets ""
- * when there is none. Returns 0, or -EINVAL when the value is too long for val. */
+ * [special:cloudinit]); comment lines do not count; a later line overrides; a line without
+ * a value ("lock:") is ignored, as PVE's parser ignores it. val gets "" when there is none.
+ * Returns 0, or -EINVAL when the value is too long for val. */
 int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val, size_t vlen);
 
-/* This node's guests: root/etc/pve/local/{qemu-server,lxc}/VMID.conf, sorted by type, then
- * vmid. A config that cannot be read is listed with error set. A missing directory counts
- * as empty. Caller frees *out. Returns 0 or a negative errno with err filled. */
+/* The config text without the main section's key lines (those ng_guest_conf_value reads);
+ * everything else byte for byte. *out is NUL-terminated; caller frees. 0 or -ENOMEM. */
+int ng_guest_conf_drop(const char *buf, size_t len, const char *key, char **out, size_t *outlen);
+
+/* This node's name: the last part of the root/etc/pve/local link pmxcfs makes (nodes/NODE).
+ * Returns 0, -ENOENT (no such link: pmxcfs is not up, or not Proxmox), or another errno. */
+int ng_pve_node_name(const struct ng_ctx *ctx, char *node, size_t len);
+
+/* This node's guests: root/etc/pve/nodes/NODE/{qemu-server,lxc}/VMID.conf, sorted by type,
+ * then vmid. A config that cannot be read is listed with error set. Without
+ * /etc/pve/local, or a missing directory: none. Caller frees *out. Returns 0 or a negative
+ * errno with err filled. */
 int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
 		  struct ng_err *err);
 
+/* Every node's guests (every root/etc/pve/nodes/NODE/), sorted by node, type, vmid. */
+int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		      struct ng_err *err);
+
 /* Is ifname one of guest vmid's host-side devices: tap<VMID>i<N> (QEMU), veth<VMID>i<N>
- * (LXC), fwpr<VMID>p<N> or fwln<VMID>i<N> (firewall bridge ports)? fwbr<VMID>i<N>, the
+ * (LXC), fwpr<VMID>p<N>, fwln<VMID>i<N> or, on an Open vSwitch bridge, fwln<VMID>o<N>
+ * (firewall bridge ports)? fwbr<VMID>i<N>, the
  * firewall bridge itself, is not: it has no settings of its own to keep. */
 bool ng_pve_guest_dev(const char *ifname, unsigned vmid);
+
+/* Is ifname any guest's host-side device, by those names? */
+bool ng_pve_guest_port(const char *ifname);
 
 
 /* A Proxmox task id: UPID:NODE:PID:PSTART:STARTTIME:TYPE:ID:USER: (numbers in hex). */
@@ -426,20 +477,90 @@ int ng_upid_alive(const struct ng_ctx *ctx, const struct ng_upid *u);
  * with why saying which, 0, or a negative errno (err filled) when it cannot tell. */
 int ng_pve_backup_alive(const struct ng_ctx *ctx, char *why, size_t whylen, struct ng_err *err);
 
-/* Unlock a guest through the context's "qm" or "pct" program: argv `unlock VMID`, empty
- * environment, 30 s timeout. Returns 0, or a negative errno (-EIO for a non-zero exit)
- * with err holding the program's first line of output. */
-int ng_pve_unlock(const struct ng_ctx *ctx, const struct ng_guest *g, struct ng_err *err);
+/* --------------------------------------------------------------- pvelock.c */
 
-/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID`, like ng_pve_unlock. */
+/* The flock file Proxmox takes around every change of g's config: root +
+ * /var/lock/qemu-server/lock-VMID.conf (PVE::QemuConfig) or /run/lock/lxc/pve-config-VMID.lock
+ * (PVE::LXC::Config). Returns 0 or -ENAMETOOLONG. */
+int ng_pve_lock_path(const struct ng_ctx *ctx, const struct ng_guest *g, char *path, size_t len);
+
+/* Remove `lock: VALUE` from g's config as PVE::AbstractConfig remove_lock($vmid, VALUE)
+ * does: take g's flock (waiting up to timeout_ms; Proxmox waits 10000), read the config
+ * again, remove the main section's lock only if it is still value, write NAME.tmp.PID and
+ * rename it over the config. With unless_backup_alive, a running backup (checked under the
+ * flock) keeps it. Returns 0 when removed; -EBUSY when the flock stayed taken; -ESTALE when
+ * the lock is another value or none by now; -EAGAIN when a backup runs; another negative
+ * errno (read or write failed). err says which, in Proxmox's words where it has some. */
+int ng_pve_remove_lock(const struct ng_ctx *ctx, const struct ng_guest *g, const char *value,
+		       unsigned timeout_ms, bool unless_backup_alive, struct ng_err *err);
+
+/* What happened to one guest's `lock: backup`. */
+enum ng_unlock_outcome {
+	NG_UNLOCK_REMOVED,	/* it was stale and is gone */
+	NG_UNLOCK_WOULD,	/* dry run: it would be removed */
+	NG_UNLOCK_CHANGED,	/* under the flock it was another value, or none: left alone */
+	NG_UNLOCK_BUSY,		/* the config's flock stayed taken */
+	NG_UNLOCK_ALIVE,	/* a backup runs (seen under the flock): kept */
+	NG_UNLOCK_UNREADABLE,	/* its config could not be read at all: its lock is unknown */
+	NG_UNLOCK_FAILED,	/* the config could not be read again or written */
+};
+
+struct ng_unlock_result {
+	unsigned vmid;
+	enum ng_guest_type type;
+	enum ng_unlock_outcome outcome;
+	char detail[256];	/* why, for every outcome but REMOVED and WOULD */
+};
+
+struct ng_unlock_report {
+	struct ng_unlock_result *v;
+	size_t n;
+};
+
+struct ng_unlock_opts {
+	const unsigned *vmids;	/* only these guests (nvmids of them); every one when 0 */
+	size_t nvmids;
+	unsigned timeout_ms;	/* the flock wait per guest: 0 tries once */
+	bool unless_backup_alive; /* refuse while a backup runs (not inside vzdump's own job) */
+	bool dry_run;
+};
+
+/* The stale-lock sweep every caller shares (vzdump hook at job-end, guest hook at post-stop,
+ * `nicguard pve unlock-stale`): each of this node's guests whose config says `lock: backup`
+ * goes through ng_pve_remove_lock(..., "backup", ...), one result each; an unreadable config
+ * is an UNREADABLE result. No other lock value is ever touched. Returns 0; -EAGAIN (err says
+ * why) when unless_backup_alive and a backup runs; or a negative errno when the guests
+ * cannot be listed. Free rep with ng_unlock_report_free. */
+int ng_pve_unlock_stale(const struct ng_ctx *ctx, const struct ng_unlock_opts *o,
+			struct ng_unlock_report *rep, struct ng_err *err);
+void ng_unlock_report_free(struct ng_unlock_report *rep);
+
+/* How long a removal handed over by the guest hook waits for the guest's flock: the stop
+ * that holds it (qm cleanup: lock_config_full with 60 s) releases it when it is done. */
+#define NG_UNLOCK_LATER_MS 120000
+
+/* Hand guest vmid's stale-lock removal to systemd: `systemctl --no-block start
+ * nicguard-unlock@VMID.service`, whose `nicguard pve unlock-stale --wait` runs in a cgroup
+ * of its own, so it outlives the guest's (an LXC post-stop hook's processes die with the
+ * container's unit). Returns 0; -ENOSYS when systemd does not run (root/run/systemd/system
+ * is no directory): the caller does it in a process of its own; another errno on failure. */
+int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *err);
+
+/* `systemctl --no-block start UNIT` (/usr/bin/systemctl, its own PATH, 10 s): 0, -ENOSYS
+ * when systemd does not run (root/run/systemd/system is no directory), -EIO on its failure. */
+int ng_pve_start_unit(const struct ng_ctx *ctx, const char *unit, struct ng_err *err);
+
+/* The outcome in words, e.g. "removed a stale lock: backup". */
+const char *ng_unlock_outcome_text(enum ng_unlock_outcome o);
+
+/* ------------------------------------------------------------- pve.c (more) */
+
+/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID` (volid NULL: `--delete
+ * hookscript`) through the context's "qm" or "pct" program, with an environment of its own
+ * (PATH, LC_ALL=C) and a 30 s timeout. Returns 0, or a negative errno (-EIO for a non-zero
+ * exit) with err holding the program's output on one line. */
 int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
 			  struct ng_err *err);
-
-/* The snippets directory of storage (root + its `path` in /etc/pve/storage.cfg, or
- * /var/lib/vz for the built-in "local") + "/snippets". *snippets tells whether the storage
- * allows the snippets content type. Returns 0, -ENOENT (no such storage with a path). */
-int ng_pve_snippets_dir(const struct ng_ctx *ctx, const char *storage, char *dir, size_t len,
-			bool *snippets, struct ng_err *err);
 
 /* Run program path with argv and envp as given, on the caller's stdin, stdout and stderr,
  * and wait for it (no timeout: a chained vzdump hook gets the time vzdump gives it).
@@ -459,12 +580,15 @@ struct ng_pve_opts {
 
 void ng_pve_opts_get(const struct ng_policy *p, struct ng_pve_opts *out);
 
-/* The value of the `script:` line of a vzdump.conf held in memory into script ("" when
- * there is none). Returns 0 or -ENAMETOOLONG. */
+/* The value of the `script:` line of a vzdump.conf held in memory that vzdump uses, into
+ * script ("" when there is none): lines as PVE::JSONSchema::parse_config reads them
+ * (trimmed, '#' lines skipped, any blanks after the colon), the last one winning; an empty
+ * value means no hook, as in vzdump. Returns 0 or -ENAMETOOLONG. */
 int ng_vzdump_conf_script(const char *buf, size_t len, char *script, size_t scriptlen);
 
-/* Make vzdump.conf text call hook: an existing `script:` line gets hook as its value (the
- * rest of the file is kept byte for byte), else `script: HOOK` is appended. The new text
+/* Make vzdump.conf text call hook: every `script:` line vzdump reads (indented ones too)
+ * becomes `script: HOOK` (the rest of the file is kept byte for byte), else `script: HOOK`
+ * is appended. The new text
  * goes to *out (caller frees). Returns 0 or -ENOMEM. */
 int ng_vzdump_conf_enable(const char *buf, size_t len, const char *hook, char **out,
 			  size_t *outlen);
@@ -478,7 +602,7 @@ int ng_vzdump_conf_disable(const char *buf, size_t len, const char *hook, const 
 /* What `nicguard pve enable-hook` and `disable-hook` did or would do. */
 struct ng_pve_hook_change {
 	bool changed;		/* false: already so, nothing written */
-	char chain[4096];	/* the admin's hook kept as the chained one; "" if none */
+	char chain[PATH_MAX];	/* the admin's hook kept as the chained one; "" if none */
 	char text[640];		/* one line for the admin */
 };
 
@@ -505,19 +629,217 @@ int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len);
  * stays exactly as vzdump makes it. root gets "/" or R. Returns 0 or -ENAMETOOLONG. */
 int ng_pve_root_from_exe(const char *exe, const char *install_path, char *root, size_t len);
 
+/* --------------------------------------------------------------- storage.c */
+
+/* One storage of /etc/pve/storage.cfg: "TYPE: ID" and its indented "key value" lines. */
+struct ng_storage {
+	char *type;		/* lowercased: dir, nfs, cifs, pbs, rbd, cephfs, lvmthin, ... */
+	char *id;
+	unsigned line;		/* of its header; 0 for the built-in `local` */
+	bool builtin;		/* the `local` Proxmox puts in when the file has none */
+	char **keys, **values;	/* n pairs, in file order; a flag's value is "" */
+	size_t n;
+};
+
+struct ng_storage_cfg {
+	struct ng_storage *v;
+	size_t n;
+};
+
+/* Parse storage.cfg text as Proxmox does (PVE::SectionConfig parse_config, PVE::Storage::
+ * Plugin's section header and `local` rule): '#' lines skipped, an empty line ends a
+ * section, a section starts only at "TYPE: ID" (an invalid id skips it), properties are
+ * indented "key value" lines (a repeated key keeps its first value), other lines ignored;
+ * then `local` is a dir storage at /var/lib/vz with snippets unless the file says so.
+ * Pure. Returns 0 or -ENOMEM. Free out with ng_storage_cfg_free. */
+int ng_storage_parse(const char *buf, size_t len, struct ng_storage_cfg *out);
+void ng_storage_cfg_free(struct ng_storage_cfg *c);
+
+/* root/etc/pve/storage.cfg through ng_storage_parse; a missing file gives only `local`. */
+int ng_storage_load(const struct ng_ctx *ctx, struct ng_storage_cfg *out, struct ng_err *err);
+
+/* The storage of that id (the later section when there are two), or NULL. */
+const struct ng_storage *ng_storage_find(const struct ng_storage_cfg *c, const char *id);
+
+/* A key's value, or NULL when the storage does not set it. */
+const char *ng_storage_get(const struct ng_storage *s, const char *key);
+
+/* Is word an item of a PVE list (items separated by ',', ';' or blanks)? */
+bool ng_storage_list_has(const char *list, const char *word);
+
+/* Shared: `shared 1`, or a type shared by nature (PVE::Storage::Plugin @SHARED_STORAGE:
+ * nfs, cifs, cephfs, rbd, pbs, iscsi, iscsidirect, zfs, drbd). */
+bool ng_storage_shared(const struct ng_storage *s);
+bool ng_storage_has_content(const struct ng_storage *s, const char *content);
+/* Not restricted away from node by a `nodes` list; not `disable`d. */
+bool ng_storage_on_node(const struct ng_storage *s, const char *node);
+bool ng_storage_enabled(const struct ng_storage *s);
+
+/* root + the storage's snippets directory: its path and "snippets" (or what content-dirs
+ * says). Returns 0, -ENOENT (no path: not a directory storage), -ENAMETOOLONG. */
+int ng_storage_snippets_dir(const struct ng_ctx *ctx, const struct ng_storage *s, char *dir,
+			    size_t len);
+
+/* --------------------------------------------------------------- pvenode.c */
+
+/* The name of nicguard's guest hookscript snippet: STORAGE:snippets/nicguard-guest-hook. */
+#define NG_SNIPPET "nicguard-guest-hook"
+
+/* What a command did or would do to one file, in one line. */
+struct ng_pve_change {
+	bool changed;
+	char text[768];
+};
+
+/* What one cluster node says of itself in root/etc/pve/nodes/NODE/nicguard-node (a file
+ * every node sees): nicguard is installed there, with these snippet volids. */
+struct ng_pve_node {
+	char name[NG_NODE_MAX];
+	bool nicguard;		/* the file is there and is nicguard's */
+	char **snippets;	/* "STORAGE:snippets/nicguard-guest-hook" volids it provides */
+	size_t nsnippets;
+};
+
+struct ng_pve_cluster {
+	struct ng_pve_node *v;	/* sorted by name; this node is always among them */
+	size_t n;
+	char self[NG_NODE_MAX];
+	bool quorate_known, quorate; /* from /etc/pve/.members, when it says */
+};
+
+/* The node file's text (pure): NG_MARKER, `guest-hook HOOK`, one `snippet VOLID` line each;
+ * and back. A file without the marker says nothing (nicguard false). 0 or -ENOMEM. */
+int ng_pve_node_render(const char *hook, char *const *snippets, size_t n, char **out,
+		       size_t *len);
+int ng_pve_node_parse(const char *buf, size_t len, struct ng_pve_node *nd);
+bool ng_pve_node_provides(const struct ng_pve_node *nd, const char *volid);
+
+/* The cluster's nodes (the members in root/etc/pve/.members; without a cluster, the
+ * directories of /etc/pve/nodes) and what each one's node file says. Returns 0, or a
+ * negative errno with err filled (-ENOENT: no /etc/pve/local, pmxcfs is not up). */
+int ng_pve_cluster_load(const struct ng_ctx *ctx, struct ng_pve_cluster *c, struct ng_err *err);
+void ng_pve_cluster_free(struct ng_pve_cluster *c);
+struct ng_pve_node *ng_pve_cluster_node(struct ng_pve_cluster *c, const char *name);
+
+/* Count node as having nicguard and (volid not NULL) providing volid: what a command is about
+ * to make true there. Returns 0, -ENOENT (no such node in c), -ENOMEM. */
+int ng_pve_cluster_assume(struct ng_pve_cluster *c, const char *node, const char *volid);
+
+/* Is volid nicguard's snippet (any storage)? */
+bool ng_pve_volid_is_ours(const char *volid);
+
+/* Put nicguard's snippet into storage s's snippets directory: on a node's own storage a link
+ * to root + hook (so upgrades reach it); on a shared one a small script that runs hook where
+ * nicguard is installed and exits 0 elsewhere, so a guest starts on every node. An existing
+ * file that is not nicguard's is left alone (-EEXIST). dry_run changes nothing. */
+int ng_pve_snippet_install(const struct ng_ctx *ctx, const struct ng_storage *s,
+			   const char *hook, bool dry_run, struct ng_pve_change *out,
+			   struct ng_err *err);
+
+/* Say that this node has nicguard: root/etc/pve/nodes/NODE/nicguard-node (0640, as pmxcfs
+ * allows) listing the snippet volids this node's own storages hold (nicguard's link to hook),
+ * written only when it changes. Without /etc/pve/local there is nothing to do (out says so).
+ * Without quorum pmxcfs refuses the write: err says so. Unregister removes the file. */
+int ng_pve_register(const struct ng_ctx *ctx, const char *hook, bool dry_run,
+		    struct ng_pve_change *out, struct ng_err *err);
+int ng_pve_unregister(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
+		      struct ng_err *err);
+
+/* A node where a guest with a given hookscript would not start, and why. */
+struct ng_pve_gap {
+	char node[NG_NODE_MAX];
+	char why[192];
+};
+
+struct ng_pve_gaps {
+	struct ng_pve_gap *v;
+	size_t n;
+};
+
+/* The nodes of c on which a guest whose hookscript is volid would not start (PVE's
+ * pre-start needs the snippet as an executable file there): the storage is missing,
+ * disabled or not available on the node; or, on a node-local storage, the node's file does
+ * not list volid; or a shared storage's snippet is a link to hook and the node has no
+ * nicguard. A shared storage's shim starts everywhere. leaving (or NULL) names a node to
+ * count as without nicguard (the one removing it); NG_GAPS_SHIM_COMING counts the shim as
+ * already on a shared storage (the caller is about to write it). Only nicguard's own volid
+ * is judged: another is no gap. Returns 0 or -ENOMEM; free out with ng_pve_gaps_free. */
+#define NG_GAPS_SHIM_COMING 1u
+int ng_pve_hookscript_gaps(const struct ng_ctx *ctx, const struct ng_pve_cluster *c,
+			   const struct ng_storage_cfg *sc, const char *volid, const char *hook,
+			   const char *leaving, unsigned flags, struct ng_pve_gaps *out);
+void ng_pve_gaps_free(struct ng_pve_gaps *g);
+
+/* ---------------------------------------------------------------- egress.c */
+
+/* The ports a storage's traffic leaves by, and how they were found, in one line. */
+struct ng_egress {
+	char **ports;		/* interface names, no duplicates */
+	size_t nports;
+	char why[512];		/* "storage nas (nfs): 198.51.100.2 via eno2" */
+};
+
+/* Storage storeid's servers (nfs, cifs, pbs, glusterfs: server; rbd, cephfs: monhost, else
+ * /etc/pve/ceph.conf's mon_host; iscsi: portal; a dir storage: the source of the network
+ * mount its path is on, from root/proc/self/mountinfo), each resolved (numeric addresses
+ * directly, names through getaddrinfo_a, all within timeout_ms), routed (rtnetlink
+ * RTM_GETROUTE, as `ip route get`) and followed from the route's device down through VLAN,
+ * bridge (not its guests' ports) and bond to the ports underneath. No ports (a local
+ * storage, no route, a name that does not resolve) is no error: why says so. Returns 0 or
+ * a negative errno with err filled; free e with ng_egress_free. */
+int ng_egress_storage(const struct ng_ctx *ctx, const char *storeid, unsigned timeout_ms,
+		      struct ng_egress *e, struct ng_err *err);
+
+/* The ports under ifname (ifname itself when nothing is under it), appended to e->ports. */
+int ng_egress_ports_of(const struct ng_ctx *ctx, const char *ifname, struct ng_egress *e);
+void ng_egress_free(struct ng_egress *e);
+
+/* ------------------------------------------------------- netlink.c (events) */
+
+/* A socket that hears of every link change in the caller's network namespace (rtnetlink
+ * RTMGRP_LINK: devices added, removed, changed; a feature change, e.g. QEMU's TUNSETOFFLOAD
+ * on a tap, is one: NETDEV_FEAT_CHANGE makes an RTM_NEWLINK). The fd, or a negative errno. */
+int ng_link_watch_open(struct ng_err *err);
+
+/* Wait up to timeout_ms; for each link message, cb(ifname, gone). Returns 1 when messages
+ * came, 0 on timeout, -ENOBUFS when the kernel dropped some (look at everything again),
+ * another negative errno with err filled. */
+int ng_link_watch_read(int fd, unsigned timeout_ms,
+		       void (*cb)(const char *ifname, bool gone, void *arg), void *arg,
+		       struct ng_err *err);
+
 /* ---------------------------------------------------------------- backup.c */
 
-/* Open the backup window on the backup uplinks (the interfaces whose target says
- * backup-uplink = yes, policy or stanza key; when none does, the physical ports enslaved to a
- * bridge directly or through a bond; never a skipped one): save the current values of the
- * settings their backup set names to root/run/nicguard/backup-state (mode 0600, atomically),
- * then apply that backup set (policy and stanza keys, as ng_target_resolve gives it). A state
- * file already there (a crashed job) is kept: its interfaces keep their saved originals,
- * only uplinks it lacks are added. Nothing is applied to an uplink whose original values
- * could not be saved. Results go to rep; each problem is one line in problems. *kept tells
- * whether an earlier state was kept. Returns 0, or the negative errno of the first problem. */
-int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
-		      struct ng_diags *problems, bool *kept);
+/* The uplinks ng_backup_tighten chose, for the hook's log. */
+struct ng_uplinks {
+	char names[512];	/* space-separated */
+	char why[512];
+};
+
+/* Open the backup window on the backup uplinks of a job whose storage is storeid (vzdump's
+ * STOREID; NULL or "" when there is none). They are chosen from each interface's target
+ * (policy and stanza keys): the interfaces that say backup-uplink = yes; when none does,
+ * the ports the storage's traffic leaves by (ng_egress_storage); when that finds none (no
+ * storeid, a local storage, no route), the physical ports enslaved to a bridge directly or
+ * through a bond. `skip = yes` and `backup-uplink = no` leave a port out of every rule.
+ * Save the current values of the settings their backup set names to
+ * root/run/nicguard/backup-state (mode 0600, atomically), then apply that backup set
+ * (policy and stanza keys, as ng_target_resolve gives it). A state file already there (a
+ * crashed job) is kept: its interfaces keep their saved originals, only uplinks it lacks
+ * are added. Nothing is applied to an uplink whose original values could not be saved.
+ * Results go to rep; each problem is one line in problems. *kept tells whether an earlier
+ * state was kept. ups (or NULL) gets the uplinks' names and one line saying which rule
+ * chose them. Returns 0, or the negative errno of the first problem. */
+int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, const char *storeid,
+		      struct ng_report *rep, struct ng_diags *problems, bool *kept,
+		      struct ng_uplinks *ups);
+
+struct ng_resolver;
+
+/* Would ng_backup_tighten make ifname a backup uplink for storage storeid, and why (the
+ * same choice, the same line)? For explain. Returns 0 or a negative errno with err filled. */
+int ng_backup_is_uplink(const struct ng_resolver *rv, const char *storeid, const char *ifname,
+			bool *yes, char *why, size_t whylen, struct ng_err *err);
 
 /* Close the window: apply the saved values, then remove the state file. Interfaces that
  * are gone are dropped (with a problem line); those whose restore failed stay in the file

@@ -42,6 +42,19 @@ void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
 	ng_target_free(t);
 }
 
+/* Does the open backup window hold ifname (saved its settings)? */
+static bool window_holds(const struct ng_ctx *ctx, const char *ifname)
+{
+	struct ng_runstate rs;
+	bool held;
+
+	if (ng_runstate_read(ctx, &rs) < 0)
+		return false;
+	held = ng_runstate_holds(&rs, ifname);
+	ng_runstate_free(&rs);
+	return held;
+}
+
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname)
 {
 	struct ng_resolver *rv = NULL;
@@ -51,8 +64,13 @@ bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, cons
 
 	if (!ifname[0] || !ng_runstate_window_open(ctx))
 		return false;
+	/* The window's own uplinks first: job-start chose them from the job's storage, which
+	 * the daemon does not know. */
+	if (window_holds(ctx, ifname))
+		return true;
 	/* Cannot tell: treat it as an uplink, the safe side. */
-	if (ng_resolver_new(ctx, p, &rv, NULL) < 0 || ng_backup_uplinks(rv, &ups, &n, NULL) < 0)
+	if (ng_resolver_new(ctx, p, &rv, NULL) < 0 ||
+	    ng_backup_uplinks(rv, NULL, &ups, &n, NULL, 0, NULL) < 0)
 		yes = true;
 	for (size_t i = 0; i < n && !yes; i++)
 		yes = strcmp(ups[i].name, ifname) == 0;
