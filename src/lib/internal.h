@@ -40,6 +40,14 @@ bool ng_pci_addr_valid(const char *s);
  * max bytes: -EFBIG when there is more. For callers that check the fd (fstat) first. */
 int ng_read_fd(int fd, size_t max, char **buf, size_t *len);
 
+/* Open directory dir (of the file path, named in errors) for writing into it: refused when
+ * someone else owns it or anyone may write to it without the sticky bit. Returns the fd. */
+int ng_atomic_open_dir(const char *path, const char *dir, struct ng_err *err);
+
+/* Create a hidden temp file for base in dfd (O_EXCL|O_NOFOLLOW, mode 0600); its name goes to
+ * tmp. Returns the fd or a negative errno. */
+int ng_atomic_temp(int dfd, const char *base, char *tmp, size_t len);
+
 /* ------------------------------------------------------------- features.c */
 
 /* A coalesce or ring parameter: its ethtool(8) name and where it sits in struct
@@ -410,6 +418,21 @@ int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *
 /* The link of that name (when name is not NULL) or that ifindex: -ENODEV when none. */
 int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 		   struct ng_err *err);
+
+/* --------------------------------------------------------------- histrec.c */
+
+/* CRC-32C (Castagnoli) of n bytes: the history records' checksum. */
+uint32_t ng_crc32c(const void *data, size_t n);
+
+/* ------------------------------------------------------------ histsample.c */
+
+/* What one periodic sample of nicguard-watch adds to the history, queued on w (see
+ * ng_history_sample); *st keeps the previous sample (created on the first call). */
+struct ng_histsample;
+int ng_histsample_take(struct ng_histsample **st, struct ng_history *w,
+		       const struct ng_ctx *ctx, const struct ng_metrics_sample *s, int64_t now,
+		       struct ng_err *err);
+void ng_histsample_free(struct ng_histsample *st);
 
 /* ------------------------------------------------------------- watchopt.c */
 

@@ -1126,4 +1126,154 @@ int ng_kmsgsrc_read(struct ng_kmsgsrc *s, void (*fn)(void *data, const struct ng
  * to do. Returns 0 or a negative errno with err filled. */
 int ng_notify_send(const char *addr, const char *msg, struct ng_err *err);
 
+/* ------------------------------------------------------- histrec.c, history.c */
+
+/* The event history (/var/lib/nicguard/history, mode 0600): what nicguard-watch detected
+ * and did, each policy change that took effect on an interface, and the drop counters the
+ * daemon samples, kept for NG_HISTORY_DAYS so `nicguard report` can show whether a change
+ * helped. The file is the marker line, a version line, then records appended whole:
+ *   0xff 'N' 'G' 'H' | u16le payload length | u8 type ('E', 'C', 'N') | u8 0 |
+ *   payload (tab-separated text) | u32le CRC-32C of everything after the magic
+ * A write torn by a crash leaves a record that fails its checksum: the reader skips it and
+ * finds the next magic, so it costs that record only, even with records appended after it.
+ * Past NG_HISTORY_MAX bytes the writer compacts the file (histcompact.c) into at most
+ * NG_HISTORY_KEEP bytes and renames it into place; it refuses to append past
+ * NG_HISTORY_HARD, so the file never grows beyond that, even when compaction fails. */
+#define NG_HISTORY_FILE "/var/lib/nicguard/history"
+#define NG_HISTORY_DAYS 62		/* records kept this long; `report --days` at most */
+#define NG_HISTORY_MAX (2u << 20)	/* a flush that leaves the file bigger compacts it */
+#define NG_HISTORY_KEEP (1u << 20)	/* compaction leaves at most this much */
+#define NG_HISTORY_HARD (NG_HISTORY_MAX + (512u << 10)) /* appends refused beyond this */
+#define NG_HISTREC_MAX 1024		/* one record, framing included */
+
+/* One detection or action of nicguard-watch. */
+struct ng_hist_event {
+	int64_t time;			/* wall clock, seconds */
+	char ifname[NG_IFNAMSIZ];	/* "": the host, or no interface found */
+	bool action;			/* false: a detection; true: an action carried out */
+	enum ng_sig_class cls;		/* of the signature */
+	char sig[32];			/* signature id: e1000e-hw-hang */
+	char what[16];			/* detection: the step decided, or why none (log-only,
+					 * settling, ...); action: the step */
+	char detail[160];		/* why, or how the action went */
+};
+
+/* One setting that changed on an interface (an apply result `changed`), or a network
+ * sysctl whose value in effect changed (ifname ""). */
+struct ng_hist_change {
+	int64_t time;
+	char ifname[NG_IFNAMSIZ];
+	char setting[NG_NAME_MAX];	/* tso, rps, net.core.netdev_max_backlog */
+	char value[128];		/* off, all, 5000 */
+	char was[128];			/* before; "": not known (a first observation) */
+	char origin[192];		/* FILE:LINE, built-in, kernel default */
+	char source[16];		/* apply, udev, ifupdown, guest-hook, watch */
+};
+
+/* Counters over a stretch of time: one sample interval of the daemon, or many merged by
+ * compaction. The host ("") carries the watched time and the softnet counters; an
+ * interface carries its rx drops (only when there were some) and the detections that
+ * compaction folded in when it dropped their event records. */
+struct ng_hist_count {
+	int64_t start, end;		/* wall clock, start <= end */
+	char ifname[NG_IFNAMSIZ];
+	uint32_t covered;		/* seconds watched within [start, end] */
+	uint32_t hangs, resets, stalls;	/* folded episodes */
+	uint64_t rx_dropped;
+	uint64_t softnet_dropped, squeezed;
+};
+
+/* A history as read: each kind of record sorted by time (oldest first). */
+struct ng_hist {
+	struct ng_hist_event *ev;
+	size_t nev;
+	struct ng_hist_change *ch;
+	size_t nch;
+	struct ng_hist_count *cnt;
+	size_t ncnt;
+	size_t damaged;			/* bytes skipped: torn or damaged records */
+	size_t unknown;			/* whole records of a kind or shape not known here */
+};
+
+/* Parse a history file held in memory (pure). Returns 0, -EINVAL when buf does not start
+ * with the marker and version lines (not a history nicguard wrote), -ENOMEM. */
+int ng_histrec_parse(const char *buf, size_t len, struct ng_hist *out);
+
+/* Encode one record into buf (at least NG_HISTREC_MAX bytes): text is cut to its field's
+ * size, tabs and control bytes become '?'. Returns the record's length. */
+size_t ng_histrec_event(const struct ng_hist_event *e, char *buf);
+size_t ng_histrec_change(const struct ng_hist_change *c, char *buf);
+size_t ng_histrec_count(const struct ng_hist_count *c, char *buf);
+
+/* The first bytes of every history file: the marker and version lines. */
+const char *ng_histrec_header(size_t *len);
+
+void ng_hist_free(struct ng_hist *h);
+
+/* Encode a whole history (header first, records merged by time) into *buf (caller frees).
+ * Returns 0 or -ENOMEM. */
+int ng_histrec_encode(const struct ng_hist *h, char **buf, size_t *len);
+
+/* Compact h as of now (pure, histcompact.c): records past NG_HISTORY_DAYS go (the change
+ * that set a value still in effect stays at any age), a change that re-applies the value
+ * already recorded goes (every boot re-applies tso off: it took effect the first time),
+ * counters merge per interface and hour (the last two days) or day (older) without
+ * crossing a change; then, while it would encode into more than NG_HISTORY_KEEP bytes,
+ * the oldest events go first (their hang, reset and stall episodes folded into counters),
+ * then superseded changes, changes of interfaces gone for a month, counters older than a
+ * month, other changes, and last the month's counters. Returns 0 or -ENOMEM. */
+int ng_histcompact(struct ng_hist *h, int64_t now);
+
+/* Detections of one interface and class no more than this many seconds apart are one
+ * episode: a hung e1000e repeats "Detected Hardware Unit Hang" every 2 s until it is
+ * reset, and that is one hang, not thirty. */
+#define NG_HIST_EPISODE_GAP 60
+
+/* Does event i of ev (sorted by time) start an episode: a detection with no detection of
+ * the same interface and class in the NG_HIST_EPISODE_GAP seconds before it? */
+bool ng_hist_episode_start(const struct ng_hist_event *ev, size_t i);
+
+/* Read root/var/lib/nicguard/history. No file: an empty history and 0. Refuses (-EPERM) a
+ * file that is a link, not root's, or writable by others; -EINVAL when it is not a
+ * history. Returns 0 or a negative errno with err filled. */
+int ng_history_read(const struct ng_ctx *ctx, struct ng_hist *out, struct ng_err *err);
+
+/* A writer of the history: records are queued in memory (no I/O) and written together by
+ * ng_history_flush(), so nicguard-watch never waits for the disk between a detection and
+ * its action, and `nicguard apply` syncs once for all its interfaces. */
+struct ng_history;
+
+#define NG_HISTORY_QUEUE (256u << 10)	/* queued bytes at most */
+
+/* A writer for root/var/lib/nicguard/history; source names the program in its change
+ * records ("udev", "apply", "watch"). Keeps no pointer to ctx. NULL on no memory. */
+struct ng_history *ng_history_new(const struct ng_ctx *ctx, const char *source);
+
+/* Free w; records not written are dropped. */
+void ng_history_free(struct ng_history *w);
+
+/* Queue one record. Returns 0, or -ENOBUFS when the queue is full (the record is lost). */
+int ng_history_event(struct ng_history *w, const struct ng_hist_event *e);
+int ng_history_change(struct ng_history *w, const struct ng_hist_change *c);
+int ng_history_count(struct ng_history *w, const struct ng_hist_count *c);
+
+/* Queue a change record (time now, the writer's source) for each result of rep that
+ * changed a setting. Returns 0 or -ENOBUFS. */
+int ng_history_report(struct ng_history *w, const struct ng_report *rep, int64_t now);
+
+/* Queue what nicguard-watch's periodic sample s (taken at wall time now) adds: the time
+ * watched and the softnet counters since the previous sample (host), each interface's rx
+ * drops since then (when there were some); and a change record for each network sysctl
+ * whose value in effect changed (the first sample compares with the history's last
+ * record of it). Counters that went backwards (a driver reload) count nothing. */
+int ng_history_sample(struct ng_history *w, const struct ng_ctx *ctx,
+		      const struct ng_metrics_sample *s, int64_t now, struct ng_err *err);
+
+/* Write the queue: create root/var/lib/nicguard (0755) and the file (0600) when missing,
+ * lock it (waiting at most 2 s for another writer), append in one write, fdatasync; then,
+ * past NG_HISTORY_MAX, compact it as of now. A file that is a link, not root's, or not a
+ * history is left alone. Returns 0, or a negative errno with err filled: the queue is kept
+ * when nothing was written (the next flush tries again), else dropped. */
+int ng_history_flush(struct ng_history *w, int64_t now, struct ng_err *err);
+
 #endif
