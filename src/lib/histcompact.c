@@ -92,9 +92,10 @@ static bool split_between(const struct ng_hist *h, const char *ifname, int64_t t
 	return false;
 }
 
-static int64_t bucket(int64_t t, int64_t now)
+/* The hour or day a counter record belongs to, by its end: (start, end] as everywhere. */
+static int64_t bucket(int64_t end, int64_t now)
 {
-	int64_t len = now - t < FINE_AGE ? HOUR : DAY;
+	int64_t len = now - end < FINE_AGE ? HOUR : DAY, t = end > 0 ? end - 1 : 0;
 
 	return t - t % len;
 }
@@ -118,6 +119,13 @@ static void add_count(struct ng_hist_count *m, const struct ng_hist_count *c)
 	m->rx_dropped += c->rx_dropped;
 	m->softnet_dropped += c->softnet_dropped;
 	m->squeezed += c->squeezed;
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct ng_hist_count *x = a, *y = b;
+
+	return x->end != y->end ? (x->end < y->end ? -1 : 1) : strcmp(x->ifname, y->ifname);
 }
 
 /* Counters of one interface in one hour (the last two days) or day (before), between the
@@ -144,6 +152,8 @@ static void merge_counts(struct ng_hist *h, int64_t now)
 			h->cnt[k++] = c;
 	}
 	h->ncnt = k;
+	/* A merged record's end moved past the ones after it: sorted again, by end. */
+	qsort(h->cnt, h->ncnt, sizeof(*h->cnt), cmp_count);
 }
 
 bool ng_hist_episode_start(const struct ng_hist_event *ev, size_t i)
@@ -177,13 +187,6 @@ static size_t size_of(const struct ng_hist *h)
 	for (size_t i = 0; i < h->ncnt; i++)
 		n += ng_histrec_count(&h->cnt[i], rec);
 	return n;
-}
-
-static int cmp_count(const void *a, const void *b)
-{
-	const struct ng_hist_count *x = a, *y = b;
-
-	return x->end != y->end ? (x->end < y->end ? -1 : 1) : strcmp(x->ifname, y->ifname);
 }
 
 /* The last detection of one interface and class among the events folded away. */
@@ -396,8 +399,10 @@ out:
 int ng_histcompact(struct ng_hist *h, int64_t now)
 {
 	size_t size;
-	int r = age_and_dedupe(h, now);
+	int r = ng_hist_sort(h);
 
+	if (r == 0)
+		r = age_and_dedupe(h, now);
 	if (r < 0)
 		return r;
 	merge_counts(h, now);

@@ -405,6 +405,15 @@ static int sort_stable(void *v, size_t n, size_t elem, int (*cmp)(const void *, 
 	return 0;
 }
 
+int ng_hist_sort(struct ng_hist *h)
+{
+	if (sort_stable(h->ev, h->nev, sizeof(*h->ev), cmp_ev) < 0 ||
+	    sort_stable(h->ch, h->nch, sizeof(*h->ch), cmp_ch) < 0 ||
+	    sort_stable(h->cnt, h->ncnt, sizeof(*h->cnt), cmp_cnt) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int ng_histrec_parse(const char *buf, size_t len, struct ng_hist *out)
 {
 	const unsigned char *p = (const unsigned char *)buf, *end = p + len;
@@ -435,9 +444,7 @@ int ng_histrec_parse(const char *buf, size_t len, struct ng_hist *out)
 		out->damaged += (size_t)(next - p);
 		p = next;
 	}
-	if (sort_stable(out->ev, out->nev, sizeof(*out->ev), cmp_ev) < 0 ||
-	    sort_stable(out->ch, out->nch, sizeof(*out->ch), cmp_ch) < 0 ||
-	    sort_stable(out->cnt, out->ncnt, sizeof(*out->cnt), cmp_cnt) < 0) {
+	if (ng_hist_sort(out) < 0) {
 		ng_hist_free(out);
 		return -ENOMEM;
 	}

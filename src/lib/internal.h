@@ -424,6 +424,9 @@ int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 /* CRC-32C (Castagnoli) of n bytes: the history records' checksum. */
 uint32_t ng_crc32c(const void *data, size_t n);
 
+/* Sort each kind of record of h by time (counters by end), stably. 0 or -ENOMEM. */
+int ng_hist_sort(struct ng_hist *h);
+
 /* ------------------------------------------------------------ histsample.c */
 
 /* What one periodic sample of nicguard-watch adds to the history, queued on w (see

@@ -332,6 +332,281 @@ static void test_writer(void **state)
 	ng_history_free(w);
 }
 
+/* Episodes as a report counts them: starts among the events, plus what compaction folded. */
+static unsigned episodes(const struct ng_hist *h, enum ng_sig_class cls)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < h->nev; i++)
+		n += h->ev[i].cls == cls && ng_hist_episode_start(h->ev, i);
+	for (size_t i = 0; i < h->ncnt; i++)
+		n += cls == NG_SIG_HANG ? h->cnt[i].hangs : cls == NG_SIG_RESET ?
+		     h->cnt[i].resets : h->cnt[i].stalls;
+	return n;
+}
+
+static void add_ev(struct ng_hist *h, struct ng_hist_event e)
+{
+	h->ev = realloc(h->ev, (h->nev + 1) * sizeof(*h->ev));
+	assert_non_null(h->ev);
+	h->ev[h->nev++] = e;
+}
+
+static void add_ch(struct ng_hist *h, struct ng_hist_change c)
+{
+	h->ch = realloc(h->ch, (h->nch + 1) * sizeof(*h->ch));
+	assert_non_null(h->ch);
+	h->ch[h->nch++] = c;
+}
+
+static void add_cnt(struct ng_hist *h, struct ng_hist_count c)
+{
+	h->cnt = realloc(h->cnt, (h->ncnt + 1) * sizeof(*h->cnt));
+	assert_non_null(h->cnt);
+	h->cnt[h->ncnt++] = c;
+}
+
+static void test_compact(void **state)
+{
+	int64_t now = T0 + 10 * DAY;
+	struct ng_hist h = { 0 };
+
+	(void)state;
+	/* tso off took effect on day 0; each boot re-applies it (re-applies say nothing new);
+	 * on day 5 someone turned it on, on day 6 nicguard turned it off again. */
+	add_ch(&h, ch(T0 - 120 * DAY, "eno2", "gso", "on", ""));
+	add_ch(&h, ch(T0 - 100 * DAY, "eno2", "gso", "off", "on"));
+	add_ch(&h, ch(T0, "eno1", "tso", "off", "on"));
+	add_ch(&h, ch(T0 + DAY, "eno1", "tso", "off", "on"));
+	add_ch(&h, ch(T0 + 2 * DAY, "eno1", "tso", "off", "on"));
+	add_ch(&h, ch(T0 + 5 * DAY, "eno1", "tso", "on", "off"));
+	add_ch(&h, ch(T0 + 6 * DAY, "eno1", "tso", "off", "on"));
+	/* An event from before the retention, and one from a clock set a year ahead. */
+	add_ev(&h, ev(T0 - 70 * DAY, "eno1", NG_SIG_HANG, false));
+	add_ev(&h, ev(T0 + 400 * DAY, "eno1", NG_SIG_HANG, false));
+	add_ev(&h, ev(T0 + 9 * DAY, "eno1", NG_SIG_HANG, false));
+	/* Five-minute samples of day 3 (old: merged per day) split by a sysctl change at
+	 * 12:00, and of the last hour (recent: merged per hour). */
+	add_ch(&h, ch(T0 + 3 * DAY + 12 * 3600, "", "net.core.netdev_max_backlog", "5000",
+		      "1000"));
+	for (int64_t t = T0 + 3 * DAY + 300; t <= T0 + 4 * DAY; t += 300)
+		add_cnt(&h, cnt(t - 300, t, "vmbr0", 2));
+	for (int64_t t = now - 3600 + 300; t <= now; t += 300)
+		add_cnt(&h, cnt(t - 300, t, "vmbr0", 1));
+	assert_int_equal(ng_histcompact(&h, now), 0);
+
+	/* The superseded gso on went (past the retention); gso off stays, in effect, though
+	 * older than NG_HISTORY_DAYS; the re-applies of tso off went. */
+	assert_int_equal(h.nch, 5);
+	assert_string_equal(h.ch[0].setting, "gso");
+	assert_string_equal(h.ch[0].value, "off");
+	assert_int_equal(h.ch[1].time, T0);
+	assert_int_equal(h.ch[2].time, T0 + 3 * DAY + 12 * 3600);
+	assert_int_equal(h.ch[3].time, T0 + 5 * DAY);
+	assert_int_equal(h.ch[4].time, T0 + 6 * DAY);
+	assert_int_equal(h.nev, 1);
+	assert_int_equal(h.ev[0].time, T0 + 9 * DAY);
+	/* Day 3: 144 samples before the change (ends up to 12:00), 144 after; the last hour:
+	 * 12 samples. */
+	assert_int_equal(h.ncnt, 3);
+	assert_int_equal(h.cnt[0].start, T0 + 3 * DAY);
+	assert_int_equal(h.cnt[0].end, T0 + 3 * DAY + 12 * 3600);
+	assert_int_equal(h.cnt[0].covered, 12 * 3600);
+	assert_int_equal(h.cnt[0].rx_dropped, 144 * 2);
+	assert_int_equal(h.cnt[1].start, T0 + 3 * DAY + 12 * 3600);
+	assert_int_equal(h.cnt[1].end, T0 + 4 * DAY);
+	assert_int_equal(h.cnt[1].rx_dropped, 144 * 2);
+	assert_int_equal(h.cnt[2].covered, 3600);
+	assert_int_equal(h.cnt[2].rx_dropped, 12);
+	ng_hist_free(&h);
+}
+
+/* Over the bound, the oldest events go; the episodes they held are folded into counters,
+ * so the counts a report makes are the same before and after. */
+static void test_fold(void **state)
+{
+	int64_t now = T0 + 20 * DAY, t = T0, last;
+	struct ng_hist h = { 0 };
+	unsigned hangs, resets;
+	char *buf;
+	size_t len;
+
+	(void)state;
+	/* Every 10 minutes a hang on eno1 (the line repeats 5 times, 2 s apart), the bounce,
+	 * and now and then a reset on eno2: 20 days, about 2 MB of events. */
+	for (int i = 0; t < now - 3600; i++, t += 600) {
+		for (int k = 0; k < 5; k++)
+			add_ev(&h, ev(t + 2 * k, "eno1", NG_SIG_HANG, false));
+		add_ev(&h, ev(t + 9, "eno1", NG_SIG_HANG, true));
+		if (i % 7 == 0)
+			add_ev(&h, ev(t + 30, "eno2", NG_SIG_RESET, false));
+	}
+	last = h.ev[h.nev - 1].time;
+	hangs = episodes(&h, NG_SIG_HANG);
+	resets = episodes(&h, NG_SIG_RESET);
+	assert_int_equal(hangs, 20 * 144 - 6);
+	assert_int_equal(ng_histcompact(&h, now), 0);
+	assert_int_equal(ng_histrec_encode(&h, &buf, &len), 0);
+	free(buf);
+	assert_true(len <= NG_HISTORY_KEEP);
+	assert_true(h.nev > 1000);	/* the newest events stay */
+	assert_int_equal(h.ev[h.nev - 1].time, last);
+	assert_int_equal(episodes(&h, NG_SIG_HANG), hangs);
+	assert_int_equal(episodes(&h, NG_SIG_RESET), resets);
+	/* And the first event left starts an episode: none was cut in two. */
+	assert_true(h.ev[0].action || ng_hist_episode_start(h.ev, 0));
+	ng_hist_free(&h);
+}
+
+/* A flood of events through the writer never takes the file past NG_HISTORY_HARD, and
+ * never costs the month of counters or the settings in effect. */
+static void test_flood(void **state)
+{
+	struct ng_history *w = ng_history_new(ctx, "watch");
+	struct ng_err err = { 0 };
+	int64_t start = T0 - 31 * DAY, t;
+	long biggest = 0;
+	uint64_t covered = 0;
+	struct ng_hist h;
+
+	(void)state;
+	assert_non_null(w);
+	/* A month of five-minute samples, and tso off taken effect 40 days ago. */
+	{
+		struct ng_hist_change c = ch(T0 - 40 * DAY, "eno1", "tso", "off", "on");
+
+		assert_int_equal(ng_history_change(w, &c), 0);
+	}
+	for (t = start + 300; t <= T0; t += 300) {
+		struct ng_hist_count c = cnt(t - 300, t, "", 0);
+
+		if (ng_history_count(w, &c) == -ENOBUFS) {
+			assert_int_equal(ng_history_flush(w, t, &err), 0);
+			assert_int_equal(ng_history_count(w, &c), 0);
+		}
+	}
+	assert_int_equal(ng_history_flush(w, T0, &err), 0);
+	/* Then 120,000 detections within the next hour. */
+	for (int i = 0; i < 120000; i++) {
+		struct ng_hist_event e = ev(T0 + i * 3600 / 120000, i % 2 ? "eno1" : "eno2",
+					    NG_SIG_HANG, i % 3 == 0);
+
+		snprintf(e.detail, sizeof(e.detail), "flood %d: a long detail to fill the "
+			 "history faster than any real daemon would", i);
+		if (ng_history_event(w, &e) == -ENOBUFS || i % 1000 == 999) {
+			long size;
+
+			assert_int_equal(ng_history_flush(w, e.time, &err), 0);
+			size = file_size();
+			assert_true(size <= (long)NG_HISTORY_HARD);
+			biggest = size > biggest ? size : biggest;
+			if (ng_history_event(w, &e) == -ENOBUFS)
+				fail();
+		}
+	}
+	assert_int_equal(ng_history_flush(w, T0 + 3600, &err), 0);
+	ng_history_free(w);
+	assert_true(biggest > (long)NG_HISTORY_KEEP);	/* the bound was really tested */
+	assert_true(file_size() <= (long)NG_HISTORY_MAX);
+	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(h.damaged, 0);
+	for (size_t i = 0; i < h.ncnt; i++)
+		if (!h.cnt[i].ifname[0] && h.cnt[i].end > T0 - 30 * DAY && h.cnt[i].end <= T0)
+			covered += h.cnt[i].covered;
+	assert_int_equal(covered, 30 * DAY);
+	assert_int_equal(h.nch, 1);
+	assert_string_equal(h.ch[0].value, "off");
+	assert_true(h.nev > 5000);
+	assert_int_equal(h.ev[h.nev - 1].time, T0 + 119999 * 3600 / 120000);
+	ng_hist_free(&h);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	for (char *c = p + strlen(root) + 1; *c; c++) {
+		if (*c == '/') {
+			*c = '\0';
+			mkdir(p, 0755);
+			*c = '/';
+		}
+	}
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The daemon's samples become counters since the previous sample; a sysctl whose value in
+ * effect changed becomes a change record, also across a restart of the daemon. */
+static void test_sample(void **state)
+{
+	struct ng_history *w = ng_history_new(ctx, "watch");
+	struct ng_metrics_if ifs[2] = { { "eno1", 100 }, { "vmbr0", 5000 } };
+	struct ng_metrics_sample s = { .at_ms = 1000000, .softnet_ok = true,
+				       .softnet = { 10, 3, 40 }, .ifs = ifs, .nifs = 2 };
+	struct ng_err err = { 0 };
+	struct ng_hist h;
+
+	(void)state;
+	put("proc/sys/net/core/netdev_max_backlog", "1000\n");
+	/* The first sample: nothing to compare with but the sysctl's first observation. */
+	assert_int_equal(ng_history_sample(w, ctx, &s, T0, &err), 0);
+	/* 300 s later: eno1 dropped 7, vmbr0 nothing, softnet 2 drops and 5 squeezes. */
+	s.at_ms += 300000;
+	ifs[0].rx_dropped = 107;
+	s.softnet.dropped = 5;
+	s.softnet.squeezed = 45;
+	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 300, &err), 0);
+	/* Then the driver was reloaded (eno1 counts from 0 again), and the backlog raised. */
+	s.at_ms += 300000;
+	ifs[0].rx_dropped = 2;
+	ifs[1].rx_dropped = 5010;
+	put("proc/sys/net/core/netdev_max_backlog", "5000\n");
+	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 600, &err), 0);
+	assert_int_equal(ng_history_flush(w, T0 + 600, &err), 0);
+	ng_history_free(w);
+	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(h.ncnt, 4);
+	assert_string_equal(h.cnt[0].ifname, "");
+	assert_int_equal(h.cnt[0].start, T0);
+	assert_int_equal(h.cnt[0].end, T0 + 300);
+	assert_int_equal(h.cnt[0].covered, 300);
+	assert_int_equal(h.cnt[0].softnet_dropped, 2);
+	assert_int_equal(h.cnt[0].squeezed, 5);
+	assert_string_equal(h.cnt[1].ifname, "eno1");
+	assert_int_equal(h.cnt[1].rx_dropped, 7);
+	assert_string_equal(h.cnt[2].ifname, "");
+	assert_string_equal(h.cnt[3].ifname, "vmbr0");
+	assert_int_equal(h.cnt[3].rx_dropped, 10);
+	assert_int_equal(h.nch, 2);
+	assert_string_equal(h.ch[0].setting, "net.core.netdev_max_backlog");
+	assert_string_equal(h.ch[0].value, "1000");
+	assert_string_equal(h.ch[0].was, "");
+	assert_string_equal(h.ch[1].value, "5000");
+	assert_string_equal(h.ch[1].was, "1000");
+	assert_string_equal(h.ch[1].source, "sysctl");
+	assert_string_equal(h.ch[1].origin, "kernel default");
+	ng_hist_free(&h);
+	/* A restarted daemon records only what changed while it was away. */
+	w = ng_history_new(ctx, "watch");
+	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 900, &err), 0);
+	put("proc/sys/net/core/netdev_max_backlog", "8000\n");
+	ng_history_free(w);
+	w = ng_history_new(ctx, "watch");
+	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 1200, &err), 0);
+	assert_int_equal(ng_history_flush(w, T0 + 1200, &err), 0);
+	ng_history_free(w);
+	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(h.nch, 3);
+	assert_string_equal(h.ch[2].value, "8000");
+	assert_string_equal(h.ch[2].was, "5000");
+	ng_hist_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +614,10 @@ int main(void)
 		cmocka_unit_test_setup(test_torn_everywhere, fresh),
 		cmocka_unit_test_setup(test_damage, fresh),
 		cmocka_unit_test_setup(test_writer, fresh),
+		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test_setup(test_flood, fresh),
+		cmocka_unit_test_setup(test_sample, fresh),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
