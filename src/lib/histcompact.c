@@ -153,7 +153,8 @@ static void merge_counts(struct ng_hist *h, int64_t now)
 	}
 	h->ncnt = k;
 	/* A merged record's end moved past the ones after it: sorted again, by end. */
-	qsort(h->cnt, h->ncnt, sizeof(*h->cnt), cmp_count);
+	if (h->ncnt > 1)
+		qsort(h->cnt, h->ncnt, sizeof(*h->cnt), cmp_count);
 }
 
 bool ng_hist_episode_start(const struct ng_hist_event *ev, size_t i)
