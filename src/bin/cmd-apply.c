@@ -93,6 +93,7 @@ static void apply_one(const struct ng_cli_env *env, const struct ng_iface *ifc, 
 	}
 	for (size_t i = 0; i < rep.n; i++)
 		printf("%s\n", ng_render_result(&rep.v[i], line, sizeof(line)));
+	ng_log_changes(env->ctx, "apply", &rep);	/* history: written once, in run() */
 	if (rep.n == 0 && named)
 		printf("%s: nothing to apply\n", ifc->name);
 	if (ng_report_failed(&rep))
@@ -138,6 +139,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		for (size_t i = 0; i < n; i++)
 			apply_one(&env, &ifs[i], nnames > 0, flags, &failed);
 	}
+	ng_log_changes_flush();
 	if (fflush(stdout) != 0)
 		failed = true;
 	r = failed ? NG_EXIT_FAIL : NG_EXIT_OK;

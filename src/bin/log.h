@@ -30,8 +30,16 @@ struct ng_err;
 int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng_err *err);
 
 /* One line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest at LOG_DEBUG;
- * each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE: OUTCOME (was X)". */
-void ng_log_report(const char *prefix, const struct ng_report *rep);
+ * each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE: OUTCOME (was X)".
+ * The changes also go to the history (ng_log_changes, then ng_log_changes_flush). */
+void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng_report *rep);
+
+/* The history's one entry for policy changes that took effect: queue each `changed` result
+ * of rep (source: the program, "udev", "apply"); ng_log_changes_flush() writes them (one
+ * sync for all) and logs why when it cannot (at LOG_DEBUG when there is no
+ * /var/lib/nicguard or the root is still read-only). */
+void ng_log_changes(const struct ng_ctx *ctx, const char *source, const struct ng_report *rep);
+void ng_log_changes_flush(void);
 
 /* A trace sink for ng_ctx_set_trace(): sends library trace lines to LOG_DEBUG. */
 void ng_log_trace(void *data, const char *line);

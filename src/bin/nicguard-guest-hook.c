@@ -56,7 +56,7 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 			bad = -EIO;
 		}
 		snprintf(prefix, sizeof(prefix), "guest %u: ", vmid);
-		ng_log_report(prefix, &rep);
+		ng_log_report(ctx, prefix, &rep);
 		for (size_t j = 0; j < rep.n; j++)
 			bad = rep.v[j].outcome == NG_FAILED ? -EIO : bad;
 		ng_report_free(&rep);

@@ -115,7 +115,7 @@ static int run(const char *ifname)
 		goto out;
 	r = ng_apply(ctx, &ifc, &t.w, 0, &rep, &err);
 	if (r == 0)
-		ng_log_report("", &rep);
+		ng_log_report(ctx, "", &rep);
 out:
 	if (r < 0)
 		ng_log(LOG_ERR, "%s: %s", ifname, ng_err_str(&err, msg, sizeof(msg)));

@@ -33,6 +33,8 @@ static int setup(void **state)
 	mkdir(dir, 0755);
 	snprintf(dir, sizeof(dir), "%s/var/lib", root);
 	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/var/lib/nicguard", root);
+	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/var/lib/nicguard/history", root);
 	o.root = root;
 	ctx = ng_ctx_new(&o, NULL);
