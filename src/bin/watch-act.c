@@ -80,6 +80,7 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 	       d->ifname, sig, d->substitute ? " (backup window: instead of bounce/rebind)" : "",
 	       detail, watch_now_ms() - t0);
 	add_event(dm, sig, d->ifname, ng_watch_step_name(d->step), detail);
+	watch_history_event(dm, sig, d->ifname, true, ng_watch_step_name(d->step), detail);
 }
 
 static const struct lookup *lookup(struct daemon *dm, const struct ng_sig_match *m, uint64_t now)
@@ -135,6 +136,8 @@ static void on_match(struct daemon *dm, const struct ng_sig_match *m)
 	       where, l->why[0] ? " (" : "", l->why, l->why[0] ? ")" : "", rep, why);
 	add_event(dm, m->sig->id, ifname, d.step != NG_STEP_NONE ? ng_watch_step_name(d.step) :
 		  ng_watch_why_name(d.why), why);
+	watch_history_event(dm, m->sig->id, ifname, false, d.step != NG_STEP_NONE ?
+			    ng_watch_step_name(d.step) : ng_watch_why_name(d.why), why);
 	if (d.step != NG_STEP_NONE)
 		carry_out(dm, &o, &d, m->sig->id);
 }

@@ -42,6 +42,8 @@ struct daemon {
 	struct ng_metrics_sample prev;
 	struct lookup lk[LOOKUPS];
 	unsigned lk_next;
+	struct ng_history *hist;	/* the event history's writer; NULL in a dry run */
+	bool hist_full, hist_failed;
 };
 
 /* watch-act.c: from a record to a decision and an action, each logged. */
@@ -49,6 +51,15 @@ uint64_t watch_now_ms(void);
 void watch_load_policy(struct daemon *dm);
 void watch_on_record(void *data, const struct ng_kmsgsrc_event *ev);
 void watch_run_due(struct daemon *dm, uint64_t now);
+
+/* watch-history.c: the daemon's entries in the event history. An event (a detection, or
+ * an action carried out: action true) is queued and written with the next flush, after
+ * the action; a sample adds the drop counters and sysctl changes; flush writes the queue
+ * and logs a failure once per streak. */
+void watch_history_event(struct daemon *dm, const char *sig, const char *ifname, bool action,
+			 const char *what, const char *detail);
+void watch_history_sample(struct daemon *dm, const struct ng_metrics_sample *s);
+void watch_history_flush(struct daemon *dm);
 
 /* watch-loop.c: setup, the poll loop (records, signals, held steps, state files), teardown.
  * watch_setup and watch_loop return 0, or -1 after logging why. */

@@ -860,6 +860,8 @@ struct ng_watch_opts {
 	enum ng_watch_backup during_backup; /* during-backup = reapply|log|allow */
 	bool accept_user;		/* accept-user = no: match facility-user records (global) */
 	char metrics_path[256];		/* metrics = PATH|none (global) */
+	bool metrics_set;		/* metrics = was given: a missing directory is an error
+					 * then, not "no collector installed" */
 	uint64_t metrics_interval_ms;	/* metrics-interval = 5m; 0: only on events (global) */
 };
 
