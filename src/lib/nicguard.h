@@ -1279,4 +1279,70 @@ int ng_history_sample(struct ng_history *w, const struct ng_ctx *ctx,
  * written (the next flush tries again), else dropped. */
 int ng_history_flush(struct ng_history *w, int64_t now, struct ng_err *err);
 
+/* ------------------------------------------------------------ histreport.c */
+
+/* What `nicguard report` shows (pure: computed from a history as read, at time now).
+ * Time spans are (start, end]: a record at a change's second counts before it. Counts
+ * are episodes (NG_HIST_EPISODE_GAP); rates divide by the time nicguard-watch watched
+ * (the host's counters), not by calendar time: a day the daemon was stopped is no day
+ * without hangs. A counter record that straddles a boundary is split pro rata. */
+struct ng_histreport_period {
+	int64_t start, end;
+	double watched;			/* seconds */
+	double hangs, resets, stalls;	/* episodes (whole numbers but for a split record) */
+	double rx_dropped;		/* of the interface */
+	double softnet_dropped, squeezed; /* of the host */
+};
+
+/* A change that took effect: the settings of one interface changed within a minute of
+ * each other (one apply), or one host sysctl (listed for the host, and for each interface
+ * that dropped packets in the window). A record that re-applies the value recorded last
+ * for its setting (every boot) is no change. */
+struct ng_histreport_change {
+	int64_t time;
+	char label[256];		/* "tso off gso off gro off", "net.core.netdev_max_backlog 5000" */
+	char was[256];			/* "tso on gso on gro on"; "" when not known */
+	char origin[192];		/* of its first setting */
+	char source[16];
+	bool own;			/* the interface's own, not a host sysctl */
+	bool hangs;			/* hang rates answer to it (an own change) */
+	bool drops;			/* drop rates answer to it (rps, a sysctl) */
+	/* The hang rate: from the previous own change (or the window's start) to this one,
+	 * and from this one to the next (or now); the same for the drop rate. */
+	struct ng_histreport_period hang_before, hang_after, drop_before, drop_after;
+};
+
+/* One UTC day of the window: (day, day + 86400]. */
+struct ng_histreport_day {
+	int64_t day;			/* its midnight, UTC */
+	double watched, hangs, resets, stalls, rx_dropped, softnet_dropped, squeezed;
+};
+
+struct ng_histreport_if {
+	char ifname[NG_IFNAMSIZ];	/* "": the host (softnet, sysctls, stalls) */
+	struct ng_histreport_period total; /* the whole window */
+	struct ng_histreport_change *changes;	/* in the window, oldest first */
+	size_t nchanges;
+	struct ng_histreport_day *days;	/* the window's days, oldest first */
+	size_t ndays;
+	int64_t last_hang;		/* the last hang in the whole history; 0: none */
+	int64_t since;			/* the last own change in the whole history; 0: none */
+	char since_label[256];
+	double hangs_since;		/* hang episodes after since (all of them when 0) */
+};
+
+struct ng_histreport {
+	int64_t from, to;		/* the window: (now - days, now] */
+	unsigned days;
+	struct ng_histreport_if *v;	/* sorted by name, the host ("") first */
+	size_t n;
+};
+
+/* The report for the last `days` days (1 to NG_HISTORY_DAYS) up to now, for the interfaces
+ * named (every one with a record, and the host, when n is 0). Returns 0, -EINVAL for bad
+ * days, -ENOMEM. */
+int ng_histreport_make(const struct ng_hist *h, int64_t now, unsigned days,
+		       const char *const *names, size_t n, struct ng_histreport *out);
+void ng_histreport_free(struct ng_histreport *r);
+
 #endif
