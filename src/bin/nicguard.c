@@ -26,6 +26,7 @@ static const struct ng_cmd *const cmds[] = {
 	&ng_cmd_doctor,
 	&ng_cmd_pve,
 	&ng_cmd_restore,
+	&ng_cmd_report,
 };
 
 static const char usage_head[] =

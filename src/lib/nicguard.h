@@ -1345,4 +1345,84 @@ int ng_histreport_make(const struct ng_hist *h, int64_t now, unsigned days,
 		       const char *const *names, size_t n, struct ng_histreport *out);
 void ng_histreport_free(struct ng_histreport *r);
 
+/* The report as an SVG picture (histsvg.c, pure): one panel per interface with hangs,
+ * drops or changes (and one for the host's softnet counters): hangs a day as bars, drops a
+ * second as a line, each change a dashed line with its date and settings, days not watched
+ * shaded; title goes on top. Caller frees *text. Returns 0 or -ENOMEM. */
+int ng_histsvg_render(const struct ng_histreport *r, const char *title, char **text,
+		      size_t *len);
+
+/* ------------------------------------------------------------------ summary.c */
+
+/* The cluster view: each Proxmox VE node publishes a small summary of its history to
+ * /etc/pve/nodes/NODE/nicguard-summary, which pmxcfs carries to every node. It holds what
+ * any cluster member may read anyway (interface names, hang counts, the settings in
+ * effect), never policy files or origins. Text, the marker line first, then lines of
+ * KEYWORD VALUE...; readers skip keywords they do not know. At most NG_SUMMARY_MAX bytes
+ * (pmxcfs takes files up to 1 MiB): interfaces beyond it are left out, quietest first. */
+#define NG_SUMMARY_FILE "nicguard-summary"
+#define NG_SUMMARY_MAX (64u << 10)
+#define NG_SUMMARY_DAYS 30
+#define NG_SUMMARY_SETTINGS 32		/* settings in effect per interface */
+#define NG_SUMMARY_IFACES 256
+
+struct ng_summary_setting {
+	char name[NG_NAME_MAX];
+	char value[128];
+	int64_t since;			/* when it took effect */
+};
+
+struct ng_summary_if {
+	char ifname[NG_IFNAMSIZ];
+	unsigned hangs[NG_SUMMARY_DAYS]; /* per UTC day, oldest first, the last the summary's */
+	unsigned ndays;
+	int64_t last_hang;		/* 0: none */
+	int64_t since;			/* the last own change; 0: none */
+	char since_label[256];
+	double before, after;		/* hangs a day before that change and since; -1: not
+					 * watched */
+	double rx_drops;		/* per second over the days */
+	struct ng_summary_setting settings[NG_SUMMARY_SETTINGS];
+	size_t nsettings;
+};
+
+struct ng_summary {
+	char node[64];
+	int64_t time;			/* when it was made */
+	double watched;			/* days nicguard-watch watched of the last NG_SUMMARY_DAYS */
+	struct ng_summary_if *v;
+	size_t n;
+};
+
+/* This node's name as Proxmox VE uses it (pmxcfs: uname's nodename up to the first dot).
+ * Returns 0, or -EINVAL when it is empty or not a valid name. */
+int ng_summary_nodename(char *buf, size_t len);
+
+/* The summary of history h for node at time now (pure). Returns 0 or -ENOMEM. */
+int ng_summary_make(const struct ng_hist *h, const char *node, int64_t now,
+		    struct ng_summary *out);
+
+/* As text (caller frees), at most NG_SUMMARY_MAX bytes. Returns 0 or -ENOMEM. */
+int ng_summary_render(const struct ng_summary *s, char **text, size_t *len);
+
+/* Parse a summary's text (pure); unknown keywords and bad lines are skipped. Returns 0,
+ * -EINVAL when it is not a summary (no marker, or no node line), -ENOMEM. */
+int ng_summary_parse(const char *buf, size_t len, struct ng_summary *out);
+
+/* Write text to root/etc/pve/nodes/NODE/nicguard-summary (mode 0640, which pmxcfs allows),
+ * atomically, never over a file without the marker. -ENOENT when the node's directory does
+ * not exist (not a Proxmox VE node, or /etc/pve not mounted); without quorum pmxcfs refuses
+ * the write (-EACCES). Returns 0 or a negative errno with err filled. */
+int ng_summary_publish(const struct ng_ctx *ctx, const char *node, const char *text,
+		       size_t len, struct ng_err *err);
+
+/* Every node's summary under root/etc/pve/nodes/, sorted by node; a summary that cannot be
+ * read or parsed is one line in problems. Caller frees with ng_summaries_free. Returns 0
+ * (no /etc/pve/nodes: none) or -ENOMEM. */
+int ng_summary_read_all(const struct ng_ctx *ctx, struct ng_summary **out, size_t *n,
+			struct ng_diags *problems);
+
+void ng_summary_free(struct ng_summary *s);
+void ng_summaries_free(struct ng_summary *v, size_t n);
+
 #endif
