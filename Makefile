@@ -55,7 +55,8 @@ $(BUILD)/%.o: src/%.c src/lib/nicguard.h src/lib/internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/bin/render.o: src/bin/cmd.h src/bin/render.h src/bin/report.h
+$(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/bin/render.o: src/bin/cmd.h src/bin/render.h src/bin/report.h \
+	src/bin/status.h
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
