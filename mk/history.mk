@@ -4,3 +4,12 @@
 
 install::
 	install -d -m 0755 $(DESTDIR)/var/lib/nicguard
+
+# The hourly publisher of the cluster summary (`nicguard report --publish`).
+install:: all
+	sed 's|/usr/sbin/nicguard|$(SBINDIR)/nicguard|g' systemd/nicguard-summary.service \
+		>$(BUILD)/nicguard-summary.service
+	install -D -m 0644 $(BUILD)/nicguard-summary.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-summary.service
+	install -D -m 0644 systemd/nicguard-summary.timer \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-summary.timer
