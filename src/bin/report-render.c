@@ -132,7 +132,9 @@ static void iface_text(FILE *out, const struct ng_histreport *rep,
 void report_text(const struct ng_histreport *r, FILE *out)
 {
 	char a[40], b[40];
-	double watched = r->n && !r->v[0].ifname[0] ? r->v[0].total.watched : 0;
+	/* Every entry counts the host's watched time: the first one says it. */
+	double watched = r->n ? r->v[0].total.watched : 0;
+	bool empty = watched == 0;
 
 	fprintf(out, "History from %s to %s (%u days); nicguard-watch watched %.1f days of it.\n",
 		report_date(r->from, a, sizeof(a)), report_date(r->to, b, sizeof(b)), r->days,
@@ -146,7 +148,9 @@ void report_text(const struct ng_histreport *r, FILE *out)
 			continue;
 		iface_text(out, r, v);
 	}
-	if (r->n <= 1 && watched == 0)
+	for (size_t i = 0; i < r->n; i++)
+		empty &= !r->v[i].since && !r->v[i].last_hang && !r->v[i].nchanges;
+	if (empty)
 		fputs("Nothing recorded yet: nicguard-watch keeps the history in "
 		      "/var/lib/nicguard/history.\n", out);
 }
