@@ -281,6 +281,7 @@ static void parse_if_line(struct ng_summary_if *s, char **w, size_t n, const cha
 	int64_t t;
 
 	if (strcmp(w[0], "hangs") == 0) {
+		memset(s->hangs, 0, sizeof(s->hangs));	/* a second hangs line replaces the first */
 		s->ndays = 0;
 		for (size_t i = 1; i < n && s->ndays < NG_SUMMARY_DAYS; i++) {
 			int64_t v;
