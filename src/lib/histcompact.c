@@ -198,12 +198,13 @@ struct folded {
 };
 
 /* Is detection e the continuation of an episode folded away (updating its time)? */
-static bool continues(struct folded *f, size_t nf, const struct ng_hist_event *e)
+static bool continues(struct folded *f, size_t nf, const struct ng_hist_event *e, bool chain)
 {
 	for (size_t i = 0; i < nf; i++) {
 		if (f[i].cls == e->cls && strcmp(f[i].ifname, e->ifname) == 0 &&
 		    e->time - f[i].time <= NG_HIST_EPISODE_GAP) {
-			f[i].time = e->time;
+			if (chain)
+				f[i].time = e->time;
 			return true;
 		}
 	}
@@ -226,8 +227,8 @@ static void note(struct folded *f, size_t *nf, const struct ng_hist_event *e)
 }
 
 /* Fold the oldest events, at least `bytes` of them, into counters: each episode they start
- * counts once; the rest of an episode goes with it, so the reader, which counts episodes
- * among the events left, never counts one twice. */
+ * counts once; the rest of an episode goes with it (for up to one gap), so the reader,
+ * which counts episodes among the events left, does not count it twice. */
 static int fold_events(struct ng_hist *h, size_t bytes)
 {
 	char rec[NG_HISTREC_MAX];
@@ -244,9 +245,12 @@ static int fold_events(struct ng_hist *h, size_t bytes)
 	h->cnt = nc;
 	for (; m < h->nev; m++) {
 		const struct ng_hist_event *e = &h->ev[m];
-		bool cont = !e->action && continues(f, nf, e);
+		bool cont = !e->action && continues(f, nf, e, got < bytes);
 
-		/* Past the goal, only what belongs to an episode folded away still goes. */
+		/* Past the goal, what belongs to an episode folded away still goes, for one gap
+		 * after the goal: an endless episode (a hang nothing fixes, its line every few
+		 * seconds for days) would otherwise take every event with it. What stays of it
+		 * then counts as one more episode: one too many per compaction, at most. */
 		if (got >= bytes && !cont &&
 		    !(e->action && nf && e->time - last <= NG_HIST_EPISODE_GAP))
 			break;

@@ -1223,7 +1223,9 @@ int ng_histrec_encode(const struct ng_hist *h, char **buf, size_t *len);
  * crossing a change; then, while it would encode into more than NG_HISTORY_KEEP bytes,
  * the oldest events go first (their hang, reset and stall episodes folded into counters),
  * then superseded changes, changes of interfaces gone for a month, counters older than a
- * month, other changes, and last the month's counters. Returns 0 or -ENOMEM. */
+ * month, other changes, and last the month's counters. An episode still running where the
+ * events are cut (its lines less than NG_HIST_EPISODE_GAP apart for longer than that)
+ * counts once more. Returns 0 or -ENOMEM. */
 int ng_histcompact(struct ng_hist *h, int64_t now);
 
 /* Detections of one interface and class no more than this many seconds apart are one

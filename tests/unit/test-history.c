@@ -458,6 +458,17 @@ static void test_fold(void **state)
 	/* And the first event left starts an episode: none was cut in two. */
 	assert_true(h.ev[0].action || ng_hist_episode_start(h.ev, 0));
 	ng_hist_free(&h);
+
+	/* A hang nothing fixes: its line every 6 s for 20 days, one endless episode. The
+	 * newest events still stay, and it counts as two episodes at most (cut once). */
+	memset(&h, 0, sizeof(h));
+	for (t = T0; t < now; t += 6)
+		add_ev(&h, ev(t, "eno1", NG_SIG_HANG, false));
+	assert_int_equal(episodes(&h, NG_SIG_HANG), 1);
+	assert_int_equal(ng_histcompact(&h, now), 0);
+	assert_true(h.nev > 1000);
+	assert_true(episodes(&h, NG_SIG_HANG) <= 2);
+	ng_hist_free(&h);
 }
 
 /* A flood of events through the writer never takes the file past NG_HISTORY_HARD, and
