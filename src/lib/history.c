@@ -66,22 +66,25 @@ static int queue(struct ng_history *w, const char *rec, size_t n)
 int ng_history_event(struct ng_history *w, const struct ng_hist_event *e)
 {
 	char rec[NG_HISTREC_MAX];
+	size_t n = ng_histrec_event(e, rec);
 
-	return queue(w, rec, ng_histrec_event(e, rec));
+	return queue(w, rec, n);
 }
 
 int ng_history_change(struct ng_history *w, const struct ng_hist_change *c)
 {
 	char rec[NG_HISTREC_MAX];
+	size_t n = ng_histrec_change(c, rec);
 
-	return queue(w, rec, ng_histrec_change(c, rec));
+	return queue(w, rec, n);
 }
 
 int ng_history_count(struct ng_history *w, const struct ng_hist_count *c)
 {
 	char rec[NG_HISTREC_MAX];
+	size_t n = ng_histrec_count(c, rec);
 
-	return queue(w, rec, ng_histrec_count(c, rec));
+	return queue(w, rec, n);
 }
 
 int ng_history_report(struct ng_history *w, const struct ng_report *rep, int64_t now)
@@ -254,7 +257,7 @@ static int compact(struct ng_history *w, int fd, const char *extra, size_t elen,
 {
 	struct ng_hist h;
 	char *buf = NULL, *all;
-	size_t len, total;
+	size_t len = 0, total = 0;
 	int r;
 
 	if (lseek(fd, 0, SEEK_SET) < 0)
@@ -267,7 +270,9 @@ static int compact(struct ng_history *w, int fd, const char *extra, size_t elen,
 		free(buf);
 		return ng_err_set(err, -ENOMEM, w->path, 0, "out of memory");
 	}
-	memcpy(all + len, extra, elen);
+	buf = NULL;	/* now all's; encode gives the new text */
+	if (elen)
+		memcpy(all + len, extra, elen);
 	r = ng_histrec_parse(all, len + elen, &h);
 	free(all);
 	if (r == 0)
@@ -315,8 +320,8 @@ int ng_history_flush(struct ng_history *w, int64_t now, struct ng_err *err)
 
 int ng_history_read(const struct ng_ctx *ctx, struct ng_hist *out, struct ng_err *err)
 {
-	char path[PATH_MAX], *buf;
-	size_t len;
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
 	int fd, r;
 
 	memset(out, 0, sizeof(*out));

@@ -53,8 +53,11 @@ static void put_text(struct out *o, const char *s, size_t max)
 {
 	for (size_t i = 0; s[i] && i + 1 < max && o->p < o->end; i++) {
 		unsigned char c = (unsigned char)s[i];
+		char ch = s[i];
 
-		*o->p++ = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		if (c < 0x20 || c == 0x7f)
+			ch = '?';
+		*o->p++ = ch;
 	}
 }
 

@@ -330,7 +330,7 @@ int ng_histreport_make(const struct ng_hist *h, int64_t now, unsigned days,
 
 void ng_histreport_free(struct ng_histreport *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; r->v && i < r->n; i++) {
 		free(r->v[i].changes);
 		free(r->v[i].days);
 	}

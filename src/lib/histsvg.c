@@ -213,7 +213,7 @@ static void changes(const struct panel *p, const struct ng_histreport_if *r)
 		fprintf(p->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.0f\" class=\"change%s\"/>\n",
 			x, y + 3, x, p->y0 + PLOT, c->own && r->ifname[0] ? "" : " host");
 		fprintf(p->f, "<text x=\"%.1f\" y=\"%.1f\" class=\"label\" text-anchor=\"%s\">%s ",
-			x + (x > W / 2 ? -3 : 3), y, x > W / 2 ? "end" : "start",
+			x + (x > W / 2.0 ? -3 : 3), y, x > W / 2.0 ? "end" : "start",
 			date(c->time, SHORT, when, sizeof(when)));
 		esc(p->f, label);
 		fputs("</text>\n", p->f);

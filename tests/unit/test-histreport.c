@@ -55,7 +55,7 @@ static void add_ev(struct ng_hist *h, int64_t t, const char *ifname, const char 
 	e->action = action;
 	snprintf(e->ifname, sizeof(e->ifname), "%s", ifname);
 	snprintf(e->sig, sizeof(e->sig), "%s", sig);
-	snprintf(e->what, sizeof(e->what), "%s", action ? "bounce" : "bounce");
+	snprintf(e->what, sizeof(e->what), "bounce");
 	snprintf(e->detail, sizeof(e->detail), "%s", action ? "done" : "action bounce");
 }
 
