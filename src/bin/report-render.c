@@ -244,14 +244,8 @@ static void iface_json(struct ng_json *j, const struct ng_histreport_if *r)
 		ng_json_num(j, "resets", t->resets);
 		ng_json_num(j, "rx_dropped", t->rx_dropped);
 		ng_json_num(j, "rx_dropped_per_second", per_sec(t->rx_dropped, t->watched));
-		if (r->last_hang)
-			ng_json_int(j, "last_hang", r->last_hang);
-		else
-			ng_json_str(j, "last_hang", NULL);
-		if (r->since)
-			ng_json_int(j, "settings_since", r->since);
-		else
-			ng_json_str(j, "settings_since", NULL);
+		ng_json_time(j, "last_hang", r->last_hang);
+		ng_json_time(j, "settings_since", r->since);
 		ng_json_str(j, "settings", r->since_label);
 		ng_json_num(j, "hangs_since", r->hangs_since);
 	} else {
@@ -374,10 +368,7 @@ void report_cluster_json(const struct ng_summary *v, size_t n, char *const names
 				ng_json_int(j, NULL, f->hangs[d]);
 			ng_json_close(j, ']');
 			ng_json_int(j, "hangs_30d", total_hangs(f, 30));
-			if (f->last_hang)
-				ng_json_int(j, "last_hang", f->last_hang);
-			else
-				ng_json_str(j, "last_hang", NULL);
+			ng_json_time(j, "last_hang", f->last_hang);
 			if (f->since) {
 				ng_json_int(j, "settings_since", f->since);
 				ng_json_str(j, "settings", f->since_label);

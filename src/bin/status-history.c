@@ -69,16 +69,10 @@ void status_history_json(const struct ng_hist *h, const char *ifname, struct ng_
 	}
 	v = &r.v[0];
 	ng_json_open(j, "history", '{');
-	if (v->since)
-		ng_json_int(j, "settings_since", v->since);
-	else
-		ng_json_str(j, "settings_since", NULL);
+	ng_json_time(j, "settings_since", v->since);
 	ng_json_str(j, "settings", v->since_label);
 	ng_json_num(j, "hangs_since", v->hangs_since);
-	if (v->last_hang)
-		ng_json_int(j, "last_hang", v->last_hang);
-	else
-		ng_json_str(j, "last_hang", NULL);
+	ng_json_time(j, "last_hang", v->last_hang);
 	ng_json_close(j, '}');
 	ng_histreport_free(&r);
 }
