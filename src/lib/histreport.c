@@ -234,6 +234,39 @@ static void last_hang(const struct ng_hist *h, struct ng_histreport_if *r, const
 					  overlap(h->cnt[i].start, h->cnt[i].end, r->since, INT64_MAX);
 }
 
+/* Digits at p (at least one): the position after them, or NULL. */
+static const char *digits(const char *p)
+{
+	const char *s = p;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > s ? p : NULL;
+}
+
+/* A guest's host-side device (tap100i0, veth100i0, fwpr100p0, fwln100i0, fwbr100i0): they
+ * come and go with their guest and only matter in the summary when they hang or drop. */
+bool ng_hist_guest_dev(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		char sep;
+	} forms[] = { { "tap", 'i' }, { "veth", 'i' }, { "fwln", 'i' }, { "fwbr", 'i' },
+		      { "fwpr", 'p' } };
+
+	for (size_t i = 0; i < NG_ARRAY_SIZE(forms); i++) {
+		size_t n = strlen(forms[i].prefix);
+		const char *p;
+
+		if (strncmp(name, forms[i].prefix, n) != 0 || !(p = digits(name + n)) ||
+		    *p != forms[i].sep || !(p = digits(p + 1)))
+			continue;
+		if (!*p)
+			return true;
+	}
+	return false;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -252,8 +285,11 @@ static const char **names_in(const struct ng_hist *h, int64_t from, size_t *n)
 	for (size_t i = 0; i < h->nev; i++)
 		if (h->ev[i].time > from && h->ev[i].ifname[0])
 			v[k++] = h->ev[i].ifname;
+	/* A guest's device whose last change is older than the window has nothing to say:
+	 * a container host has had thousands. */
 	for (size_t i = 0; i < h->nch; i++)
-		if (h->ch[i].ifname[0])
+		if (h->ch[i].ifname[0] && (h->ch[i].time > from ||
+					   !ng_hist_guest_dev(h->ch[i].ifname)))
 			v[k++] = h->ch[i].ifname;
 	for (size_t i = 0; i < h->ncnt; i++)
 		if (h->cnt[i].end > from && h->cnt[i].ifname[0])

@@ -427,6 +427,12 @@ uint32_t ng_crc32c(const void *data, size_t n);
 /* Sort each kind of record of h by time (counters by end), stably. 0 or -ENOMEM. */
 int ng_hist_sort(struct ng_hist *h);
 
+/* ------------------------------------------------------------ histreport.c */
+
+/* A guest's host-side device by its name (tap100i0, veth100i0, fwpr100p0, fwln100i0,
+ * fwbr100i0): they come and go with their guest. */
+bool ng_hist_guest_dev(const char *name);
+
 /* ------------------------------------------------------------ histsample.c */
 
 /* What one periodic sample of nicguard-watch adds to the history, queued on w (see

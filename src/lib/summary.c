@@ -45,39 +45,6 @@ int ng_summary_nodename(char *buf, size_t len)
 	return 0;
 }
 
-/* Digits at p (at least one): the position after them, or NULL. */
-static const char *digits(const char *p)
-{
-	const char *s = p;
-
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p > s ? p : NULL;
-}
-
-/* A guest's host-side device (tap100i0, veth100i0, fwpr100p0, fwln100i0, fwbr100i0): they
- * come and go with their guest and only matter in the summary when they hang or drop. */
-static bool guest_dev(const char *name)
-{
-	static const struct {
-		const char *prefix;
-		char sep;
-	} forms[] = { { "tap", 'i' }, { "veth", 'i' }, { "fwln", 'i' }, { "fwbr", 'i' },
-		      { "fwpr", 'p' } };
-
-	for (size_t i = 0; i < NG_ARRAY_SIZE(forms); i++) {
-		size_t n = strlen(forms[i].prefix);
-		const char *p;
-
-		if (strncmp(name, forms[i].prefix, n) != 0 || !(p = digits(name + n)) ||
-		    *p != forms[i].sep || !(p = digits(p + 1)))
-			continue;
-		if (!*p)
-			return true;
-	}
-	return false;
-}
-
 /* The settings of ifname in effect: the last value recorded for each, and since when it
  * has held (the first of the records that repeat it). */
 static void settings(const struct ng_hist *h, struct ng_summary_if *s)
@@ -177,7 +144,7 @@ int ng_summary_make(const struct ng_hist *h, const char *node, int64_t now,
 			continue;
 		}
 		if (ri->total.hangs + ri->total.resets == 0 && ri->last_hang == 0 &&
-		    ri->total.rx_dropped == 0 && (guest_dev(ri->ifname) || !ri->since))
+		    ri->total.rx_dropped == 0 && (ng_hist_guest_dev(ri->ifname) || !ri->since))
 			continue;
 		from_report(ri, &out->v[out->n]);
 		settings(h, &out->v[out->n++]);

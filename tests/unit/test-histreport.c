@@ -225,6 +225,19 @@ static void test_story(void **state)
 		      day == C3 - 12 * H ? (3600 + 360) / 2.0 : 3600));
 	}
 
+	/* A container's veth that got rps 40 days ago says nothing in these 30 days; one that
+	 * got it yesterday does; a port's old change always does (its settings' age). */
+	ng_histreport_free(&r);
+	add_ch(&h, NOW - 40 * DAY, "veth100i0", "rps", "all", "none", "", "udev");
+	add_ch(&h, NOW - 40 * DAY, "eno2", "tso", "off", "on", "", "udev");
+	add_ch(&h, NOW - DAY, "veth101i0", "rps", "all", "none", "", "udev");
+	assert_int_equal(ng_hist_sort(&h), 0);
+	assert_int_equal(ng_histreport_make(&h, NOW, 30, NULL, 0, &r), 0);
+	assert_int_equal(r.n, 5);
+	assert_string_equal(r.v[2].ifname, "eno2");
+	assert_string_equal(r.v[3].ifname, "veth101i0");
+	assert_string_equal(r.v[4].ifname, "vmbr0");
+
 	/* Only the named, and a shorter window: C1 is 6 days back; with 5 days, no change in
 	 * it, and the since and last hang still from the whole history. */
 	ng_histreport_free(&r);
