@@ -60,7 +60,9 @@ void watch_history_flush(struct daemon *dm)
 	if (!dm->hist)
 		return;
 	r = ng_history_flush(dm->hist, (int64_t)time(NULL), &err);
-	dm->hist_full = false;
+	/* A queue that stays full (the file cannot be written) is said once, not each second. */
+	if (r == 0 || r == -ENOENT)
+		dm->hist_full = false;
 	if (r == 0) {
 		dm->hist_failed = false;
 		return;

@@ -295,6 +295,8 @@ int ng_history_flush(struct ng_history *w, int64_t now, struct ng_err *err)
 	if (w->qlen == 0)
 		return 0;
 	fd = open_locked(w, &dfd, err);
+	if (fd == -ENOENT)
+		w->qlen = 0;	/* no directory: no history is kept, nothing to try again */
 	if (fd < 0)
 		return fd;	/* nothing written: the queue stays for the next flush */
 	if (fstat(fd, &st) < 0) {

@@ -1276,9 +1276,9 @@ int ng_history_sample(struct ng_history *w, const struct ng_ctx *ctx,
 /* Write the queue: create the file (0600) when missing, lock it (waiting at most 2 s for
  * another writer), append in one write, fdatasync; then, past NG_HISTORY_MAX, compact it
  * as of now. The directory root/var/lib/nicguard is the package's: without it, -ENOENT and
- * no history is kept. A file that is a link, not root's, or not a history is left alone.
- * Returns 0, or a negative errno with err filled: the queue is kept when nothing was
- * written (the next flush tries again), else dropped. */
+ * no history is kept (the queue is dropped). A file that is a link, not root's, or not a
+ * history is left alone. Returns 0, or a negative errno with err filled: the queue is kept
+ * when nothing was written (the next flush tries again), else dropped. */
 int ng_history_flush(struct ng_history *w, int64_t now, struct ng_err *err);
 
 /* ------------------------------------------------------------ histreport.c */

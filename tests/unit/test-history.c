@@ -331,6 +331,23 @@ static void test_writer(void **state)
 	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
 	assert_int_equal(h.nev, 1);
 	ng_hist_free(&h);
+	/* No /var/lib/nicguard: no history kept, and nothing piles up in memory. */
+	{
+		char dir[600], moved[600];
+
+		snprintf(dir, sizeof(dir), "%s/var/lib/nicguard", root);
+		snprintf(moved, sizeof(moved), "%s/var/lib/moved", root);
+		assert_int_equal(rename(dir, moved), 0);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(ng_history_event(w, &e), 0);
+			assert_int_equal(ng_history_flush(w, T0, &err), -ENOENT);
+		}
+		assert_int_equal(rename(moved, dir), 0);
+		assert_int_equal(ng_history_flush(w, T0, &err), 0);
+		assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+		assert_int_equal(h.nev, 1);
+		ng_hist_free(&h);
+	}
 	ng_history_free(w);
 }
 
