@@ -13,3 +13,8 @@ install:: all
 		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-summary.service
 	install -D -m 0644 systemd/nicguard-summary.timer \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-summary.timer
+	# Enabled by the package itself (as systemd-tmpfiles-clean.timer is): the unit's
+	# condition keeps it idle on a host without /etc/pve/nodes; `systemctl mask` stops it.
+	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)/timers.target.wants
+	ln -sf ../nicguard-summary.timer \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/timers.target.wants/nicguard-summary.timer
