@@ -81,6 +81,25 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB) src/lib/nicguard.h src/lib/int
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) \
 		-lcmocka $(LDLIBS)
 
+# The pure layer: values, the feature vocabulary, names, planning, reports. It reads no file,
+# opens no socket and runs no program, and two unit tests prove it by linking these objects
+# instead of the library: test-plan the planner, test-pure the policy parser and printer too.
+# policy.c calls pve.c's [pve] option check, and pve.o brings exec, path, ctx and atomic along:
+# test-pure links them until the [pve] option table has a file of its own (issue 14).
+PURE_OBJ := $(patsubst %,$(BUILD)/lib/%.o,plan value features lex err strv rpsmask ifname report)
+POLICY_OBJ := $(patsubst %,$(BUILD)/lib/%.o,policy watchopt pve exec path ctx atomic)
+
+$(BUILD)/tests/test-plan: tests/unit/test-plan.c $(PURE_OBJ) src/lib/nicguard.h src/lib/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(PURE_OBJ) $(LDFLAGS) \
+		-lcmocka $(LDLIBS)
+
+$(BUILD)/tests/test-pure: tests/unit/test-pure.c $(PURE_OBJ) $(POLICY_OBJ) src/lib/nicguard.h \
+		src/lib/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(PURE_OBJ) $(POLICY_OBJ) \
+		$(LDFLAGS) -lcmocka $(LDLIBS)
+
 # tests/run-tests runs the unit tests, then bats, and ends with `N passed, N failed`.
 # bats runs the programs from $(BUILD); it must run as root (network namespaces).
 check: all $(UNIT_TESTS)

@@ -133,13 +133,17 @@ static void run(struct ng_ctx *ctx, size_t which)
 		struct ng_watch_event *v = NULL;
 		size_t n = 0;
 
-		if (ng_recover_events_read(ctx, &v, &n, &err) == 0)
+		if (ng_runstate_events_read(ctx, &v, &n, &err) == 0)
 			free(v);
 		break;
 	}
-	case 7:
-		ng_recover_marked(ctx, "eth0");
+	case 7: {
+		struct ng_runstate rs;
+
+		if (ng_runstate_read(ctx, &rs) == 0)
+			ng_runstate_free(&rs);
 		break;
+	}
 	case 8: {
 		struct ng_report rep = { 0 };
 		struct ng_diags d = { 0 };
@@ -153,10 +157,15 @@ static void run(struct ng_ctx *ctx, size_t which)
 		break;
 	}
 	case 9: {
-		struct ng_stanza s = { 0 };
+		static const struct ng_iface eth0 = { .name = "eth0" };
+		struct ng_resolver *rv;
+		struct ng_target *t;
 
-		ng_stanza_load(ctx, "eth0", &s, &err);
-		ng_stanza_free(&s);
+		if (ng_resolver_new(ctx, NULL, &rv, &err) < 0)
+			break;
+		if (ng_target_resolve(rv, &eth0, NULL, &t, &err) == 0)
+			ng_target_free(t);
+		ng_resolver_free(rv);
 		break;
 	}
 	case 10: {

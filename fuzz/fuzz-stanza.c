@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = { "offload", "link", "coalesce", "ring", "rps",
 					    "backup-offload", "skip" };
-	struct ng_origin origin = { "ifupdown", 0 };
+	struct ng_origin origin = { .file = "ifupdown", .line = 0 };
 	struct ng_interfaces f = { 0 };
 	struct ng_item *items = NULL;
 	size_t n = 0;
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	/* The file: every nicguard- option goes through the value parser, as ng_stanza_load
+	/* The file: every nicguard- option goes through the value parser, as ng_stanza_items
 	 * does; a diagnostic must carry the line it came from. */
 	if (ng_interfaces_parse(&f, (const char *)data, size, "interfaces") == 0) {
 		for (size_t i = 0; i < f.n; i++) {

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * or a policy line would hand it over. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct ng_origin origin = { "fuzz", 1 };
+	static const struct ng_origin origin = { .file = "fuzz", .line = 1 };
 	struct ng_item *items = NULL;
 	enum ng_group group;
 	enum ng_set set;

@@ -11,7 +11,11 @@ LINTIAN ?= lintian
 # The package builds with its own flags (dpkg-buildflags) in its own tree: nothing of this
 # make's command line (BUILD=, CFLAGS=, -j) may leak into it through the environment.
 DEB_ENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u BUILD
-LINTIAN_FLAGS ?= --fail-on error,warning --display-info --tag-display-limit 0
+# One info tag is left out: nicguard-watch starts only through its systemd unit, on purpose
+# (Type=notify, the unit's sandbox), and Debian 13's lintian calls an override of this tag, which
+# it no longer knows, an error (alien-tag). tests/pkg/run.sh says the same.
+LINTIAN_FLAGS ?= --fail-on error,warning --display-info --tag-display-limit 0 \
+	--suppress-tags package-supports-alternative-init-but-no-init.d-script
 
 .PHONY: deb deb-build deb-lint install-deb
 # Sequential under -j: lintian reads what deb-build writes.

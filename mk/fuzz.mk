@@ -10,6 +10,7 @@ FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 FUZZ_TARGETS := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:src/lib/%.c=$(FUZZ_BUILD)/lib/%.o)
+FUZZ_LIB := $(FUZZ_BUILD)/libnicguard.a
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS)
@@ -18,9 +19,14 @@ $(FUZZ_BUILD)/lib/%.o: src/lib/%.c src/lib/nicguard.h src/lib/internal.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 
-$(FUZZ_BUILD)/fuzz-%: fuzz/fuzz-%.c $(FUZZ_LIB_OBJ)
+# From an archive, so each target links only the objects its parser needs.
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz-%: fuzz/fuzz-%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB)
 
 # New inputs go to a scratch corpus; the seed corpus in the tree is only read. Each target is
 # one test case: the run ends with "N passed, N failed" like every other suite.

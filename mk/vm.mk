@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# `make vm-check`: the system test on real NIC drivers (issue 6). Builds the .deb, installs it
-# into a cached Debian 12 guest and boots that under QEMU with two e1000e ports and one
-# virtio-net port (user-mode networking, restrict=on), then reports the checks run inside.
-# Needs root; installs QEMU, debootstrap and the build dependencies with apt-get when missing.
+# `make vm-check`: the system test on real NIC drivers (issues 6, 13, 15). Builds the .deb,
+# installs that one file into a cached Debian 12 guest and a cached Debian 13 guest and boots
+# both under QEMU (two e1000e ports, two virtio-net ports: user-mode networking with
+# restrict=on, and a hang port on tests/vm/peer.py), then reports the checks run inside each
+# and one sum. Needs root; installs QEMU, debootstrap and the build dependencies when missing.
 # The package is built with nocheck: its unit tests are `make unit-check`'s job, not this one's.
-# NG_VM_TCG=1 forces software emulation; VM_FLAGS=--keep keeps the run's disk and logs.
+# NG_VM_TCG=1 forces software emulation; VM_FLAGS=--keep keeps the runs' disks and logs,
+# VM_FLAGS="--release trixie" runs one release, VM_FLAGS=--parallel boots both at once.
 
 VM_FLAGS ?=
 

@@ -50,57 +50,40 @@ static const char help[] =
 	"    nicguard apply --dry-run eno1\n"
 	"    nicguard -c /tmp/test.conf apply eno1 eno2\n";
 
-/* Resolve, apply and print one interface; sets *failed when anything failed. */
+/* Apply and print one interface; sets *failed when anything failed. */
 static void apply_one(const struct ng_cli_env *env, const struct ng_iface *ifc, bool named,
 		      unsigned flags, bool *failed)
 {
-	struct ng_target t = { 0 };
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
 	char line[1024], where[300];
-	const struct ng_item *skip;
+	struct ng_applied out;
+	int r;
 
-	/* The same target udev and the hooks apply: stanza keys, an open backup window and a
+	/* The one apply path udev and the hooks take: stanza keys, an open backup window and a
 	 * watch escalation included, so `apply` never undoes them. */
-	if (ng_target_resolve(env->ctx, env->policy, ifc, NG_TARGET_ALL, NULL, 0, &t, &err) < 0) {
-		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, line, sizeof(line)));
-		*failed = true;
-		goto out;
-	}
-	for (size_t i = 0; t.stanza && i < t.stanza->diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", t.stanza->diags.v[i].file,
-		       t.stanza->diags.v[i].line, t.stanza->diags.v[i].msg);
-	if (ng_wanted_skip(&t.w)) {
-		skip = ng_wanted_find(&t.w, NG_FLAG, "skip");
-		if (named)
-			printf("%s: skipped (skip = yes) [%s]\n", ifc->name,
-			       skip ? ng_render_origin(&skip->origin, where, sizeof(where)) : "");
-		goto out;
-	}
-	if (!t.w.matched && !t.w.builtin && t.w.n == 0) {
-		if (named)
-			printf("%s: no policy section matches\n", ifc->name);
-		goto out;
-	}
-	if (t.backup)
+	r = ng_apply_iface(env->rv, ifc, NULL, flags, &rep, &out, &err);
+	ng_log_diags(&rep.diags);
+	if (out.outcome == NG_IFACE_SKIPPED && named)
+		printf("%s: skipped (skip = yes) [%s]\n", ifc->name,
+		       ng_render_origin(&out.skip, where, sizeof(where)));
+	if (out.outcome == NG_IFACE_UNMATCHED && named)
+		printf("%s: no policy section matches\n", ifc->name);
+	if (out.outcome == NG_IFACE_APPLIED && (out.state & NG_TARGET_WINDOW))
 		printf("%s: backup window open: backup-* settings in force until job-end\n",
 		       ifc->name);
-	if (t.watch)
+	if (out.outcome == NG_IFACE_APPLIED && (out.state & NG_TARGET_ESCALATED))
 		printf("%s: escalated by nicguard-watch: watch-* settings in force\n", ifc->name);
-	if (ng_apply(env->ctx, ifc, &t.w, flags, &rep, &err) < 0) {
+	if (r < 0) {
 		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, line, sizeof(line)));
 		*failed = true;
 	}
-	for (size_t i = 0; i < rep.n; i++)
-		printf("%s\n", ng_render_result(&rep.v[i], line, sizeof(line)));
-	ng_log_changes(env->ctx, "apply", &rep);	/* history: written once, in run() */
-	if (rep.n == 0 && named)
+	ng_log_print_report(env->ctx, "apply", &rep);
+	if (out.outcome == NG_IFACE_APPLIED && rep.n == 0 && named && r == 0)
 		printf("%s: nothing to apply\n", ifc->name);
 	if (ng_report_failed(&rep))
 		*failed = true;
-out:
 	ng_report_free(&rep);
-	ng_target_free(&t);
 }
 
 static int run(const struct ng_cli *cli, int argc, char *argv[])
@@ -139,7 +122,6 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		for (size_t i = 0; i < n; i++)
 			apply_one(&env, &ifs[i], nnames > 0, flags, &failed);
 	}
-	ng_log_changes_flush();
 	if (fflush(stdout) != 0)
 		failed = true;
 	r = failed ? NG_EXIT_FAIL : NG_EXIT_OK;

@@ -59,16 +59,14 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	r = ng_cli_open(cli, &env);
 	if (r != NG_EXIT_OK)
 		goto out;
-	/* Count what the admin wrote: built-in sections have no line. */
-	for (size_t i = 0; i < env.policy->nsections; i++)
-		if (env.policy->sections[i].origin.line)
-			nsections++;
-	if (env.policy->nfiles == 0) {
+	/* Count what the admin wrote, not the built-in sections. */
+	nsections = ng_policy_nsections(env.policy);
+	if (ng_policy_nfiles(env.policy) == 0) {
 		printf("OK: %zu sections (no policy file found)\n", nsections);
 	} else {
 		printf("OK: %zu sections from ", nsections);
-		for (size_t i = 0; i < env.policy->nfiles; i++)
-			printf("%s%s", i ? ", " : "", env.policy->files[i]);
+		for (size_t i = 0; i < ng_policy_nfiles(env.policy); i++)
+			printf("%s%s", i ? ", " : "", ng_policy_file(env.policy, i));
 		printf("\n");
 	}
 	if (fflush(stdout) != 0)

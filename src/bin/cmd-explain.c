@@ -21,12 +21,16 @@ static const char help[] =
 	"    Prints the facts the policy matches on (driver, name, MAC, PCI address), the\n"
 	"    policy files read, every section that matches IFACE with the FILE:LINE of its\n"
 	"    header, and the resolved settings of each set with the FILE:LINE (or built-in)\n"
-	"    each value comes from:\n"
+	"    and the layer (built-in, driver, interface glob, pci, mac, interface name,\n"
+	"    stanza) each value comes from:\n"
 	"        normal   what `nicguard apply` and the udev rule apply\n"
 	"        backup   what the vzdump hook applies during a backup (backup-* keys)\n"
 	"        watch    what nicguard-watch applies after a hang (watch-* keys)\n"
 	"    When several sections set the same value, the later or more specific one wins:\n"
-	"    built-in < [driver] < [interface GLOB] < [pci] < [mac] < [interface NAME].\n"
+	"    built-in < [driver] < [interface GLOB] < [pci] < [mac] < [interface NAME] <\n"
+	"    the nicguard-* keys of its /etc/network/interfaces stanza. Last, what is in\n"
+	"    force now: an open backup window puts the backup set over the normal one, a\n"
+	"    nicguard-watch escalation the watch set over all.\n"
 	"    Nothing is read from or written to the device's settings.\n"
 	"\n"
 	"OPTIONS\n"
@@ -41,108 +45,52 @@ static const char help[] =
 	"    nicguard explain eno1\n"
 	"    nicguard -c /tmp/candidate.conf explain eno1\n";
 
-/* Whether section s matches ifc, decided by the resolver itself: resolve a policy that
- * holds only s, so explain can never disagree with apply. */
-static int section_matches(const struct ng_policy *p, size_t i, const struct ng_iface *ifc,
-			   bool *match, struct ng_err *err)
-{
-	struct ng_policy one = *p;
-	struct ng_wanted w = { 0 };
-	int r;
-
-	one.sections = &p->sections[i];
-	one.nsections = 1;
-	r = ng_resolve(&one, ifc, NG_SET_NORMAL, &w, err);
-	*match = r == 0 && (w.matched || w.builtin);
-	ng_wanted_free(&w);
-	return r;
-}
-
-static int print_sections(const struct ng_policy *p, const struct ng_iface *ifc)
+static void print_sections(const struct ng_target *t, const char *ifname)
 {
 	char where[300], head[512];
-	struct ng_err err = { 0 };
-	bool any = false, match;
 
-	printf("sections matching %s:\n", ifc->name);
-	for (size_t i = 0; i < p->nsections; i++) {
-		const struct ng_section *s = &p->sections[i];
+	printf("sections matching %s:\n", ifname);
+	for (size_t i = 0; i < ng_target_nsections(t); i++) {
+		enum ng_layer layer;
+		const struct ng_section *s = ng_target_section(t, i, &layer);
 
-		if (s->kind == NG_MATCH_WATCH || s->kind == NG_MATCH_PVE)
-			continue;
-		if (section_matches(p, i, ifc, &match, &err) < 0) {
-			ng_log(LOG_ERR, "%s: %s", ifc->name, err.msg);
-			return -1;
-		}
-		if (!match)
-			continue;
-		printf("  %-32s %s\n", ng_render_section(s, head, sizeof(head)),
-		       ng_render_origin(&s->origin, where, sizeof(where)));
-		any = true;
+		printf("  %-32s %s (%s)\n", ng_render_section(s, head, sizeof(head)),
+		       ng_render_origin(&s->origin, where, sizeof(where)), ng_layer_name(layer));
 	}
-	if (!any)
+	if (!ng_target_nsections(t))
 		printf("  none\n");
-	return 0;
 }
 
-/* One resolved setting: "  offload = tso off    FILE:LINE". */
+/* One resolved setting: "  offload = tso off    FILE:LINE (LAYER)". */
 static void print_item(const struct ng_item *it)
 {
-	char setting[NG_NAME_MAX + NG_TEXT_MAX + 64], val[NG_TEXT_MAX], where[300];
-	const char *key = ng_key_name(it->group, it->set);
+	char setting[NG_NAME_MAX + NG_TEXT_MAX + 64], where[300];
 
-	switch (it->group) {
-	case NG_OFFLOAD:
-	case NG_LINK:
-	case NG_COALESCE:
-	case NG_RING:
-		snprintf(setting, sizeof(setting), "%s = %s %s", key ? key : "?", it->name,
-			 ng_item_value_str(it, val, sizeof(val)));
-		break;
-	default:
-		snprintf(setting, sizeof(setting), "%s = %s", key ? key : it->name,
-			 ng_item_value_str(it, val, sizeof(val)));
-		break;
-	}
-	printf("  %-32s %s\n", setting, ng_render_origin(&it->origin, where, sizeof(where)));
+	printf("  %-32s %s (%s)\n", ng_item_str(it, setting, sizeof(setting)),
+	       ng_render_origin(&it->origin, where, sizeof(where)),
+	       ng_layer_name(it->origin.layer));
 }
 
-static int print_sets(const struct ng_policy *p, const struct ng_iface *ifc,
-		      const struct ng_stanza *st)
+/* Flags (skip, backup-uplink) once, then each set: the target's own lists. */
+static void print_sets(const struct ng_target *t, const char *ifname)
 {
-	struct ng_err err = { 0 };
-	char msg[1024];
+	unsigned state = ng_target_state(t);
 
+	printf("flags:%s\n", ng_target_count(t, NG_TARGET_FLAGS) ? "" : " none");
+	for (size_t i = 0; i < ng_target_count(t, NG_TARGET_FLAGS); i++)
+		print_item(ng_target_item(t, NG_TARGET_FLAGS, i));
+	if (ng_target_skip(t))
+		printf("  (skip = yes: nicguard leaves %s alone)\n", ifname);
 	for (int set = 0; set < NG_SET_MAX; set++) {
-		struct ng_wanted w = { 0 };
-		size_t nflags = 0;
-
-		/* The interface's nicguard-* stanza keys win, as in if-up.d. */
-		if (ng_resolve(p, ifc, (enum ng_set)set, &w, &err) < 0 ||
-		    ng_stanza_merge(&w, st->items, st->n, (enum ng_set)set) < 0) {
-			ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, msg, sizeof(msg)));
-			ng_wanted_free(&w);
-			return -1;
-		}
-		/* Flags (skip, backup-uplink) come with every set: show them once. */
-		for (size_t i = 0; i < w.n; i++)
-			nflags += w.items[i].group == NG_FLAG;
-		if (set == NG_SET_NORMAL) {
-			printf("flags:%s\n", nflags ? "" : " none");
-			for (size_t i = 0; i < w.n; i++)
-				if (w.items[i].group == NG_FLAG)
-					print_item(&w.items[i]);
-			if (ng_wanted_skip(&w))
-				printf("  (skip = yes: nicguard leaves %s alone)\n", ifc->name);
-		}
 		printf("%s settings:%s\n", ng_render_set_name((enum ng_set)set),
-		       w.n > nflags ? "" : " none");
-		for (size_t i = 0; i < w.n; i++)
-			if (w.items[i].group != NG_FLAG)
-				print_item(&w.items[i]);
-		ng_wanted_free(&w);
+		       ng_target_count(t, set) ? "" : " none");
+		for (size_t i = 0; i < ng_target_count(t, set); i++)
+			print_item(ng_target_item(t, set, i));
 	}
-	return 0;
+	if (state & NG_TARGET_WINDOW)
+		printf("in force now: backup window open: backup settings over the normal ones\n");
+	if (state & NG_TARGET_ESCALATED)
+		printf("in force now: escalated by nicguard-watch: watch settings over all\n");
 }
 
 static int run(const struct ng_cli *cli, int argc, char *argv[])
@@ -152,7 +100,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ng_cli_env env = { 0 };
-	struct ng_stanza st = { 0 };
+	struct ng_target *t = NULL;
 	struct ng_err err = { 0 };
 	struct ng_iface ifc;
 	char line[1024];
@@ -184,24 +132,24 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	printf("%s\n", ng_render_facts(&ifc, line, sizeof(line)));
-	printf("policy files:%s\n", env.policy->nfiles ? "" : " none");
-	for (size_t i = 0; i < env.policy->nfiles; i++)
-		printf("  %s\n", env.policy->files[i]);
-	if (ng_stanza_load(env.ctx, ifc.name, &st, &err) < 0) {
+	printf("policy files:%s\n", ng_policy_nfiles(env.policy) ? "" : " none");
+	for (size_t i = 0; i < ng_policy_nfiles(env.policy); i++)
+		printf("  %s\n", ng_policy_file(env.policy, i));
+	if (ng_target_resolve(env.rv, &ifc, NULL, &t, &err) < 0) {
 		ng_log(LOG_ERR, "%s: %s", ifc.name, ng_err_str(&err, line, sizeof(line)));
 		r = NG_EXIT_FAIL;
 		goto out;
 	}
-	for (size_t i = 0; i < st.diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", st.diags.v[i].file, st.diags.v[i].line,
-		       st.diags.v[i].msg);
-	r = NG_EXIT_OK;
-	if (print_sections(env.policy, &ifc) < 0 || print_sets(env.policy, &ifc, &st) < 0)
-		r = NG_EXIT_FAIL;
-	if (fflush(stdout) != 0)
-		r = NG_EXIT_FAIL;
+	for (size_t i = 0; i < ng_target_ndiags(t); i++) {
+		const struct ng_diag *d = ng_target_diag(t, i);
+
+		ng_log(LOG_WARNING, "%s:%u: %s", d->file, d->line, d->msg);
+	}
+	print_sections(t, ifc.name);
+	print_sets(t, ifc.name);
+	r = fflush(stdout) != 0 ? NG_EXIT_FAIL : NG_EXIT_OK;
 out:
-	ng_stanza_free(&st);
+	ng_target_free(t);
 	ng_cli_close(&env);
 	return r;
 }

@@ -87,45 +87,36 @@ static void warn_defaults(const struct ng_modprobe *m)
 			       m->ports[i].ifname[0] ? m->ports[i].ifname : "the first port");
 }
 
-/* The same setting now, as rx-usecs: apply.c turns an interrupt-throttle-rate item into it. */
-static int apply_now(const struct ng_ctx *ctx, const struct ng_policy *p,
-		     const struct ng_modprobe *m)
+/* The same setting now, as rx-usecs: the apply path turns an interrupt-throttle-rate item
+ * into it; only that group, the rest of the policy is `nicguard apply`'s. */
+static int apply_now(const struct ng_cli_env *env, const struct ng_modprobe *m)
 {
+	const struct ng_target_opts o = { .groups = 1u << NG_ITR };
 	int status = NG_EXIT_OK;
 
-	if (strcmp(ng_ctx_root(ctx), "/") != 0) {
+	if (strcmp(ng_ctx_root(env->ctx), "/") != 0) {
 		printf("run-time rx-usecs not applied: --root is not the live system\n");
 		return status;
 	}
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ng_itr_port *pt = &m->ports[i];
 		struct ng_report rep = { 0 };
-		struct ng_wanted w = { 0 };
 		struct ng_err err = { 0 };
+		struct ng_applied out;
 		struct ng_iface ifc;
 		char line[1024];
 
 		if (!pt->from_policy || !pt->ifname[0] ||
-		    ng_iface_read(ctx, pt->ifname, &ifc, &err) < 0)
+		    ng_iface_read(env->ctx, pt->ifname, &ifc, &err) < 0)
 			continue;
-		if (ng_resolve(p, &ifc, NG_SET_NORMAL, &w, &err) < 0)
-			continue;
-		/* Only the module parameter: the rest of the policy is `nicguard apply`'s. */
-		for (size_t j = 0; j < w.n; j++) {
-			struct ng_wanted one = { .items = &w.items[j], .n = 1 };
-
-			if (w.items[j].group == NG_ITR &&
-			    ng_apply(ctx, &ifc, &one, 0, &rep, &err) < 0) {
-				ng_log(LOG_ERR, "%s", ng_err_str(&err, line, sizeof(line)));
-				status = NG_EXIT_FAIL;
-			}
+		if (ng_apply_iface(env->rv, &ifc, &o, 0, &rep, &out, &err) < 0) {
+			ng_log(LOG_ERR, "%s", ng_err_str(&err, line, sizeof(line)));
+			status = NG_EXIT_FAIL;
 		}
-		for (size_t j = 0; j < rep.n; j++)
-			printf("%s\n", ng_render_result(&rep.v[j], line, sizeof(line)));
+		ng_log_print_report(env->ctx, "modprobe", &rep);
 		if (ng_report_failed(&rep))
 			status = NG_EXIT_FAIL;
 		ng_report_free(&rep);
-		ng_wanted_free(&w);
 	}
 	return status;
 }
@@ -197,7 +188,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 			goto out;
 		}
 		printf("wrote %s\n", NG_MODPROBE_FILE);
-		r = apply_now(env.ctx, env.policy, &m);
+		r = apply_now(&env, &m);
 	}
 	r2 = initramfs(env.ctx, flags);
 	if (r2 != NG_EXIT_OK)

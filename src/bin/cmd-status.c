@@ -50,18 +50,16 @@ static const char help[] =
 /* What the section printers get for one interface. */
 struct status_iface {
 	const struct ng_iface *ifc;
-	const struct ng_target *target;	/* what it should hold now, with provenance */
-	const struct ng_wanted *want;	/* target->w */
-	const struct ng_report *rep;	/* a dry run of want: the actual state and drift */
+	const struct ng_applied *out;	/* skipped, which layers are in force */
+	const struct ng_report *rep;	/* a dry run of the apply path: actual state and drift */
 	const struct ng_watch_event *events; /* nicguard-watch's recent events, all interfaces */
 	size_t nevents;
 	const struct ng_hist *hist;	/* the event history (status-history.c) */
 };
 
-/* The skip = yes item of the interface, or NULL. */
-static const struct ng_item *skip_item(const struct status_iface *s)
+static bool skipped(const struct status_iface *s)
 {
-	return ng_wanted_skip(s->want) ? ng_wanted_find(s->want, NG_FLAG, "skip") : NULL;
+	return s->out->outcome == NG_IFACE_SKIPPED;
 }
 
 /* One part of an interface's status. To show more (watch events, stanza provenance), add
@@ -87,13 +85,11 @@ static const char *state_text(const struct ng_result *r, char *buf, size_t len)
 {
 	if (r->group == NG_ETHTOOL && r->outcome == NG_PLANNED)
 		return "unknown (a pass-through line cannot be read back)";
+	if (ng_result_drift(r))
+		return r->outcome == NG_FIXED ? "DRIFT (fixed by the driver)" : "DRIFT";
 	switch (r->outcome) {
 	case NG_ALREADY:
 		return "ok";
-	case NG_PLANNED:
-		return "DRIFT";
-	case NG_FIXED:
-		return "DRIFT (fixed by the driver)";
 	case NG_UNSUPPORTED:
 		snprintf(buf, len, "unsupported (%s)",
 			 r->error ? strerror(-r->error) : "not supported by the device");
@@ -109,9 +105,9 @@ static void settings_text(const struct status_iface *s, FILE *out)
 {
 	char want[NG_NAME_MAX + NG_TEXT_MAX + 16], state[NG_TEXT_MAX], where[300];
 
-	if (skip_item(s)) {
+	if (skipped(s)) {
 		fprintf(out, "  skipped (skip = yes) [%s]\n",
-			ng_render_origin(&skip_item(s)->origin, where, sizeof(where)));
+			ng_render_origin(&s->out->skip, where, sizeof(where)));
 		return;
 	}
 	if (s->rep->n == 0) {
@@ -132,7 +128,7 @@ static void settings_json(const struct status_iface *s, struct ng_json *j)
 {
 	bool drift = false;
 
-	ng_json_bool(j, "skip", skip_item(s) != NULL);
+	ng_json_bool(j, "skip", skipped(s));
 	ng_json_open(j, "settings", '[');
 	for (size_t i = 0; i < s->rep->n; i++) {
 		ng_json_result(j, &s->rep->v[i]);
@@ -145,16 +141,16 @@ static void settings_json(const struct status_iface *s, struct ng_json *j)
 /* Which layers are in force beyond the policy: an open backup window, a watch escalation. */
 static void layers_text(const struct status_iface *s, FILE *out)
 {
-	if (s->target->backup)
+	if (s->out->state & NG_TARGET_WINDOW)
 		fprintf(out, "  backup window open: backup-* settings in force until job-end\n");
-	if (s->target->watch)
+	if (s->out->state & NG_TARGET_ESCALATED)
 		fprintf(out, "  escalated by nicguard-watch: watch-* settings in force\n");
 }
 
 static void layers_json(const struct status_iface *s, struct ng_json *j)
 {
-	ng_json_bool(j, "backup_window", s->target->backup);
-	ng_json_bool(j, "escalated", s->target->watch);
+	ng_json_bool(j, "backup_window", (s->out->state & NG_TARGET_WINDOW) != 0);
+	ng_json_bool(j, "escalated", (s->out->state & NG_TARGET_ESCALATED) != 0);
 }
 
 static bool event_of(const struct status_iface *s, size_t i)
@@ -211,28 +207,22 @@ static const struct status_section sections[] = {
 	{ history_text, history_json },
 };
 
-/* Resolve and dry-run one interface, then run every section printer. */
+/* Dry-run one interface through the apply path, then run every section printer. */
 static void status_one(const struct ng_cli_env *env, const struct ng_iface *ifc,
 		       const struct ng_watch_event *events, size_t nevents,
 		       const struct ng_hist *hist, struct ng_json *j, bool *failed)
 {
-	struct ng_target t = { 0 };
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
-	struct status_iface s = { ifc, &t, &t.w, &rep, events, nevents, hist };
+	struct ng_applied out;
+	struct status_iface s = { ifc, &out, &rep, events, nevents, hist };
 	char msg[1024];
+	int r;
 
 	/* What udev, if-up.d and the hooks would apply now: drift is measured against that. */
-	if (ng_target_resolve(env->ctx, env->policy, ifc, NG_TARGET_ALL, NULL, 0, &t, &err) < 0) {
-		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, msg, sizeof(msg)));
-		*failed = true;
-		return;
-	}
-	for (size_t i = 0; t.stanza && i < t.stanza->diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", t.stanza->diags.v[i].file,
-		       t.stanza->diags.v[i].line, t.stanza->diags.v[i].msg);
-	if (!ng_wanted_skip(&t.w) && t.w.n > 0 &&
-	    ng_apply(env->ctx, ifc, &t.w, NG_APPLY_DRY_RUN, &rep, &err) < 0) {
+	r = ng_apply_iface(env->rv, ifc, NULL, NG_APPLY_DRY_RUN, &rep, &out, &err);
+	ng_log_diags(&rep.diags);
+	if (r < 0) {
 		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, msg, sizeof(msg)));
 		*failed = true;
 	}
@@ -247,7 +237,6 @@ static void status_one(const struct ng_cli_env *env, const struct ng_iface *ifc,
 	if (j)
 		ng_json_close(j, '}');
 	ng_report_free(&rep);
-	ng_target_free(&t);
 }
 
 static int run(const struct ng_cli *cli, int argc, char *argv[])
@@ -289,7 +278,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		goto out;
 	ng_cli_ifaces(env.ctx, argv + optind, nnames, &ifs, &n, &failed);
 	/* No events file (no daemon, or nothing seen since boot) is no error. */
-	if (ng_recover_events_read(env.ctx, &events, &nevents, &err) < 0) {
+	if (ng_runstate_events_read(env.ctx, &events, &nevents, &err) < 0) {
 		ng_log(LOG_WARNING, "watch events: %s", ng_err_str(&err, msg, sizeof(msg)));
 		events = NULL;
 		nevents = 0;

@@ -42,15 +42,17 @@ extern const struct ng_cmd ng_cmd_pve;
 extern const struct ng_cmd ng_cmd_restore;
 extern const struct ng_cmd ng_cmd_report;
 
-/* A context with its policy loaded. */
+/* A context with its policy loaded, and the resolver every interface is resolved with. */
 struct ng_cli_env {
 	struct ng_ctx *ctx;
 	struct ng_policy *policy;
+	struct ng_resolver *rv;
 };
 
-/* Build the context from the global options and load the policy. On any problem prints
- * every message (each diagnostic as FILE:LINE: msg) and returns NG_EXIT_USAGE; else
- * NG_EXIT_OK. ng_cli_close() is safe in both cases. */
+/* Build the context from the global options, load the policy and make the resolver. On any
+ * problem prints every message (each diagnostic as FILE:LINE: msg) and returns
+ * NG_EXIT_USAGE (NG_EXIT_FAIL when only the resolver failed); else NG_EXIT_OK.
+ * ng_cli_close() is safe in every case. */
 int ng_cli_open(const struct ng_cli *cli, struct ng_cli_env *env);
 void ng_cli_close(struct ng_cli_env *env);
 

@@ -9,6 +9,7 @@
 
 #include "nicguard.h"
 #include "log.h"
+#include "render.h"
 
 /* Entry points are single-threaded programs; their logger state lives here, not in the lib. */
 static unsigned log_to = NG_LOG_STDERR;
@@ -69,6 +70,16 @@ void ng_log_trace(void *data, const char *line)
 	ng_log(LOG_DEBUG, "%s", line);
 }
 
+/* The one place apply results reach the history: each `changed` result becomes a change
+ * record (source: the program). Both ways a program hands on its results come here. */
+static void record(const struct ng_ctx *ctx, const char *source, const struct ng_report *rep)
+{
+	if (!log_hist)
+		log_hist = ng_history_new(ctx, source);
+	if (log_hist && ng_history_report(log_hist, rep, (int64_t)time(NULL)) < 0)
+		ng_log(LOG_WARNING, "history: too many changes at once; some not recorded");
+}
+
 void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++) {
@@ -80,16 +91,18 @@ void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng
 		       ng_outcome_name(r->outcome), r->was[0] ? r->was : "?",
 		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
 	}
-	ng_log_changes(ctx, log_prog, rep);	/* history: the changes that took effect */
-	ng_log_changes_flush();
+	record(ctx, log_prog, rep);
+	ng_log_changes_flush();	/* a helper's run applies one interface (or a guest's few) */
 }
 
-void ng_log_changes(const struct ng_ctx *ctx, const char *source, const struct ng_report *rep)
+void ng_log_print_report(const struct ng_ctx *ctx, const char *source,
+			 const struct ng_report *rep)
 {
-	if (!log_hist)
-		log_hist = ng_history_new(ctx, source);
-	if (log_hist && ng_history_report(log_hist, rep, (int64_t)time(NULL)) < 0)
-		ng_log(LOG_WARNING, "history: too many changes at once; some not recorded");
+	char line[1024];
+
+	for (size_t i = 0; i < rep->n; i++)
+		printf("%s\n", ng_render_result(&rep->v[i], line, sizeof(line)));
+	record(ctx, source, rep);	/* written by ng_cli_close: one sync per run */
 }
 
 void ng_log_changes_flush(void)
@@ -111,8 +124,16 @@ int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng
 {
 	int r = ng_policy_load(ctx, p, err);
 
-	for (size_t i = 0; *p && i < (*p)->diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", (*p)->diags.v[i].file, (*p)->diags.v[i].line,
-		       (*p)->diags.v[i].msg);
+	for (size_t i = 0; i < ng_policy_ndiags(*p); i++) {
+		const struct ng_diag *d = ng_policy_diag(*p, i);
+
+		ng_log(LOG_WARNING, "%s:%u: %s", d->file, d->line, d->msg);
+	}
 	return r;
+}
+
+void ng_log_diags(const struct ng_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		ng_log(LOG_WARNING, "%s:%u: %s", d->v[i].file, d->v[i].line, d->v[i].msg);
 }

@@ -23,23 +23,30 @@ struct ng_report;
 struct ng_ctx;
 struct ng_policy;
 struct ng_err;
+struct ng_diags;
 
 /* ng_policy_load, with each diagnostic logged at LOG_WARNING: for the programs that must
  * keep working with the good sections of a policy that has a bad one (resolve skips it).
  * Returns what ng_policy_load returns. */
 int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng_err *err);
 
-/* One line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest at LOG_DEBUG;
- * each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE: OUTCOME (was X)".
- * The changes also go to the history (ng_log_changes, then ng_log_changes_flush). */
+/* How a program hands on the one apply path's results; both record each `changed` result
+ * in the history (source: the program), the one place that does.
+ * ng_log_report: one line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest
+ * at LOG_DEBUG; each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE:
+ * OUTCOME (was X)"; the history is written at once (the helpers: udev, if-up.d, guest hook).
+ * ng_log_print_report: the admin CLI's lines on stdout (ng_render_result); the history is
+ * written by ng_log_changes_flush(), which ng_cli_close() calls: one sync for the run. */
 void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng_report *rep);
+void ng_log_print_report(const struct ng_ctx *ctx, const char *source,
+			 const struct ng_report *rep);
 
-/* The history's one entry for policy changes that took effect: queue each `changed` result
- * of rep (source: the program, "udev", "apply"); ng_log_changes_flush() writes them (one
- * sync for all) and logs why when it cannot (at LOG_DEBUG when there is no
- * /var/lib/nicguard or the root is still read-only). */
-void ng_log_changes(const struct ng_ctx *ctx, const char *source, const struct ng_report *rep);
+/* Write what was queued for the history and log why when it cannot (at LOG_DEBUG when there
+ * is no /var/lib/nicguard or the root is still read-only). */
 void ng_log_changes_flush(void);
+
+/* Each diagnostic (a stanza value left out, ...) as "FILE:LINE: msg" at LOG_WARNING. */
+void ng_log_diags(const struct ng_diags *d);
 
 /* A trace sink for ng_ctx_set_trace(): sends library trace lines to LOG_DEBUG. */
 void ng_log_trace(void *data, const char *line);

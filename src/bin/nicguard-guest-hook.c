@@ -17,10 +17,11 @@
  * container its veths; the firewall bridge ports exist. Apply the policy to each. */
 static int post_start(struct ng_ctx *ctx, unsigned vmid)
 {
+	struct ng_resolver *rv = NULL;
 	struct ng_policy *p = NULL;
-	struct ng_iface *v;
+	struct ng_iface *v = NULL;
 	struct ng_err e;
-	size_t n;
+	size_t n = 0;
 	int r, bad = 0;
 
 	r = ng_policy_load(ctx, &p, &e);
@@ -32,39 +33,33 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 	if (r == -EINVAL)
 		ng_log(LOG_WARNING, "guest %u: the policy has problems (`nicguard check` lists "
 		       "them); sections with problems are ignored", vmid);
-	r = ng_iface_list(ctx, &v, &n, &e);
-	if (r < 0) {
+	r = ng_resolver_new(ctx, p, &rv, &e);
+	if (r == 0 && (r = ng_iface_list(ctx, &v, &n, &e)) < 0)
 		ng_log(LOG_ERR, "guest %u: cannot list interfaces: %s", vmid, e.msg);
-		ng_policy_free(p);
-		return r;
-	}
-	for (size_t i = 0; i < n; i++) {
+	else if (r < 0)
+		ng_log(LOG_ERR, "guest %u: %s", vmid, e.msg);
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		struct ng_report rep = { 0 };
-		struct ng_target t;
+		struct ng_applied out;
 		char prefix[32];
 
 		if (!ng_pve_guest_dev(v[i].name, vmid))
 			continue;
-		if (ng_target_resolve(ctx, p, &v[i], NG_TARGET_ALL, NULL, 0, &t, &e) < 0) {
-			ng_log(LOG_ERR, "guest %u: %s: %s", vmid, v[i].name, e.msg);
-			bad = -ENOMEM;
-			continue;
-		}
-		if (!ng_wanted_skip(&t.w) && t.w.n > 0 &&
-		    ng_apply(ctx, &v[i], &t.w, 0, &rep, &e) < 0) {
+		if (ng_apply_iface(rv, &v[i], NULL, 0, &rep, &out, &e) < 0) {
 			ng_log(LOG_ERR, "guest %u: %s: %s", vmid, v[i].name, e.msg);
 			bad = -EIO;
 		}
+		ng_log_diags(&rep.diags);
 		snprintf(prefix, sizeof(prefix), "guest %u: ", vmid);
 		ng_log_report(ctx, prefix, &rep);
 		for (size_t j = 0; j < rep.n; j++)
 			bad = rep.v[j].outcome == NG_FAILED ? -EIO : bad;
 		ng_report_free(&rep);
-		ng_target_free(&t);
 	}
 	free(v);
+	ng_resolver_free(rv);
 	ng_policy_free(p);
-	return bad;
+	return r < 0 ? r : bad;
 }
 
 /* post-stop: outside the config flock. A guest stopped for a stop-mode backup gets here

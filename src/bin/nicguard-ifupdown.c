@@ -19,7 +19,7 @@ extern char **environ;
 static int collect_env(const char *ifname, struct ng_item **items, size_t *n, bool *bad)
 {
 	for (char **e = environ; *e; e++) {
-		struct ng_origin origin = { "ifupdown", 0 };
+		struct ng_origin origin = { .file = "ifupdown", .line = 0 };
 		const char *eq = strchr(*e, '=');
 		struct ng_err err = { 0 };
 		char key[64];
@@ -68,12 +68,14 @@ static bool our_phase(void)
 static int run(const char *ifname)
 {
 	struct ng_ctx_opts opts = { .root = secure_getenv("NICGUARD_ROOT") };
+	struct ng_target_opts to = { .flags = NG_TARGET_STANZA_GIVEN };
+	struct ng_resolver *rv = NULL;
 	struct ng_item *items = NULL;
 	struct ng_report rep = { 0 };
-	struct ng_target t = { 0 };
 	struct ng_policy *p = NULL;
 	struct ng_err err = { 0 };
 	struct ng_ctx *ctx = NULL;
+	struct ng_applied out;
 	struct ng_iface ifc;
 	char msg[1024];
 	bool bad = false;
@@ -103,24 +105,20 @@ static int run(const char *ifname)
 	if (r < 0 && r != -EINVAL)
 		goto out;
 	/* The stanza values come from our environment, not from reading the file again. */
-	r = ng_target_resolve(ctx, p, &ifc, NG_TARGET_BACKUP | NG_TARGET_WATCH, items, n, &t,
-			      &err);
-	if (r < 0)
-		goto out;
-	if (ng_wanted_skip(&t.w)) {
+	to.stanza = items;
+	to.nstanza = n;
+	r = ng_resolver_new(ctx, p, &rv, &err);
+	if (r == 0)
+		r = ng_apply_iface(rv, &ifc, &to, 0, &rep, &out, &err);
+	if (r == 0 && out.outcome == NG_IFACE_SKIPPED)
 		ng_log(LOG_INFO, "%s: skip = yes, left alone", ifname);
-		goto out;
-	}
-	if (t.w.n == 0)
-		goto out;
-	r = ng_apply(ctx, &ifc, &t.w, 0, &rep, &err);
 	if (r == 0)
 		ng_log_report(ctx, "", &rep);
 out:
 	if (r < 0)
 		ng_log(LOG_ERR, "%s: %s", ifname, ng_err_str(&err, msg, sizeof(msg)));
 	ng_report_free(&rep);
-	ng_target_free(&t);
+	ng_resolver_free(rv);
 	ng_items_free(items, n);
 	ng_policy_free(p);
 	ng_ctx_free(ctx);

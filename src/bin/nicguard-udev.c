@@ -35,10 +35,11 @@ static int parse_args(int argc, char *argv[], int *ifindex, const char **action)
 static int run(int argc, char *argv[], bool debug)
 {
 	struct ng_ctx_opts opts = { .root = secure_getenv("NICGUARD_ROOT") };
+	struct ng_resolver *rv = NULL;
 	struct ng_report rep = { 0 };
-	struct ng_target t = { 0 };
 	struct ng_policy *p = NULL;
 	struct ng_err err = { 0 };
+	struct ng_applied out;
 	struct ng_iface ifc;
 	struct ng_ctx *ctx;
 	const char *action;
@@ -68,19 +69,12 @@ static int run(int argc, char *argv[], bool debug)
 		goto out;
 	/* Stanza keys, an open backup window and a watch escalation all survive a driver
 	 * reload: this event is often the first thing that runs after one. */
-	r = ng_target_resolve(ctx, p, &ifc, NG_TARGET_ALL, NULL, 0, &t, &err);
-	if (r < 0)
-		goto out;
-	for (size_t i = 0; t.stanza && i < t.stanza->diags.n; i++)
-		ng_log(LOG_WARNING, "%s:%u: %s", t.stanza->diags.v[i].file,
-		       t.stanza->diags.v[i].line, t.stanza->diags.v[i].msg);
-	if (ng_wanted_skip(&t.w)) {
+	r = ng_resolver_new(ctx, p, &rv, &err);
+	if (r == 0)
+		r = ng_apply_iface(rv, &ifc, NULL, 0, &rep, &out, &err);
+	ng_log_diags(&rep.diags);
+	if (r == 0 && out.outcome == NG_IFACE_SKIPPED)
 		ng_log(LOG_INFO, "%s %s: skip = yes, left alone", action, ifc.name);
-		goto out;
-	}
-	if (t.w.n == 0)
-		goto out;	/* the policy says nothing about this device */
-	r = ng_apply(ctx, &ifc, &t.w, 0, &rep, &err);
 	if (r == 0) {
 		char prefix[32];
 
@@ -89,7 +83,7 @@ static int run(int argc, char *argv[], bool debug)
 	}
 out:
 	ng_report_free(&rep);
-	ng_target_free(&t);
+	ng_resolver_free(rv);
 	ng_policy_free(p);
 	ng_ctx_free(ctx);
 	if (r >= 0)

@@ -172,7 +172,7 @@ static void run(struct hook *h, int argc, char *argv[])
 		return;
 	}
 	if (strcmp(h->phase, "job-start") == 0 ||
-	    (strcmp(h->phase, "backup-start") == 0 && !ng_backup_active(h->ctx))) {
+	    (strcmp(h->phase, "backup-start") == 0 && !ng_runstate_window_open(h->ctx))) {
 		load_policy(h, false);
 		tighten(h);
 	} else if (strcmp(h->phase, "job-end") == 0 || strcmp(h->phase, "job-abort") == 0) {

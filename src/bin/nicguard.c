@@ -161,8 +161,8 @@ void ng_cli_print_diags(const struct ng_policy *p)
 {
 	char line[1024];
 
-	for (size_t i = 0; i < p->diags.n; i++)
-		fprintf(stderr, "%s\n", ng_render_diag(&p->diags.v[i], line, sizeof(line)));
+	for (size_t i = 0; i < ng_policy_ndiags(p); i++)
+		fprintf(stderr, "%s\n", ng_render_diag(ng_policy_diag(p, i), line, sizeof(line)));
 }
 
 int ng_cli_open(const struct ng_cli *cli, struct ng_cli_env *env)
@@ -180,6 +180,7 @@ int ng_cli_open(const struct ng_cli *cli, struct ng_cli_env *env)
 
 	env->ctx = NULL;
 	env->policy = NULL;
+	env->rv = NULL;
 	/* The default files are optional, a file named on the command line is not. */
 	if (cli->config && stat(cli->config, &st) < 0) {
 		ng_log(LOG_ERR, "%s: %s", cli->config, strerror(errno));
@@ -193,7 +194,7 @@ int ng_cli_open(const struct ng_cli *cli, struct ng_cli_env *env)
 	if (cli->verbose)
 		ng_ctx_set_trace(env->ctx, ng_log_trace, NULL);
 	r = ng_policy_load(env->ctx, &env->policy, &err);
-	if (env->policy && env->policy->diags.n) {
+	if (ng_policy_ndiags(env->policy)) {
 		ng_cli_print_diags(env->policy);
 		return NG_EXIT_USAGE;
 	}
@@ -201,11 +202,18 @@ int ng_cli_open(const struct ng_cli *cli, struct ng_cli_env *env)
 		ng_log(LOG_ERR, "%s", ng_err_str(&err, msg, sizeof(msg)));
 		return NG_EXIT_USAGE;
 	}
+	if (ng_resolver_new(env->ctx, env->policy, &env->rv, &err) < 0) {
+		ng_log(LOG_ERR, "%s", ng_err_str(&err, msg, sizeof(msg)));
+		return NG_EXIT_FAIL;
+	}
 	return NG_EXIT_OK;
 }
 
 void ng_cli_close(struct ng_cli_env *env)
 {
+	ng_log_changes_flush();	/* what the run queued for the history (ng_log_print_report) */
+	ng_resolver_free(env->rv);
+	env->rv = NULL;
 	ng_policy_free(env->policy);
 	ng_ctx_free(env->ctx);
 	env->policy = NULL;

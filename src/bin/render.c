@@ -18,19 +18,6 @@ const char *ng_render_origin(const struct ng_origin *o, char *buf, size_t len)
 	return buf;
 }
 
-const char *ng_render_item(const struct ng_item *it, char *buf, size_t len)
-{
-	char val[NG_TEXT_MAX];
-
-	ng_item_value_str(it, val, sizeof(val));
-	/* A pass-through line is its own words; everything else is "name value". */
-	if (it->group == NG_ETHTOOL)
-		snprintf(buf, len, "%s", val);
-	else
-		snprintf(buf, len, "%s %s", it->name, val);
-	return buf;
-}
-
 /* The reason part of a failed or unsupported result: the errno text, and the library's
  * detail when it says more than that ("written, but reads back 1000"). */
 static const char *reason(const struct ng_result *r, char *buf, size_t len)
@@ -175,11 +162,6 @@ const char *ng_render_quoted(const char *s, char *buf, size_t len)
 	}
 	buf[off] = '\0';
 	return buf;
-}
-
-bool ng_result_drift(const struct ng_result *r)
-{
-	return r->group != NG_ETHTOOL && (r->outcome == NG_PLANNED || r->outcome == NG_FIXED);
 }
 
 /* ----------------------------------------------------------------- JSON */

@@ -13,9 +13,6 @@
 /* "/etc/nicguard/nicguard.conf:12", or "built-in". */
 const char *ng_render_origin(const struct ng_origin *o, char *buf, size_t len);
 
-/* A setting as an admin would write it after the key: "tso off", "speed 100", "rps all". */
-const char *ng_render_item(const struct ng_item *it, char *buf, size_t len);
-
 /* The setting a result is about: "tso off", "speed 100", "ethtool --set-eee {} eee off". */
 const char *ng_render_setting(const struct ng_result *r, char *buf, size_t len);
 
@@ -39,11 +36,6 @@ const char *ng_render_match_name(enum ng_match kind);
 
 /* "normal", "backup", "watch". */
 const char *ng_render_set_name(enum ng_set set);
-
-/* Drift as status reports it: a dry-run result the policy wants different from what the
- * device holds (would change, or the driver keeps another value). A pass-through ethtool
- * line cannot be read back, so it never counts as drift. */
-bool ng_result_drift(const struct ng_result *r);
 
 /* A small streaming JSON writer: keys are NULL inside arrays; a NULL or empty string value
  * is written as null. Nesting deeper than NG_JSON_DEPTH is not supported. */

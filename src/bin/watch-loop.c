@@ -73,7 +73,7 @@ static void flush(struct daemon *dm, bool sample)
 
 	if (dm->dry_run)
 		return;
-	if (dm->events_dirty && ng_recover_events_write(dm->ctx, dm->ev, dm->nev, &err) < 0)
+	if (dm->events_dirty && ng_runstate_events_write(dm->ctx, dm->ev, dm->nev, &err) < 0)
 		ng_log(LOG_ERR, "events: %s", ng_err_str(&err, line, sizeof(line)));
 	dm->events_dirty = false;
 	if ((sample || metrics) && ng_metrics_sample(dm->ctx, now, &cur, NULL) < 0)

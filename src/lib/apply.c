@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* apply.c: read a device, write what differs, read back, and report each setting's outcome. */
+/* apply.c: the one apply path (resolve, skip, apply, report) and the device sequence under it:
+ * read, write only what differs, read back, settle each setting's result. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,131 +12,6 @@
 
 #define ETHTOOL_TIMEOUT_MS 10000
 #define ETHTOOL_ARGS_MAX 64
-
-static const char *const outcome_names[] = {
-	[NG_CHANGED] = "changed",
-	[NG_ALREADY] = "already",
-	[NG_UNSUPPORTED] = "unsupported",
-	[NG_FIXED] = "fixed",
-	[NG_FAILED] = "failed",
-	[NG_PLANNED] = "planned",
-};
-
-const char *ng_outcome_name(enum ng_outcome o)
-{
-	if ((size_t)o >= NG_ARRAY_SIZE(outcome_names))
-		return "unknown";
-	return outcome_names[o];
-}
-
-void ng_report_free(struct ng_report *r)
-{
-	for (size_t i = 0; i < r->nfiles; i++)
-		free(r->files[i]);
-	free(r->files);
-	free(r->v);
-	r->v = NULL;
-	r->files = NULL;
-	r->n = r->cap = r->nfiles = 0;
-}
-
-/* The report's own copy of an origin's file name (one per distinct name). */
-static const char *report_file(struct ng_report *rep, const char *file)
-{
-	char **nv;
-
-	for (size_t i = 0; i < rep->nfiles; i++)
-		if (strcmp(rep->files[i], file) == 0)
-			return rep->files[i];
-	nv = realloc(rep->files, (rep->nfiles + 1) * sizeof(*nv));
-	if (!nv)
-		return NULL;
-	rep->files = nv;
-	nv[rep->nfiles] = strdup(file);
-	return nv[rep->nfiles] ? nv[rep->nfiles++] : NULL;
-}
-
-bool ng_report_failed(const struct ng_report *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].outcome == NG_FAILED || r->v[i].outcome == NG_UNSUPPORTED)
-			return true;
-	return false;
-}
-
-static bool wants(const struct ng_wanted *w, enum ng_group g)
-{
-	for (size_t i = 0; i < w->n; i++)
-		if (w->items[i].group == g)
-			return true;
-	return false;
-}
-
-/* Read what w needs. Per-part errors go into s; only a vanished device fails the call. */
-static int read_state(const struct ng_ctx *ctx, int fd, const struct ng_iface *ifc,
-		      const struct ng_wanted *w, struct ng_devstate *s, struct ng_err *err)
-{
-	memset(s, 0, sizeof(*s));
-	snprintf(s->driver, sizeof(s->driver), "%s", ifc->driver);
-	if (wants(w, NG_OFFLOAD))
-		s->feat_err = ng_eth_features_get(fd, ifc->name, &s->feat, err);
-	if (wants(w, NG_LINK))
-		s->link_err = ng_eth_link_get(fd, ifc->name, &s->link, err);
-	if (wants(w, NG_COALESCE) || wants(w, NG_ITR))
-		s->coal_err = ng_eth_coalesce_get(fd, ifc->name, &s->coal, err);
-	if (wants(w, NG_RING))
-		s->ring_err = ng_eth_ring_get(fd, ifc->name, &s->ring, err);
-	if (wants(w, NG_RPS)) {
-		s->ncpus = ng_rps_ncpus(ctx);
-		s->rps_err = ng_rps_read(ctx, ifc->name, &s->rps, &s->nrps, err);
-	}
-	if (s->feat_err == -ENODEV || s->link_err == -ENODEV || s->coal_err == -ENODEV ||
-	    s->ring_err == -ENODEV || s->rps_err == -ENODEV) {
-		ng_devstate_free(s);
-		return ng_err_set(err, -ENODEV, NULL, 0, "%s: no such interface", ifc->name);
-	}
-	return 0;
-}
-
-/* The errors of the writes, by group. */
-struct writes {
-	int feat, link, coal, ring, rps;
-	int feat_ret;		/* ETHTOOL_F_* bits of SFEATURES */
-};
-
-static void do_writes(const struct ng_ctx *ctx, int fd, const char *ifname,
-		      const struct ng_plan *plan, struct writes *wr)
-{
-	struct ng_err e;
-	unsigned n;
-
-	memset(wr, 0, sizeof(*wr));
-	if (plan->feat_write) {
-		wr->feat = ng_eth_features_set(fd, ifname, plan->valid, plan->requested,
-					       plan->nblocks, &wr->feat_ret, &e);
-		ng_trace(ctx, "%s: ETHTOOL_SFEATURES: %s (flags %d)", ifname,
-			 wr->feat ? e.msg : "ok", wr->feat_ret);
-	}
-	if (plan->link_write) {
-		wr->link = ng_eth_link_set(fd, ifname, &plan->link, &e);
-		ng_trace(ctx, "%s: link speed %u duplex %u autoneg %u: %s", ifname,
-			 plan->link.speed, plan->link.duplex, plan->link.autoneg,
-			 wr->link ? e.msg : "ok");
-	}
-	if (plan->coal_write) {
-		wr->coal = ng_eth_coalesce_set(fd, ifname, &plan->coal, &e);
-		ng_trace(ctx, "%s: ETHTOOL_SCOALESCE: %s", ifname, wr->coal ? e.msg : "ok");
-	}
-	if (plan->ring_write) {
-		wr->ring = ng_eth_ring_set(fd, ifname, &plan->ring, &e);
-		ng_trace(ctx, "%s: ETHTOOL_SRINGPARAM: %s", ifname, wr->ring ? e.msg : "ok");
-	}
-	if (plan->rps_write) {
-		wr->rps = ng_rps_apply(ctx, ifname, plan->rps_mask, &n, &e);
-		if (wr->rps)
-			ng_trace(ctx, "%s: rps: %s", ifname, e.msg);
-	}
-}
 
 /* ethtool = WORDS: `{}` in a word becomes the interface name; run without a shell. */
 static void run_ethtool(const struct ng_ctx *ctx, const char *ifname, struct ng_result *res,
@@ -199,21 +75,15 @@ static void run_ethtool(const struct ng_ctx *ctx, const char *ifname, struct ng_
 static void settle(struct ng_result *res, const struct ng_plan_item *after, int werr,
 		   const struct ng_devstate *s2)
 {
-	if (after->outcome == NG_ALREADY) {
+	if (after->res.outcome == NG_ALREADY) {
 		res->outcome = NG_CHANGED;
 		return;
 	}
 	if (werr) {
-		static const char *const op[NG_GROUP_MAX] = {
-			[NG_OFFLOAD] = "ETHTOOL_SFEATURES", [NG_LINK] = "link settings write",
-			[NG_COALESCE] = "ETHTOOL_SCOALESCE", [NG_ITR] = "ETHTOOL_SCOALESCE",
-			[NG_RING] = "ETHTOOL_SRINGPARAM", [NG_RPS] = "rps_cpus write",
-		};
-
 		res->outcome = werr == -EOPNOTSUPP ? NG_UNSUPPORTED : NG_FAILED;
 		res->error = werr;
 		snprintf(res->detail, sizeof(res->detail), "%s: %s",
-			 op[res->group] ? op[res->group] : "write", strerror(-werr));
+			 ng_devstate_write_op(ng_group_part(res->group)), strerror(-werr));
 		return;
 	}
 	if (res->group == NG_OFFLOAD) {
@@ -231,245 +101,191 @@ static void settle(struct ng_result *res, const struct ng_plan_item *after, int 
 						      " %s", s2->feat.names[k]);
 		return;
 	}
-	if (res->group == NG_LINK && strcmp(res->name, "speed") == 0 && !s2->link_err &&
+	if (res->group == NG_LINK && strcmp(res->name, "speed") == 0 && !s2->err[NG_PART_LINK] &&
 	    (s2->link.speed == 0 || s2->link.speed == (uint32_t)SPEED_UNKNOWN)) {
 		res->outcome = NG_CHANGED;
 		snprintf(res->detail, sizeof(res->detail), "no link: speed reads unknown");
 		return;
 	}
 	res->outcome = NG_FAILED;
-	res->error = after->error ? after->error : -EIO;
+	res->error = after->res.error ? after->res.error : -EIO;
 	snprintf(res->detail, sizeof(res->detail), "written, but reads back %.200s",
 		 res->now[0] ? res->now : "nothing");
 }
 
-static int write_error(const struct writes *wr, enum ng_group g)
-{
-	switch (g) {
-	case NG_OFFLOAD: return wr->feat;
-	case NG_LINK: return wr->link;
-	case NG_COALESCE:
-	case NG_ITR: return wr->coal;
-	case NG_RING: return wr->ring;
-	case NG_RPS: return wr->rps;
-	default: return 0;
-	}
-}
+/* What one ng_apply call holds: the plan and the state it was made from, and after the
+ * writes their errors, the state read back and the plan made from it. */
+struct run {
+	const struct ng_ctx *ctx;
+	const struct ng_iface *ifc;
+	unsigned flags;
+	struct ng_devstate s, s2;
+	struct ng_plan plan, after;
+	int werr[NG_PART_MAX];
+	bool wrote, read_back, vanished;
+};
 
-static int report_add(struct ng_report *rep, const struct ng_result *res)
+/* Settle each planned result in place, then hand it to the report. */
+static int results(struct run *rn, struct ng_report *rep)
 {
-	if (rep->n == rep->cap) {
-		size_t cap = rep->cap ? rep->cap * 2 : 16;
-		struct ng_result *v = realloc(rep->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		rep->v = v;
-		rep->cap = cap;
-	}
-	rep->v[rep->n] = *res;
-	if (res->origin.file) {
-		rep->v[rep->n].origin.file = report_file(rep, res->origin.file);
-		if (!rep->v[rep->n].origin.file)
-			return -ENOMEM;
-	}
-	rep->n++;
-	return 0;
-}
-
-static int results(const struct ng_ctx *ctx, const struct ng_iface *ifc, unsigned flags,
-		   const struct ng_plan *plan, const struct ng_plan *after,
-		   const struct ng_devstate *s2, const struct writes *wr, bool vanished,
-		   struct ng_report *rep)
-{
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct ng_plan_item *pi = &plan->items[i];
-		struct ng_result res;
+	for (size_t i = 0; i < rn->plan.n; i++) {
+		struct ng_plan_item *pi = &rn->plan.items[i];
+		struct ng_result *res = &pi->res;
 
 		if (pi->no_result)
 			continue;
-		memset(&res, 0, sizeof(res));
-		snprintf(res.ifname, sizeof(res.ifname), "%s", ifc->name);
-		res.group = pi->item->group;
-		snprintf(res.name, sizeof(res.name), "%s", pi->item->name);
-		snprintf(res.want, sizeof(res.want), "%s", pi->want);
-		snprintf(res.was, sizeof(res.was), "%s", pi->was);
-		snprintf(res.now, sizeof(res.now), "%s", after ? after->items[i].was : pi->was);
-		snprintf(res.detail, sizeof(res.detail), "%s", pi->detail);
-		res.outcome = pi->outcome;
-		res.error = pi->error;
-		res.origin = pi->item->origin;
-		if (pi->outcome == NG_PLANNED && !(flags & NG_APPLY_DRY_RUN)) {
-			if (vanished) {
+		snprintf(res->now, sizeof(res->now), "%s",
+			 rn->read_back ? rn->after.items[i].res.was : res->was);
+		if (res->outcome == NG_PLANNED && !(rn->flags & NG_APPLY_DRY_RUN)) {
+			if (rn->vanished) {
 				/* Written or not, it went with the device: say so. */
-				res.outcome = NG_FAILED;
-				res.error = -ENODEV;
-			} else if (res.group == NG_ETHTOOL)
-				run_ethtool(ctx, ifc->name, &res, pi->item->text);
-			else if (after)
-				settle(&res, &after->items[i], write_error(wr, res.group), s2);
+				res->outcome = NG_FAILED;
+				res->error = -ENODEV;
+			} else if (res->group == NG_ETHTOOL) {
+				run_ethtool(rn->ctx, rn->ifc->name, res, pi->item->text);
+			} else if (rn->read_back) {
+				settle(res, &rn->after.items[i],
+				       rn->werr[ng_group_part(res->group)], &rn->s2);
+			}
 		}
-		if (report_add(rep, &res) < 0)
+		if (ng_report_add(rep, res) < 0)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Read, plan, write what differs, read back: 0, or a negative errno with err filled. A
+ * device gone after the writes is no error here (rn->vanished): its results say so. */
+static int run_device(struct run *rn, const struct ng_wanted *w, struct ng_err *err)
+{
+	int fd = ng_eth_open(err), r;
+
+	if (fd < 0)
+		return fd;
+	r = ng_devstate_read(rn->ctx, fd, rn->ifc, w, NULL, &rn->s, err);
+	if (r == 0 && ng_plan_make(&rn->s, w, &rn->plan) < 0)
+		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	if (r == 0 && !(rn->flags & NG_APPLY_DRY_RUN)) {
+		ng_devstate_write(rn->ctx, fd, rn->ifc->name, &rn->plan, rn->werr);
+		for (int p = 0; p < NG_PART_MAX; p++)
+			rn->wrote |= rn->plan.write[p];
+	}
+	/* Read back only when something was written; otherwise the first read stands. */
+	if (r == 0 && rn->wrote) {
+		r = ng_devstate_read(rn->ctx, fd, rn->ifc, w, &rn->s, &rn->s2, err);
+		if (r == 0 && ng_plan_make(&rn->s2, w, &rn->after) < 0)
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+		rn->read_back = r == 0;
+		/* Gone between the writes and the read-back: every setting of this run is
+		 * reported as failed, never silently dropped. */
+		rn->vanished = r == -ENODEV;
+		if (rn->vanished)
+			r = 0;
+	}
+	close(fd);
+	return r;
 }
 
 int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
 	     unsigned flags, struct ng_report *rep, struct ng_err *err)
 {
-	struct ng_devstate s, s2;
-	struct ng_plan plan, after;
-	bool wrote = false, vanished = false;
-	struct writes wr;
-	int fd, r;
+	struct run rn;
+	int r;
 
+	memset(&rn, 0, sizeof(rn));
+	rn.ctx = ctx;
+	rn.ifc = ifc;
+	rn.flags = flags;
 	if (!ng_ifname_valid(ifc->name))
 		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
-	fd = ng_eth_open(err);
-	if (fd < 0)
-		return fd;
-	r = read_state(ctx, fd, ifc, w, &s, err);
-	if (r < 0)
-		goto out;
-	r = ng_plan_make(&s, w, &plan);
-	if (r < 0) {
-		ng_devstate_free(&s);
-		ng_err_set(err, r, NULL, 0, "out of memory");
-		goto out;
-	}
-	memset(&wr, 0, sizeof(wr));
-	memset(&after, 0, sizeof(after));
-	memset(&s2, 0, sizeof(s2));
-	if (!(flags & NG_APPLY_DRY_RUN)) {
-		do_writes(ctx, fd, ifc->name, &plan, &wr);
-		wrote = plan.feat_write || plan.link_write || plan.coal_write || plan.ring_write ||
-			plan.rps_write;
-	}
-	/* Read back only when something was written; otherwise the first read stands. */
-	if (wrote) {
-		r = read_state(ctx, fd, ifc, w, &s2, err);
-		if (r == 0)
-			r = ng_plan_make(&s2, w, &after) < 0 ?
-			    ng_err_set(err, -ENOMEM, NULL, 0, "out of memory") : 0;
-		/* Gone between the writes and the read-back: every setting of this run is
-		 * reported as failed, never silently dropped. */
-		vanished = r == -ENODEV;
-	}
-	if (r == 0 || vanished) {
-		int rr = results(ctx, ifc, flags, &plan, r == 0 && wrote ? &after : NULL, &s2, &wr,
-				 vanished, rep);
-
-		if (vanished && rr == 0)
-			ng_err_set(err, -ENODEV, NULL, 0,
-				   "%s: vanished while it was being set; nothing can be read back",
-				   ifc->name);
-		r = rr < 0 ? rr : r;
-	}
-	if (r == -ENOMEM)
-		ng_err_set(err, r, NULL, 0, "out of memory");
-	ng_plan_free(&after);
-	ng_devstate_free(&s2);
-	ng_plan_free(&plan);
-	ng_devstate_free(&s);
-out:
-	close(fd);
+	r = run_device(&rn, w, err);
+	if (r == 0 && results(&rn, rep) < 0)
+		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	if (r == 0 && rn.vanished)
+		r = ng_err_set(err, -ENODEV, NULL, 0,
+			       "%s: vanished while it was being set; nothing can be read back",
+			       ifc->name);
+	ng_plan_free(&rn.after);
+	ng_devstate_free(&rn.s2);
+	ng_plan_free(&rn.plan);
+	ng_devstate_free(&rn.s);
 	return r;
 }
 
-static int snap_put(struct ng_wanted *out, const struct ng_item *src, enum ng_group g,
-		    const char *name, int64_t num, const char *text)
+/* -------------------------------------------------------------- the one path */
+
+/* Only the items of the groups asked for. */
+static int select_groups(const struct ng_wanted *now, unsigned groups, struct ng_wanted *out)
 {
-	static const char origin[] = "snapshot";
-	struct ng_item it;
-
-	memset(&it, 0, sizeof(it));
-	it.group = g;
-	it.set = src->set;
-	snprintf(it.name, sizeof(it.name), "%s", name);
-	it.num = num;
-	it.text = (char *)text;
-	it.origin.file = origin;
-	return ng_items_put(&out->items, &out->n, &it, false);
-}
-
-static uint32_t field_u32(const void *base, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const char *)base + off, sizeof(v));
-	return v;
-}
-
-/* The restorable value(s) of one planned item. */
-static int snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
-		     struct ng_wanted *out)
-{
-	const struct ng_item *it = pi->item;
-	const struct ng_param *p;
-	int r = 0;
-
-	if (pi->outcome == NG_UNSUPPORTED || pi->outcome == NG_FAILED)
-		return 0;
-	switch (it->group) {
-	case NG_OFFLOAD:
-		/* The requested bit: put back, the kernel derives the same active state. */
-		for (size_t k = 0; k < s->feat.n && r == 0; k++)
-			if (ng_features_bit(pi->feats, k) && ng_features_bit(s->feat.available, k))
-				r = snap_put(out, it, NG_OFFLOAD, s->feat.names[k],
-					     ng_features_bit(s->feat.requested, k), NULL);
-		return r;
-	case NG_LINK:
-		/* Under autoneg, speed and duplex are negotiated: autoneg on restores them. */
-		if (s->link.autoneg == AUTONEG_ENABLE)
-			return snap_put(out, it, NG_LINK, "autoneg", 1, NULL);
-		if (s->link.speed != 0 && s->link.speed != (uint32_t)SPEED_UNKNOWN)
-			r = snap_put(out, it, NG_LINK, "speed", s->link.speed, NULL);
-		if (r == 0 && s->link.duplex != DUPLEX_UNKNOWN)
-			r = snap_put(out, it, NG_LINK, "duplex", s->link.duplex == DUPLEX_FULL,
-				     NULL);
-		return r ? r : snap_put(out, it, NG_LINK, "autoneg", 0, NULL);
-	case NG_COALESCE:
-		p = ng_coalesce_param(it->name);
-		return snap_put(out, it, NG_COALESCE, it->name, field_u32(&s->coal, p->offset),
-				NULL);
-	case NG_ITR:
-		return snap_put(out, it, NG_COALESCE, "rx-usecs", s->coal.rx_coalesce_usecs, NULL);
-	case NG_RING:
-		p = ng_ring_param(it->name);
-		return snap_put(out, it, NG_RING, it->name, field_u32(&s->ring, p->offset), NULL);
-	default:
-		/* rps, ethtool pass-through lines and flags have no backup-* key: never saved. */
-		return 0;
-	}
-}
-
-int ng_snapshot(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
-		struct ng_wanted *out, struct ng_err *err)
-{
-	struct ng_devstate s;
-	struct ng_plan plan;
-	int fd, r;
-
 	memset(out, 0, sizeof(*out));
-	if (!ng_ifname_valid(ifc->name))
-		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
-	fd = ng_eth_open(err);
-	if (fd < 0)
-		return fd;
-	r = read_state(ctx, fd, ifc, w, &s, err);
-	close(fd);
-	if (r < 0)
-		return r;
-	r = ng_plan_make(&s, w, &plan);
-	for (size_t i = 0; r == 0 && i < plan.n; i++)
-		r = snap_item(&s, &plan.items[i], out);
-	ng_plan_free(&plan);
-	ng_devstate_free(&s);
-	if (r < 0) {
-		ng_items_free(out->items, out->n);
-		memset(out, 0, sizeof(*out));
-		return ng_err_set(err, r, NULL, 0, "out of memory");
+	for (size_t i = 0; i < now->n; i++) {
+		int r;
+
+		if (!(groups & (1u << now->items[i].group)))
+			continue;
+		r = ng_items_put(&out->items, &out->n, &now->items[i], false);
+		if (r < 0) {
+			ng_wanted_free(out);
+			return r;
+		}
 	}
 	return 0;
 }
+
+int ng_apply_target(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		    const struct ng_target *t, const struct ng_target_opts *o, unsigned flags,
+		    struct ng_report *rep, struct ng_applied *out, struct ng_err *err)
+{
+	const struct ng_wanted *now = ng_target_list(t, NG_TARGET_NOW);
+	const struct ng_item *skip = ng_target_flag(t, "skip");
+	struct ng_wanted some;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->state = ng_target_state(t);
+	for (size_t i = 0; r == 0 && i < ng_target_ndiags(t); i++) {
+		const struct ng_diag *d = ng_target_diag(t, i);
+
+		r = ng_diags_add(&rep->diags, d->file, d->line, "%s", d->msg);
+	}
+	if (r < 0)
+		return ng_err_set(err, r, NULL, 0, "out of memory");
+	if (ng_target_skip(t)) {
+		out->outcome = NG_IFACE_SKIPPED;
+		out->skip = skip->origin;
+		out->skip.file = skip->origin.file ? ng_report_file(rep, skip->origin.file) : NULL;
+		return skip->origin.file && !out->skip.file ?
+		       ng_err_set(err, -ENOMEM, NULL, 0, "out of memory") : 0;
+	}
+	if (!(out->state & (NG_TARGET_MATCHED | NG_TARGET_BUILTIN))) {
+		out->outcome = NG_IFACE_UNMATCHED;
+		return 0;
+	}
+	out->outcome = NG_IFACE_APPLIED;
+	if (!o || !o->groups)
+		return now->n ? ng_apply(ng_resolver_ctx(rv), ifc, now, flags, rep, err) : 0;
+	r = select_groups(now, o->groups, &some);
+	if (r < 0)
+		return ng_err_set(err, r, NULL, 0, "out of memory");
+	if (some.n)
+		r = ng_apply(ng_resolver_ctx(rv), ifc, &some, flags, rep, err);
+	ng_wanted_free(&some);
+	return r;
+}
+
+int ng_apply_iface(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		   const struct ng_target_opts *o, unsigned flags, struct ng_report *rep,
+		   struct ng_applied *out, struct ng_err *err)
+{
+	struct ng_target *t;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = ng_target_resolve(rv, ifc, o, &t, err);
+	if (r < 0)
+		return r;
+	r = ng_apply_target(rv, ifc, t, o, flags, rep, out, err);
+	ng_target_free(t);
+	return r;
+}
+

@@ -2,6 +2,7 @@
 /* atomic.c: publish files whole or not at all (temp, fsync, rename, fsync dir); read files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,7 @@ static int write_at(int dfd, const char *path, const char *dir, const char *base
 static int atomic_write(const char *path, const void *buf, size_t len, unsigned mode,
 			bool owned, struct ng_err *err)
 {
-	char dir[4096], head[sizeof(NG_MARKER)];
+	char dir[PATH_MAX], head[sizeof(NG_MARKER)];
 	const char *base;
 	struct stat st;
 	ssize_t got;

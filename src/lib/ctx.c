@@ -40,6 +40,9 @@ struct ng_ctx {
 	char *programs[5];	/* indexed like program_names */
 	void (*trace)(void *data, const char *line);
 	void *trace_data;
+	/* A cache, not state: what the kernel answers the same for every device and every
+	 * call, kept so a run over many interfaces asks it once. */
+	struct ng_featnames *featnames;
 };
 
 static const char *const program_names[] = { "ethtool", "qm", "pct", "update-initramfs", "ip" };
@@ -118,6 +121,12 @@ struct ng_ctx *ng_ctx_new(const struct ng_ctx_opts *opts, struct ng_err *err)
 		len--;
 	ctx->root = strndup(root, len);
 	ctx->no_builtin = opts->no_builtin;
+	ctx->featnames = calloc(1, sizeof(*ctx->featnames));
+	if (!ctx->featnames) {
+		ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+		ng_ctx_free(ctx);
+		return NULL;
+	}
 	if (!ctx->root ||
 	    set_program(ctx, 0, opts->ethtool, NG_ETHTOOL_PATH, false, err) < 0 ||
 	    set_program(ctx, 1, opts->qm, NG_QM_PATH, true, err) < 0 ||
@@ -143,6 +152,9 @@ void ng_ctx_free(struct ng_ctx *ctx)
 	free(ctx->policy_paths);
 	for (size_t i = 0; i < NG_ARRAY_SIZE(ctx->programs); i++)
 		free(ctx->programs[i]);
+	if (ctx->featnames)
+		free(ctx->featnames->names);
+	free(ctx->featnames);
 	free(ctx);
 }
 
@@ -191,4 +203,9 @@ bool ng_ctx_no_builtin(const struct ng_ctx *ctx)
 const char *ng_ctx_root_prefix(const struct ng_ctx *ctx)
 {
 	return ctx->root;
+}
+
+struct ng_featnames *ng_ctx_featnames(const struct ng_ctx *ctx)
+{
+	return ctx ? ctx->featnames : NULL;
 }

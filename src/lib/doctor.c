@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* doctor.c: known NIC traps in the configuration (ifupdown2 keys, e1000e options); the run. */
+/* doctor.c: known NIC traps in the configuration (ifupdown2 keys and settings, e1000e options);
+ * the run. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "nicguard.h"
@@ -129,6 +131,115 @@ static int debian_key(const struct ng_ifopt *o, const char *where, struct ng_doc
 	return r;
 }
 
+/* ------------------------------------------ ifupdown2 running no if-up.d script */
+
+#define IFUPDOWN2_CONF "/etc/network/ifupdown2/ifupdown2.conf"
+
+unsigned ng_ifupdown2_conf_value(const char *buf, size_t len, const char *key, char *val,
+				 size_t cap)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned line = 0, found = 0;
+	size_t klen = strlen(key), vlen;
+
+	val[0] = '\0';
+	while (p < end) {
+		const char *s = p, *e = memchr(p, '\n', (size_t)(end - p)), *k, *ke, *v;
+
+		if (!e)
+			e = end;
+		p = e < end ? e + 1 : end;
+		line++;
+		for (k = s; k < e && (*k == ' ' || *k == '\t' || *k == '\r'); k++)
+			;
+		if (k == e || *k == '#' || *k == ';')
+			continue;
+		if (found) {
+			/* The next line that says something: indented, it continues the value. */
+			vlen = strlen(val);
+			if (k > s && vlen + 1 < cap)
+				memcpy(val + vlen, "\n", 2);
+			break;
+		}
+		if (k > s)	/* indented: the continuation of another key's value */
+			continue;
+		for (ke = k; ke < e && *ke != '=' && *ke != ':'; ke++)
+			;
+		if (ke == e)
+			continue;
+		v = ke + 1;
+		while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
+			ke--;
+		if ((size_t)(ke - k) != klen || strncasecmp(k, key, klen) != 0)
+			continue;
+		while (v < e && (*v == ' ' || *v == '\t'))
+			v++;
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		vlen = (size_t)(e - v) < cap ? (size_t)(e - v) : cap - 1;
+		memcpy(val, v, vlen);
+		val[vlen] = '\0';
+		found = line;
+	}
+	return found;
+}
+
+/* With addon_scripts_support other than 1, ifupdown2 runs no /etc/network/if-*.d script:
+ * nicguard's if-up.d script never sees a nicguard-* key. Said only where it matters: ifupdown2
+ * is the ifupdown installed (its code in /usr/share/ifupdown2; Debian's ifupdown and ifupdown2
+ * conflict) and some stanza has a nicguard-* key. */
+static int check_addon_scripts(const struct ng_ctx *ctx, const struct ng_interfaces *f,
+			       struct ng_doctor *d)
+{
+	const struct ng_ifopt *first = NULL;
+	char path[PATH_MAX], where[PATH_MAX + 16], val[64], state[128], *buf = NULL;
+	size_t n = 0, len = 0;
+	unsigned line = 0;
+	bool have;
+	int r;
+
+	if (!exists(ctx, "/usr/share/ifupdown2"))
+		return 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (strncmp(f->v[i].key, "nicguard-", 9) == 0 && n++ == 0)
+			first = &f->v[i];
+	if (!first)
+		return 0;
+	r = ng_path(ctx, path, sizeof(path), IFUPDOWN2_CONF);
+	if (r < 0)
+		return r;
+	r = ng_read_file(path, false, 1 << 20, &buf, &len);
+	if (r < 0 && r != -ENOENT)
+		return r == -ENOMEM ? r : 0;
+	have = buf != NULL;
+	if (have)
+		line = ng_ifupdown2_conf_value(buf, len, "addon_scripts_support", val,
+					       sizeof(val));
+	free(buf);
+	if (line && strcmp(val, "1") == 0)
+		return 0;
+	if (!have)
+		snprintf(state, sizeof(state), "there is no such file (ifupdown2's own default is "
+			 "addon_scripts_support=0)");
+	else if (!line)
+		snprintf(state, sizeof(state), "addon_scripts_support is not set (ifupdown2's "
+			 "own default is 0)");
+	else
+		snprintf(state, sizeof(state), "addon_scripts_support=%s", strchr(val, '\n') ?
+			 "(a value continued on the next line)" : val);
+	if (line)
+		snprintf(where, sizeof(where), "%s:%u", IFUPDOWN2_CONF, line);
+	else
+		snprintf(where, sizeof(where), "%s", IFUPDOWN2_CONF);
+	return ng_doctor_add(d, "ifupdown2-no-scripts", where,
+		"set `addon_scripts_support=1` in " IFUPDOWN2_CONF " (Debian's and Proxmox VE's "
+		"default), then run `ifreload -a`",
+		"%s: ifupdown2 runs no /etc/network/if-up.d script, so none of the %zu nicguard-* "
+		"stanza key%s ever takes effect (the first: `%s %s` on iface %s, %s:%u)", state, n,
+		n == 1 ? "" : "s", first->key, first->value, first->iface, first->file,
+		first->line);
+}
+
 static int check_ifupdown2(const struct ng_ctx *ctx, struct ng_doctor *d)
 {
 	struct ng_interfaces f = { 0 };
@@ -153,6 +264,8 @@ static int check_ifupdown2(const struct ng_ctx *ctx, struct ng_doctor *d)
 					"addon skips bridge, bond and VLAN stanzas", o->key,
 					o->value, o->iface);
 	}
+	if (r == 0)
+		r = check_addon_scripts(ctx, &f, d);
 	for (size_t i = 0; r == 0 && i < f.diags.n; i++)
 		r = ng_diags_add(&d->notes, f.diags.v[i].file, f.diags.v[i].line, "%s",
 				 f.diags.v[i].msg);

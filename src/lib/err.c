@@ -42,12 +42,11 @@ const char *ng_err_str(const struct ng_err *err, char *buf, size_t len)
 	return buf;
 }
 
-int ng_diags_add(struct ng_diags *d, const char *file, unsigned line, const char *fmt, ...)
+int ng_diags_vadd(struct ng_diags *d, const char *file, unsigned line, const char *fmt,
+		  va_list ap)
 {
 	struct ng_diag *dg;
-	va_list ap;
 	char *msg;
-	int r;
 
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
@@ -58,10 +57,7 @@ int ng_diags_add(struct ng_diags *d, const char *file, unsigned line, const char
 		d->v = v;
 		d->cap = cap;
 	}
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return -ENOMEM;
 	dg = &d->v[d->n];
 	dg->file = strdup(file ? file : "");
@@ -75,6 +71,17 @@ int ng_diags_add(struct ng_diags *d, const char *file, unsigned line, const char
 	return 0;
 }
 
+int ng_diags_add(struct ng_diags *d, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = ng_diags_vadd(d, file, line, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 void ng_diags_free(struct ng_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
@@ -84,4 +91,17 @@ void ng_diags_free(struct ng_diags *d)
 	free(d->v);
 	d->v = NULL;
 	d->n = d->cap = 0;
+}
+
+int ng_diags_problem(struct ng_diags *d, int r, int *first, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (d)
+		ng_diags_vadd(d, NULL, 0, fmt, ap);
+	va_end(ap);
+	if (first && *first == 0)
+		*first = r;
+	return r;
 }

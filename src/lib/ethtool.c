@@ -68,29 +68,6 @@ int ng_eth_open(struct ng_err *err)
 	return fd;
 }
 
-bool ng_features_bit(const uint32_t *blocks, size_t i)
-{
-	return blocks[i / 32] & (UINT32_C(1) << (i % 32));
-}
-
-void ng_features_set_bit(uint32_t *blocks, size_t i, bool on)
-{
-	if (on)
-		blocks[i / 32] |= UINT32_C(1) << (i % 32);
-	else
-		blocks[i / 32] &= ~(UINT32_C(1) << (i % 32));
-}
-
-void ng_features_free(struct ng_features *f)
-{
-	free(f->names);
-	free(f->available);
-	free(f->requested);
-	free(f->active);
-	free(f->never_changed);
-	memset(f, 0, sizeof(*f));
-}
-
 static int features_count(int fd, const char *ifname, size_t *n, struct ng_err *err)
 {
 	/* The head, then one length word: raw words, as a struct ending in a flexible array may
@@ -164,18 +141,10 @@ static int features_blocks(int fd, const char *ifname, struct ng_features *f,
 	return r;
 }
 
-int ng_eth_features_get(int fd, const char *ifname, struct ng_features *f, struct ng_err *err)
+/* A table of n features with every array allocated; the names are the caller's to fill. */
+static int features_alloc(struct ng_features *f, size_t n, struct ng_err *err)
 {
-	size_t n = 0;
-	int r;
-
 	memset(f, 0, sizeof(*f));
-	r = features_count(fd, ifname, &n, err);
-	if (r < 0)
-		return r;
-	/* No feature table at all: nothing to read or set (and no zero-size allocations). */
-	if (n == 0)
-		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no features", ifname);
 	f->n = n;
 	f->nblocks = (n + 31) / 32;
 	f->names = calloc(n, sizeof(*f->names));
@@ -187,9 +156,66 @@ int ng_eth_features_get(int fd, const char *ifname, struct ng_features *f, struc
 		ng_features_free(f);
 		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 	}
+	return 0;
+}
+
+/* The names from the cache when it holds a set of this size, else from the kernel (and
+ * then into the cache: one GSTRINGS per run, not one per device). */
+static int features_names_cached(int fd, const char *ifname, struct ng_featnames *cache,
+				 struct ng_features *f, struct ng_err *err)
+{
+	char (*keep)[ETH_GSTRING_LEN];
+	int r;
+
+	if (cache && cache->n == f->n) {
+		memcpy(f->names, cache->names, f->n * ETH_GSTRING_LEN);
+		return 0;
+	}
 	r = features_names(fd, ifname, f, err);
+	if (r < 0 || !cache)
+		return r;
+	keep = malloc(f->n * ETH_GSTRING_LEN);
+	if (keep) {
+		memcpy(keep, f->names, f->n * ETH_GSTRING_LEN);
+		free(cache->names);
+		cache->names = keep;
+		cache->n = f->n;
+	}
+	return 0;
+}
+
+int ng_eth_features_get(int fd, const char *ifname, struct ng_featnames *cache,
+			struct ng_features *f, struct ng_err *err)
+{
+	size_t n = 0;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	r = features_count(fd, ifname, &n, err);
+	if (r < 0)
+		return r;
+	/* No feature table at all: nothing to read or set (and no zero-size allocations). */
+	if (n == 0)
+		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no features", ifname);
+	r = features_alloc(f, n, err);
+	if (r == 0)
+		r = features_names_cached(fd, ifname, cache, f, err);
 	if (r == 0)
 		r = features_blocks(fd, ifname, f, err);
+	if (r < 0)
+		ng_features_free(f);
+	return r;
+}
+
+int ng_eth_features_reread(int fd, const char *ifname, const struct ng_features *before,
+			   struct ng_features *f, struct ng_err *err)
+{
+	int r = features_alloc(f, before->n, err);
+
+	if (r < 0)
+		return r;
+	memcpy(f->names, before->names, f->n * ETH_GSTRING_LEN);
+	r = features_blocks(fd, ifname, f, err);
 	if (r < 0)
 		ng_features_free(f);
 	return r;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* features.c: the offload, coalesce and ring vocabulary, as ethtool(8) and the kernel spell it. */
+/* features.c: the offload, coalesce and ring vocabulary, as ethtool(8) and the kernel spell it,
+ * and the bitmaps of a device's feature table. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <linux/ethtool.h>
@@ -339,4 +340,29 @@ bool ng_features_tables_sorted(void)
 	return SORTED(groups) && SORTED(aliases) && SORTED(kernel_features) &&
 	       SORTED(coalesce_params) && SORTED(ring_params);
 #undef SORTED
+}
+
+/* ------------------------------------------------- a device's feature table */
+
+bool ng_features_bit(const uint32_t *blocks, size_t i)
+{
+	return blocks[i / 32] & (UINT32_C(1) << (i % 32));
+}
+
+void ng_features_set_bit(uint32_t *blocks, size_t i, bool on)
+{
+	if (on)
+		blocks[i / 32] |= UINT32_C(1) << (i % 32);
+	else
+		blocks[i / 32] &= ~(UINT32_C(1) << (i % 32));
+}
+
+void ng_features_free(struct ng_features *f)
+{
+	free(f->names);
+	free(f->available);
+	free(f->requested);
+	free(f->active);
+	free(f->never_changed);
+	memset(f, 0, sizeof(*f));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* iface.c: facts about network interfaces: rtnetlink on the live root, sysfs under a fixture
- * root; name validation. */
+ * root (the names it accepts: ifname.c). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -17,24 +17,6 @@
 
 #define IFF_TUN_FLAG 0x0001	/* linux/if_tun.h IFF_TUN, IFF_TAP */
 #define IFF_TAP_FLAG 0x0002
-
-bool ng_ifname_valid(const char *name)
-{
-	size_t len;
-
-	if (!name)
-		return false;
-	len = strlen(name);
-	if (len == 0 || len >= NG_IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c == 0x7f || strchr("/:\"';$`\\|&<>*?", c))
-			return false;
-	}
-	return true;
-}
 
 static const char *const kind_names[] = {
 	[NG_KIND_PHYSICAL] = "physical",
@@ -137,19 +119,6 @@ static int link_base(const struct ng_ctx *ctx, const char *name, const char *att
 	base = strrchr(target, '/');
 	copy_str(out, len, base ? base + 1 : target);
 	return 0;
-}
-
-/* DDDD:BB:DD.F in hex digits, exactly. */
-bool ng_pci_addr_valid(const char *s)
-{
-	static const char form[] = "xxxx:xx:xx.x";
-
-	if (strlen(s) != sizeof(form) - 1)
-		return false;
-	for (size_t i = 0; form[i]; i++)
-		if (form[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != form[i])
-			return false;
-	return true;
 }
 
 /* A sysfs decimal attribute (ifindex, iflink): -EINVAL unless it is a whole int. */
@@ -279,37 +248,6 @@ static void read_kind(struct probe *pr, struct ng_iface *ifc, unsigned flags)
 	}
 }
 
-/* The rx-N entries of queues/: one directory read, no stdio stream. */
-static unsigned count_rx_queues(const struct ng_ctx *ctx, const char *name)
-{
-	char path[PATH_MAX];
-	union {
-		struct dirent64 de;
-		char bytes[4096];
-	} buf;
-	unsigned n = 0;
-	ssize_t got;
-	int fd;
-
-	if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/queues", name) < 0)
-		return 0;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while ((got = getdents64(fd, buf.bytes, sizeof(buf.bytes))) > 0) {
-		for (ssize_t off = 0; off < got;) {
-			const struct dirent64 *de = (const struct dirent64 *)(buf.bytes + off);
-
-			if (strncmp(de->d_name, "rx-", 3) == 0 &&
-			    isdigit((unsigned char)de->d_name[3]))
-				n++;
-			off += de->d_reclen;
-		}
-	}
-	close(fd);
-	return n;
-}
-
 /* ng_iface_read from sysfs alone: fixture roots, or a live system without rtnetlink. */
 static int read_sysfs(struct probe *pr, const char *name, struct ng_iface *out,
 		      struct ng_err *err)
@@ -337,13 +275,23 @@ static int read_sysfs(struct probe *pr, const char *name, struct ng_iface *out,
 	/* Bridges and bonds both create a `master` link on their ports. */
 	if (link_base(ctx, name, "master", out->master, sizeof(out->master)) < 0)
 		link_base(ctx, name, "brport/bridge", out->master, sizeof(out->master));
-	out->rx_queues = count_rx_queues(ctx, name);
 	return 0;
 }
 
+/* A software device's kind, as IFLA_INFO_KIND names it: it never sits on a bus. */
+static bool software_kind(const char *kind)
+{
+	static const char *const kinds[] = { "bond", "bridge", "tun", "veth", "vlan" };
+
+	for (size_t i = 0; i < NG_ARRAY_SIZE(kinds); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return true;
+	return false;
+}
+
 /* The facts of one link from its RTM_NEWLINK, the same as read_sysfs finds: the kind from
- * IFLA_INFO_KIND, sysfs only for what rtnetlink lacks (the bus device, the rx queues in use,
- * tun_flags on kernels without IFLA_TUN_TYPE). master is the name of l->master. */
+ * IFLA_INFO_KIND, sysfs only for what rtnetlink lacks (the bus device of a device that can
+ * have one, tun_flags on kernels without IFLA_TUN_TYPE). master is the name of l->master. */
 static void fill_live(struct probe *pr, const struct ng_nl_link *l, const char *master,
 		      struct ng_iface *out)
 {
@@ -355,7 +303,8 @@ static void fill_live(struct probe *pr, const struct ng_nl_link *l, const char *
 	copy_str(out->mac, sizeof(out->mac), l->mac);
 	out->up = l->flags & IFF_UP;
 	copy_str(out->master, sizeof(out->master), master);
-	read_device(pr->ctx, out);
+	if (!software_kind(l->kind))
+		read_device(pr->ctx, out);
 	if (l->flags & IFF_LOOPBACK) {
 		out->kind = NG_KIND_LOOPBACK;
 	} else if (strcmp(l->kind, "bridge") == 0) {
@@ -372,15 +321,12 @@ static void fill_live(struct probe *pr, const struct ng_nl_link *l, const char *
 	} else if (strcmp(l->kind, "tun") == 0 &&
 		   read_attr(pr->ctx, l->name, "tun_flags", val, sizeof(val)) == 0) {
 		set_tun(out, strtoul(val, NULL, 16));
-	} else if (strcmp(l->kind, "veth") == 0 && !out->bus_addr[0]) {
+	} else if (strcmp(l->kind, "veth") == 0) {
 		out->kind = NG_KIND_VETH;
 		snprintf(out->driver, sizeof(out->driver), "veth");
 	} else {
 		other_kind(pr, out);
 	}
-	/* IFLA_NUM_RX_QUEUES counts the queues allocated; sysfs shows those in use, at least
-	 * one: only an allocation of one settles it without a look. */
-	out->rx_queues = l->num_rx_queues == 1 ? 1 : count_rx_queues(pr->ctx, l->name);
 }
 
 /* One link on the live root, by name or ifindex, through rtnetlink. Returns -EAFNOSUPPORT

@@ -9,6 +9,8 @@
 
 #define NG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+struct ng_wanted;	/* value.c */
+
 /* ------------------------------------------------------------------ ctx.c */
 
 /* Send one formatted line to the context's trace sink, if one is installed. */
@@ -25,14 +27,23 @@ const char *ng_ctx_root_prefix(const struct ng_ctx *ctx);
 int ng_err_vset(struct ng_err *err, int errnum, const char *file, unsigned line,
 		const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
-/* ------------------------------------------------------- (sections below) */
+/* ng_diags_add with a va_list. */
+int ng_diags_vadd(struct ng_diags *d, const char *file, unsigned line, const char *fmt,
+		  va_list ap) __attribute__((format(printf, 4, 0)));
 
-/* ---------------------------------------------------------------- iface.c */
+/* Add one problem line to d (when not NULL) and keep the first errno in *first (when not
+ * NULL and still 0): for the operations that go on past a problem and report each one.
+ * Returns r. */
+int ng_diags_problem(struct ng_diags *d, int r, int *first, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Each further .c file has its lib-only declarations in a section of its own below, headed
+ * by a comment line with the file's name. */
+
+/* --------------------------------------------------------------- ifname.c */
 
 /* A PCI address written as sysfs names it, DDDD:BB:DD.F in hex digits, exactly. */
 bool ng_pci_addr_valid(const char *s);
-/* Each further .c file adds its lib-only declarations in its own section below, headed
- * by a comment line with the file's name. Keep each section next to its file's job. */
 
 /* --------------------------------------------------------------- atomic.c */
 
@@ -85,8 +96,6 @@ const char *ng_ring_suggest(const char *word);
 bool ng_table_sorted(const void *base, size_t n, size_t size);
 bool ng_features_tables_sorted(void);
 
-/* ------------------------------------------------------------- ethtool.c */
-
 #include <linux/ethtool.h>
 
 /* The kernel's feature table of one device (ETHTOOL_GSTRINGS + ETHTOOL_GFEATURES). Bit i of
@@ -104,6 +113,8 @@ struct ng_features {
 void ng_features_free(struct ng_features *f);
 bool ng_features_bit(const uint32_t *blocks, size_t i);
 void ng_features_set_bit(uint32_t *blocks, size_t i, bool on);
+
+/* ------------------------------------------------------------- ethtool.c */
 
 /* Link settings as read: the GLINKSETTINGS request with its masks, or the legacy GSET. */
 struct ng_link {
@@ -123,9 +134,25 @@ struct ng_link {
  * the fd or a negative errno. */
 int ng_eth_open(struct ng_err *err);
 
+/* The kernel's feature names: one string set for every device (netdev_features_strings),
+ * so a context reads it once (ETHTOOL_GSTRINGS) and keeps it; a device that reports another
+ * count (ETHTOOL_GSSET_INFO) has it read again. */
+struct ng_featnames {
+	size_t n;
+	char (*names)[ETH_GSTRING_LEN];
+};
+
+/* The context's cache (never NULL for a context made by ng_ctx_new). */
+struct ng_featnames *ng_ctx_featnames(const struct ng_ctx *ctx);
+
 /* Each returns 0 or a negative errno (-EOPNOTSUPP when the device has no such operation)
- * with err filled. */
-int ng_eth_features_get(int fd, const char *ifname, struct ng_features *f, struct ng_err *err);
+ * with err filled. ng_eth_features_get asks the count, takes the names from cache (NULL:
+ * none) when the count matches, and reads the bits; ng_eth_features_reread reads only the
+ * bits, into a table shaped like before's (the same device, a moment later). */
+int ng_eth_features_get(int fd, const char *ifname, struct ng_featnames *cache,
+			struct ng_features *f, struct ng_err *err);
+int ng_eth_features_reread(int fd, const char *ifname, const struct ng_features *before,
+			   struct ng_features *f, struct ng_err *err);
 /* One ETHTOOL_SFEATURES; *ret gets the ETHTOOL_F_* bits the kernel returned. */
 int ng_eth_features_set(int fd, const char *ifname, const uint32_t *valid,
 			const uint32_t *requested, size_t nblocks, int *ret, struct ng_err *err);
@@ -192,6 +219,13 @@ size_t ng_rps_nmasks(const char *masks);
  * has neither one mask nor more than q. */
 const char *ng_rps_queue_mask(const char *masks, size_t q, char *buf, size_t len);
 
+/* Render an NG_RPS item as the sysfs rps_cpus mask for a machine with ncpus CPUs, the way
+ * the kernel prints it (32-bit groups split by commas, the first only as wide as it needs:
+ * 2 CPUs "3", 40 CPUs "ff,ffffffff"); CPUs beyond ncpus are dropped. A per-queue value gives
+ * one mask per queue, separated by spaces. Returns 0, -EINVAL (not an rps item, a word that
+ * is no rps value, ncpus 0 or over NG_RPS_CPUS_MAX, len 0) or -ENOSPC (buf too small). */
+int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len);
+
 /* ----------------------------------------------------------------- exec.c */
 
 /* Run path with argv (argv[0] included) and envp (NULL: an empty environment), stdin from
@@ -204,67 +238,91 @@ int ng_exec(const char *path, const char *const *argv, const char *const *envp,
 
 /* ----------------------------------------------------------------- plan.c */
 
-/* What apply read from a device: each part with 0 or the negative errno of its read. */
+/* The parts of a device's state that settings are read from and written to. devstate.c
+ * reads and writes each (one row of its table), plan.c plans each key group against the part
+ * it names (one row of its table). A new key group is a row in value.c's key table with its
+ * value parser, a row in plan.c's group table with its plan function and, when it touches a
+ * part of its own, a part here with a row in devstate.c's table (its read and write). */
+enum ng_part {
+	NG_PART_FEATURES,	/* ETHTOOL_GFEATURES, one SFEATURES for every feature */
+	NG_PART_LINK,		/* ETHTOOL_GLINKSETTINGS (or GSET) and its write */
+	NG_PART_COALESCE,	/* ETHTOOL_GCOALESCE, SCOALESCE: coalesce, interrupt-throttle-rate */
+	NG_PART_RING,		/* ETHTOOL_GRINGPARAM, SRINGPARAM */
+	NG_PART_RPS,		/* the rx queues' rps_cpus files */
+	NG_PART_MAX,
+	NG_PART_NONE = NG_PART_MAX,	/* a group that reads no part: ethtool =, flags */
+};
+
+/* The part key group g reads and writes, or NG_PART_NONE. */
+enum ng_part ng_group_part(enum ng_group g);
+
+/* What was read of a device: the parts its settings need, each with 0 or the negative
+ * errno of its read (parts not needed stay zero and unread). */
 struct ng_devstate {
+	char ifname[NG_IFNAMSIZ];
 	char driver[32];
+	int err[NG_PART_MAX];
 	struct ng_features feat;
-	int feat_err;
 	struct ng_link link;
-	int link_err;
 	struct ethtool_coalesce coal;
-	int coal_err;
 	struct ethtool_ringparam ring;
-	int ring_err;
 	char **rps;			/* rps_cpus of every rx queue */
 	size_t nrps;
-	int rps_err;
 	unsigned ncpus;
 };
 
 void ng_devstate_free(struct ng_devstate *s);
 
-/* The plan for one wanted item. */
+/* One wanted item: what to write, and its result. ng_plan_make fills res as planned
+ * (NG_PLANNED: to be written; the outcome when nothing is), apply.c settles it after the
+ * writes and hands it to the report. */
 struct ng_plan_item {
 	const struct ng_item *item;
-	enum ng_outcome outcome;	/* provisional: NG_PLANNED means "to be written" */
-	int error;
+	struct ng_result res;
 	bool write;
+	bool no_result;			/* a group that has no outcome (flags) */
 	uint32_t *feats;		/* NG_OFFLOAD: the kernel features this item decides */
-	bool no_result;			/* NG_FLAG */
-	char want[NG_TEXT_MAX];
-	char was[NG_TEXT_MAX];
-	char detail[NG_TEXT_MAX];
 	uint32_t target;		/* NG_ITR: the rx-usecs it becomes */
 };
 
-/* The changes for one device: one feature write, one link, coalesce and ring write each. */
+/* The changes for one device: at most one write per part. */
 struct ng_plan {
 	struct ng_plan_item *items;
 	size_t n;
+	bool write[NG_PART_MAX];	/* the parts to write */
 	size_t nblocks;			/* of valid and requested */
-	uint32_t *valid, *requested;	/* SFEATURES blocks */
-	bool feat_write;
-	struct ng_link link;
-	bool link_write;
+	uint32_t *valid, *requested;	/* NG_PART_FEATURES: the SFEATURES blocks */
+	struct ng_link link;		/* NG_PART_LINK, _COALESCE, _RING: what is written */
 	struct ethtool_coalesce coal;
-	bool coal_write;
 	struct ethtool_ringparam ring;
-	bool ring_write;
-	char rps_mask[NG_RPS_QUEUES_MAX * 64];	/* one mask, or one per queue */
-	bool rps_write;
+	char rps_mask[NG_RPS_QUEUES_MAX * 64];	/* NG_PART_RPS: one mask, or one per queue */
 };
 
-/* Compare s with w and fill plan. Pure. Returns 0 or -ENOMEM. */
+/* Compare s with w and fill plan (items point into w). Pure. Returns 0 or -ENOMEM. */
 int ng_plan_make(const struct ng_devstate *s, const struct ng_wanted *w, struct ng_plan *plan);
 void ng_plan_free(struct ng_plan *plan);
 
-/* Printable values, shared with apply.c: a feature set ("on", "off", "mixed"), a link field,
- * a u32 parameter. */
+/* Printable values: a feature set ("on", "off", "mixed"), a link field. */
 const char *ng_plan_feat_str(const struct ng_features *f, const uint32_t *sel,
 			     const uint32_t *blocks, char *buf, size_t len);
 const char *ng_plan_link_str(const struct ng_link *l, const char *name, char *buf, size_t len);
-/* The rx-usecs an e1000e InterruptThrottleRate value selects, or -EINVAL. */
-int ng_itr_to_usecs(int64_t itr, uint32_t *usecs);
+
+/* -------------------------------------------------------------- devstate.c */
+
+/* Read what w needs of ifname through fd (SIOCETHTOOL) and the sysfs files of ctx's root:
+ * only the parts w's groups name. A part's failure is its err[]; only a device that is
+ * gone fails the call (-ENODEV, err filled). With before (the same device read earlier in
+ * this run) the feature names are taken from it instead of asked again. */
+int ng_devstate_read(const struct ng_ctx *ctx, int fd, const struct ng_iface *ifc,
+		     const struct ng_wanted *w, const struct ng_devstate *before,
+		     struct ng_devstate *s, struct ng_err *err);
+
+/* Write each part the plan changes: err[part] gets 0 or the write's negative errno. */
+void ng_devstate_write(const struct ng_ctx *ctx, int fd, const char *ifname,
+		       const struct ng_plan *plan, int err[NG_PART_MAX]);
+
+/* The operation that writes part p, for messages ("ETHTOOL_SFEATURES"). */
+const char *ng_devstate_write_op(enum ng_part p);
 
 /* ------------------------------------------------------------------ lex.c */
 
@@ -300,13 +358,60 @@ void ng_words_free(struct ng_words *w);
 
 /* ---------------------------------------------------------------- value.c */
 
+/* Parse one value in ethtool(8) words for (group, set) into items appended to *items.
+ * Used by the policy parser and the stanza-key helpers alike. On bad input returns -EINVAL
+ * and err says what is wrong (without file/line: the caller adds the place). */
+int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
+		   struct ng_origin origin, struct ng_item **items, size_t *n,
+		   struct ng_err *err);
+
+/* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
+const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
+
+/* The valid e1000e InterruptThrottleRate values: 0, 1, 3, 4, 100-100000; the one rule the
+ * policy parser, the planner and the modprobe.d generator all ask. */
+bool ng_itr_valid(int64_t v);
+
+/* Look a policy key up ("offload", "backup-coalesce", "interrupt-throttle-rate", "skip"):
+ * returns 0 and fills group/set, or -ENOENT. Flags: skip is (NG_FLAG, NG_SET_NORMAL),
+ * backup-uplink is (NG_FLAG, NG_SET_BACKUP); a target holds flags apart from every set. */
+int ng_key_lookup(const char *key, enum ng_group *group, enum ng_set *set);
+
+/* The key as written for (group, set), e.g. "backup-offload". NULL if there is none. */
+const char *ng_key_name(enum ng_group group, enum ng_set set);
+
 /* Put a copy of it into items: it replaces the item of the same group and name (and set,
  * when by_set), or is appended. Returns 0 or -ENOMEM. */
 int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bool by_set);
 
+/* A list of settings, at most one item per (group, name): a set of a target, what an
+ * interface should hold now, a snapshot to restore. */
+struct ng_wanted {
+	struct ng_item *items;
+	size_t n;
+};
+
+/* The item for (group, name), or NULL. */
+const struct ng_item *ng_wanted_find(const struct ng_wanted *w, enum ng_group group,
+				     const char *name);
+void ng_wanted_free(struct ng_wanted *w);
+
+/* Write items as policy lines, PREFIX KEY EQ WORDS: the items of one offload, link, coalesce
+ * or ring key share a line ("offload = tso off gso off"), at the place of the first. The
+ * policy printer passes eq " =", the backup state file "". Returns 0 or -EIO. */
+int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct ng_item *items,
+		   size_t n);
+
 /* The policy key closest to word (for "did you mean"), or NULL. */
 const char *ng_key_suggest(const char *word);
 bool ng_value_tables_sorted(void);
+
+/* The valid InterruptThrottleRate values, for messages (ng_itr_valid decides). */
+#define NG_ITR_VALUES "0 (off), 1 (dynamic), 3 (dynamic conservative), 4 (simplified) " \
+	"or 100-100000 (interrupts per second)"
+
+/* The rx-usecs an e1000e InterruptThrottleRate value selects at run time, or -EINVAL. */
+int ng_itr_to_usecs(int64_t itr, uint32_t *usecs);
 
 /* --------------------------------------------------------------- policy.c */
 
@@ -340,6 +445,12 @@ struct ng_interfaces {
 int ng_interfaces_parse(struct ng_interfaces *f, const char *buf, size_t len, const char *name);
 int ng_interfaces_load(const struct ng_ctx *ctx, struct ng_interfaces *f, struct ng_err *err);
 void ng_interfaces_free(struct ng_interfaces *f);
+
+/* The nicguard-* keys of ifname's stanzas in f, parsed with ng_stanza_value and appended to
+ * *items (origins point into f's file names). Bad values and the sourced files f could not
+ * read go to d, each with its place. Returns 0 or -ENOMEM. */
+int ng_stanza_items(const struct ng_interfaces *f, const char *ifname, struct ng_item **items,
+		    size_t *n, struct ng_diags *d);
 
 /* -------------------------------------------------------------- modprobe.c */
 
@@ -378,6 +489,15 @@ bool ng_pve_tables_sorted(void);
 /* Add one finding to d (what from fmt). Returns 0 or -ENOMEM. */
 int ng_doctor_add(struct ng_doctor *d, const char *check, const char *where, const char *fix,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The first KEY line of an ifupdown2.conf text (pure), read the way ifupdown2 reads that file
+ * (Python's RawConfigParser under a made-up section header): `key = value` or `key: value`,
+ * the key case-blind, blanks around both trimmed; a line whose first non-blank is '#' or ';'
+ * is a comment; an indented line continues the value before it; there is no comment after a
+ * value. Returns the line number (0: no such key) and the value in val (cap > 0), with "\n"
+ * appended when a continuation line made it a longer one. */
+unsigned ng_ifupdown2_conf_value(const char *buf, size_t len, const char *key, char *val,
+				 size_t cap);
 
 /* ----------------------------------------------------------- doctorlive.c */
 
@@ -447,5 +567,101 @@ void ng_histsample_free(struct ng_histsample *st);
 
 /* True when the [watch] key table is sorted (bsearch needs it; a unit test checks). */
 bool ng_watch_tables_sorted(void);
+
+/* ------------------------------------------------------------- runstate.c */
+
+/* One interface's settings as the backup window saved them. */
+struct ng_saved {
+	char ifname[NG_IFNAMSIZ];
+	struct ng_item *items;
+	size_t n;
+};
+
+/* The backup window's saved state, root/run/nicguard/backup-state. */
+struct ng_window {
+	struct ng_saved *v;
+	size_t n;
+};
+
+/* Read the window: 1 when the file exists, 0 when it does not, or a negative errno when it
+ * exists but cannot be read (then nobody may overwrite it: the true originals may be in it).
+ * Bad lines are left out, each one line in problems (may be NULL); *first (may be NULL)
+ * keeps the first problem's errno. */
+int ng_runstate_window_read(const struct ng_ctx *ctx, struct ng_window *w,
+			    struct ng_diags *problems, int *first);
+/* Write it (mode 0600), creating root/run/nicguard; remove it. Err says why not. */
+int ng_runstate_window_write(const struct ng_ctx *ctx, const struct ng_window *w,
+			     struct ng_err *err);
+int ng_runstate_window_remove(const struct ng_ctx *ctx, struct ng_err *err);
+struct ng_saved *ng_runstate_window_find(const struct ng_window *w, const char *ifname);
+/* A new, empty entry for ifname, or NULL on no memory. */
+struct ng_saved *ng_runstate_window_add(struct ng_window *w, const char *ifname);
+void ng_runstate_window_free(struct ng_window *w);
+
+/* Mark ifname escalated (root/run/nicguard/watch-escalated, one name per line); refuses a
+ * file without the marker. The names marked, for ng_recover_reassert (caller frees with
+ * ng_strv_free; no file, or not nicguard's: none). */
+int ng_runstate_escalate(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err);
+int ng_runstate_escalated(const struct ng_ctx *ctx, char ***names, size_t *n,
+			  struct ng_err *err);
+
+/* What a resolution reads of /run/nicguard, read once: whether a window is open, the
+ * interfaces it holds, the interfaces escalated. Files that cannot be read hold nothing.
+ * Returns 0 or -ENOMEM. */
+struct ng_runstate {
+	bool window;
+	char **held;
+	size_t nheld;
+	char **escalated;
+	size_t nescalated;
+};
+
+int ng_runstate_read(const struct ng_ctx *ctx, struct ng_runstate *rs);
+bool ng_runstate_holds(const struct ng_runstate *rs, const char *ifname);
+bool ng_runstate_is_escalated(const struct ng_runstate *rs, const char *ifname);
+void ng_runstate_free(struct ng_runstate *rs);
+
+/* --------------------------------------------------------------- target.c */
+
+/* The context a resolver was made with (NULL: it reads no files). */
+const struct ng_ctx *ng_resolver_ctx(const struct ng_resolver *rv);
+
+/* A list of the target (NG_SET_*, NG_TARGET_NOW, NG_TARGET_FLAGS) as the library uses it. */
+const struct ng_wanted *ng_target_list(const struct ng_target *t, int list);
+
+/* ---------------------------------------------------------------- report.c */
+
+/* Append a copy of res; its origin's file name becomes the report's own copy. Returns 0 or
+ * -ENOMEM. */
+int ng_report_add(struct ng_report *rep, const struct ng_result *res);
+
+/* The report's copy of a file name (one per distinct name), or NULL on no memory. */
+const char *ng_report_file(struct ng_report *rep, const char *file);
+
+/* ----------------------------------------------------------------- apply.c */
+
+/* Apply w to ifc: read what w needs of the device, write only what differs, read back,
+ * append one result per item to rep. The device half of ng_apply_iface. Returns 0 when the
+ * interface could be worked on at all, or a negative errno (-ENODEV) with err filled. */
+int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
+	     unsigned flags, struct ng_report *rep, struct ng_err *err);
+
+/* ng_apply_iface for a target already resolved (the reapply rung looks at it first). */
+int ng_apply_target(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		    const struct ng_target *t, const struct ng_target_opts *o, unsigned flags,
+		    struct ng_report *rep, struct ng_applied *out, struct ng_err *err);
+
+/* Read the current values of the settings w names, in restorable form: offload groups are
+ * expanded into one item per kernel feature, so applying the snapshot later puts back
+ * exactly what was there. Items the device does not support are left out. */
+int ng_snapshot(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
+		struct ng_wanted *out, struct ng_err *err);
+
+/* ---------------------------------------------------------------- backup.c */
+
+/* The backup uplinks (see ng_backup_tighten), from rv's targets. Caller frees *out. Returns
+ * 0 or a negative errno. */
+int ng_backup_uplinks(const struct ng_resolver *rv, struct ng_iface **out, size_t *n,
+		      struct ng_err *err);
 
 #endif

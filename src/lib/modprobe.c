@@ -15,11 +15,6 @@
 #define ITR_KEY "interrupt-throttle-rate"
 #define ITR_DEFAULT 3
 
-bool ng_itr_valid(int64_t v)
-{
-	return v == 0 || v == 1 || v == 3 || v == 4 || (v >= 100 && v <= 100000);
-}
-
 static int cmp_addr(const void *a, const void *b)
 {
 	return strcmp(a, b);
@@ -84,12 +79,12 @@ static void port_ifname(const struct ng_ctx *ctx, const char *addr, char *out, s
 	closedir(d);
 }
 
-static int plan_port(const struct ng_ctx *ctx, const struct ng_policy *p, const char *addr,
+static int plan_port(const struct ng_ctx *ctx, const struct ng_resolver *rv, const char *addr,
 		     struct ng_itr_port *port, struct ng_err *err)
 {
 	const struct ng_item *it;
-	struct ng_wanted w = { 0 };
 	struct ng_iface ifc = { 0 };
+	struct ng_target *t;
 	int r;
 
 	snprintf(port->pci_addr, sizeof(port->pci_addr), "%s", addr);
@@ -104,20 +99,20 @@ static int plan_port(const struct ng_ctx *ctx, const struct ng_policy *p, const 
 	}
 	/* The module parameter belongs to the driver, whatever sysfs says about the port. */
 	snprintf(ifc.driver, sizeof(ifc.driver), "e1000e");
-	r = ng_resolve(p, &ifc, NG_SET_NORMAL, &w, err);
+	r = ng_target_resolve(rv, &ifc, NULL, &t, err);
 	if (r < 0)
 		return r;
-	it = ng_wanted_find(&w, NG_ITR, ITR_KEY);
+	/* A module parameter is the policy's alone: no stanza key sets it. */
+	it = ng_wanted_find(ng_target_list(t, NG_SET_NORMAL), NG_ITR, ITR_KEY);
 	port->itr = it ? it->num : ITR_DEFAULT;
 	port->from_policy = it != NULL;
 	if (it)
 		port->origin = it->origin;
-	ng_wanted_free(&w);
+	ng_target_free(t);
 	if (!ng_itr_valid(port->itr))
 		return ng_err_set(err, -EINVAL, port->origin.file, port->origin.line,
 				  "interrupt-throttle-rate %lld for %s%s%s is not valid: use "
-				  "0 (off), 1 (dynamic), 3 (dynamic conservative), "
-				  "4 (simplified) or 100-100000 (interrupts per second)",
+				  NG_ITR_VALUES,
 				  (long long)port->itr,
 				  port->pci_addr[0] ? port->pci_addr : "the first port",
 				  port->ifname[0] ? " " : "", port->ifname);
@@ -127,6 +122,7 @@ static int plan_port(const struct ng_ctx *ctx, const struct ng_policy *p, const 
 int ng_modprobe_plan(const struct ng_ctx *ctx, const struct ng_policy *p,
 		     struct ng_modprobe *out, struct ng_err *err)
 {
+	struct ng_resolver *rv;
 	char (*addrs)[16];
 	size_t n;
 	int r;
@@ -135,17 +131,24 @@ int ng_modprobe_plan(const struct ng_ctx *ctx, const struct ng_policy *p,
 	r = ng_e1000e_ports(ctx, &addrs, &n);
 	if (r < 0)
 		return ng_err_set(err, r, NULL, 0, "e1000e ports: %s", strerror(-r));
+	r = ng_resolver_new(ctx, p, &rv, err);
+	if (r < 0) {
+		free(addrs);
+		return r;
+	}
 	out->no_ports = n == 0;
 	out->ports = calloc(n ? n : 1, sizeof(*out->ports));
 	if (!out->ports) {
+		ng_resolver_free(rv);
 		free(addrs);
 		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 	}
 	out->n = n ? n : 1;
 	for (size_t i = 0; i < out->n && r == 0; i++) {
-		r = plan_port(ctx, p, n ? addrs[i] : "", &out->ports[i], err);
+		r = plan_port(ctx, rv, n ? addrs[i] : "", &out->ports[i], err);
 		out->any |= out->ports[i].from_policy;
 	}
+	ng_resolver_free(rv);
 	free(addrs);
 	if (r < 0)
 		ng_modprobe_free(out);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nicguard.h: the public API of libnicguard, the only header an entry point includes. */
+/* nicguard.h: the public API of libnicguard, the only header an entry point includes.
+ * The shape: a context (ctx.c) and a policy (policy.c, policyload.c); a resolver and the one
+ * resolution of what an interface wants, every layer and set with each value's origin
+ * (target.c); the one apply path that sets or compares it (apply.c: ng_apply_iface) and its
+ * report (report.c: results, drift). docs/resolution.md has the order of the layers. */
 #ifndef NICGUARD_H
 #define NICGUARD_H
 
@@ -22,8 +26,8 @@ struct ng_err {
 	char msg[512];
 };
 
-/* Fill err (when not NULL) with a message; file may be NULL. Returns -errnum so a caller
- * can write `return ng_err_set(err, -EINVAL, NULL, 0, "...")`. */
+/* Fill err (when not NULL) with a message; file may be NULL. Returns errnum as given (a
+ * negative errno), so a caller can write `return ng_err_set(err, -EINVAL, NULL, 0, "...")`. */
 int ng_err_set(struct ng_err *err, int errnum, const char *file, unsigned line,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -85,12 +89,14 @@ const char *const *ng_ctx_policy_paths(const struct ng_ctx *ctx);
 int ng_path(const struct ng_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* ---------------------------------------------------------------- iface.c */
+/* --------------------------------------------------------------- ifname.c */
 
 /* Interface names as the kernel allows them (dev_valid_name) and nicguard accepts them:
  * 1-15 bytes, not "." or "..", no '/', ':', whitespace or control bytes; we also refuse
  * shell metacharacters, since names reach logs and pass-through argv. */
 bool ng_ifname_valid(const char *name);
+
+/* ---------------------------------------------------------------- iface.c */
 
 enum ng_kind {
 	NG_KIND_PHYSICAL,	/* has a bus device (PCI, virtio, USB) */
@@ -116,7 +122,6 @@ struct ng_iface {
 	char pci_addr[16];	/* PCI address of the device or its parent; "" if none */
 	char mac[18];		/* aa:bb:cc:dd:ee:ff */
 	char master[NG_IFNAMSIZ]; /* bridge or bond this port is enslaved to; "" if none */
-	unsigned rx_queues;	/* rx-N directories under queues/ */
 	bool up;		/* IFF_UP */
 };
 
@@ -167,10 +172,32 @@ enum ng_set {
 	NG_SET_MAX,
 };
 
-/* Where a value came from: "FILE:LINE", or file "built-in" and line 0. */
+/* The layers a resolved value can come from, lowest first: a higher layer replaces what a
+ * lower one says about the same setting. The policy's layers are the specificity of the
+ * section that matched; the interface's stanza keys come above them all. (The cluster file
+ * /etc/pve/nicguard.conf is no layer of its own: it is read first, so at the same layer a
+ * node file wins.) docs/resolution.md has the whole order. */
+enum ng_layer {
+	NG_LAYER_NONE,		/* not resolved: a parsed value, a saved or read-back state */
+	NG_LAYER_BUILTIN,	/* the built-in driver defaults */
+	NG_LAYER_DRIVER,	/* [driver NAME] */
+	NG_LAYER_GLOB,		/* [interface GLOB] */
+	NG_LAYER_PCI,		/* [pci ADDR] */
+	NG_LAYER_MAC,		/* [mac MAC] */
+	NG_LAYER_NAME,		/* [interface NAME] */
+	NG_LAYER_STANZA,	/* nicguard-* keys of its stanza in /etc/network/interfaces */
+	NG_LAYER_MAX,
+};
+
+/* "built-in", "driver", "interface glob", "pci", "mac", "interface name", "stanza". */
+const char *ng_layer_name(enum ng_layer layer);
+
+/* Where a value came from: "FILE:LINE", or file "built-in" and line 0; and, once resolved
+ * for an interface, the layer that put it there. */
 struct ng_origin {
 	const char *file;	/* owned by the policy (or a static string) */
 	unsigned line;
+	enum ng_layer layer;
 };
 
 /* One setting: a name and its value, in one vocabulary whatever spelling was written. */
@@ -183,29 +210,10 @@ struct ng_item {
 	struct ng_origin origin;
 };
 
-/* Parse one value in ethtool(8) words for (group, set) into items appended to *items.
- * Used by the policy parser and the stanza-key helpers alike. On bad input returns -EINVAL
- * and err says what is wrong (without file/line: the caller adds the place). */
-int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
-		   struct ng_origin origin, struct ng_item **items, size_t *n,
-		   struct ng_err *err);
-
-/* Render an NG_RPS item as the sysfs rps_cpus mask for a machine with ncpus CPUs, the way
- * the kernel prints it (comma every 32 bits: 2 CPUs "3", 40 CPUs "ff,ffffffff"); CPUs beyond
- * ncpus are dropped. A per-queue value gives one mask per queue, separated by spaces.
- * Returns 0, -EINVAL (not an rps item, ncpus 0 or > 8192), -ENOSPC. */
-int ng_rps_mask(const struct ng_item *it, unsigned ncpus, char *buf, size_t len);
-
-/* Render an item's value as written in a policy file ("off", "100", "full", "all"). */
-const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len);
-
-/* Look a policy key up ("offload", "backup-coalesce", "interrupt-throttle-rate", "skip"):
- * returns 0 and fills group/set, or -ENOENT. Flags: skip is (NG_FLAG, NG_SET_NORMAL),
- * backup-uplink is (NG_FLAG, NG_SET_BACKUP); ng_resolve returns flags whatever the set. */
-int ng_key_lookup(const char *key, enum ng_group *group, enum ng_set *set);
-
-/* The key as written for (group, set), e.g. "backup-offload". NULL if there is none. */
-const char *ng_key_name(enum ng_group group, enum ng_set set);
+/* One setting as a policy line says it: "offload = tso off", "rps = all", "skip = yes",
+ * "ethtool = --set-eee {} eee off". The one renderer of a setting: the policy printer, the
+ * backup state file and explain all write through it (ng_items_print). Returns buf. */
+const char *ng_item_str(const struct ng_item *it, char *buf, size_t len);
 
 /* Free the text of items[0..n) and the array. */
 void ng_items_free(struct ng_item *items, size_t n);
@@ -268,37 +276,15 @@ int ng_policy_print(const struct ng_policy *p, FILE *out);
 
 void ng_policy_free(struct ng_policy *p);
 
-/* ------------------------------------------------------------- resolve.c */
+/* What a program may read of a policy: its diagnostics (i < ng_policy_ndiags), the files it
+ * was read from, and how many sections those files hold (the built-in ones not counted). */
+size_t ng_policy_ndiags(const struct ng_policy *p);
+const struct ng_diag *ng_policy_diag(const struct ng_policy *p, size_t i);
+size_t ng_policy_nfiles(const struct ng_policy *p);
+const char *ng_policy_file(const struct ng_policy *p, size_t i);
+size_t ng_policy_nsections(const struct ng_policy *p);
 
-/* The settings wanted for one interface and one set, each with its origin. At most one
- * item per (group, name): a later or more specific section replaces an earlier one.
- * Specificity: built-in < driver < interface glob < pci < mac < exact interface name <
- * merged stanza keys. */
-struct ng_wanted {
-	struct ng_item *items;
-	size_t n;
-	bool matched;		/* some section (not only built-in) matched */
-	bool builtin;		/* a built-in section matched */
-};
-
-/* Resolve p for ifc and set (flags, NG_FLAG, whatever the set). Sections marked bad are
- * left out. Item origins point into p: keep p while w is used. Returns 0 or -ENOMEM. */
-int ng_resolve(const struct ng_policy *p, const struct ng_iface *ifc, enum ng_set set,
-	       struct ng_wanted *out, struct ng_err *err);
-
-/* Merge items over w (same rule: each (group, name) replaced). Copies the items. */
-int ng_wanted_merge(struct ng_wanted *w, const struct ng_item *items, size_t n);
-
-/* The item for (group, name), or NULL. */
-const struct ng_item *ng_wanted_find(const struct ng_wanted *w, enum ng_group group,
-				     const char *name);
-
-/* True when skip = yes is among w's items. */
-bool ng_wanted_skip(const struct ng_wanted *w);
-
-void ng_wanted_free(struct ng_wanted *w);
-
-/* ----------------------------------------------------------- apply.c, plan.c */
+/* ------------------------------------------------------------- report.c */
 
 enum ng_outcome {
 	NG_CHANGED,		/* differed, written, read back as wanted */
@@ -325,12 +311,14 @@ struct ng_result {
 	struct ng_origin origin;
 };
 
+/* The results of one or more interfaces, in order; zero it before the first use. */
 struct ng_report {
 	struct ng_result *v;
 	size_t n, cap;
 	char **files;		/* copies of the origins' file names: a report outlives the
 				 * policy or stanza its items came from */
 	size_t nfiles;
+	struct ng_diags diags;	/* what is no setting's outcome: stanza values left out */
 };
 
 void ng_report_free(struct ng_report *r);
@@ -338,22 +326,11 @@ void ng_report_free(struct ng_report *r);
 /* True when some result is NG_FAILED or NG_UNSUPPORTED. */
 bool ng_report_failed(const struct ng_report *r);
 
-enum {
-	NG_APPLY_DRY_RUN = 1 << 0,	/* read and compare; write nothing; NG_PLANNED for changes */
-};
-
-/* Apply w to ifc: read the current state, write only what differs (all features in one
- * ETHTOOL_SFEATURES call), read back, append one result per item to rep. Returns 0 when
- * the interface could be worked on at all (per-setting failures are in rep), or a negative
- * errno (e.g. -ENODEV) with err filled. */
-int ng_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
-	     unsigned flags, struct ng_report *rep, struct ng_err *err);
-
-/* Read the current values of the settings w names, in restorable form: offload groups are
- * expanded into one item per kernel feature, so applying the snapshot later puts back
- * exactly what was there. Items the device does not support are left out. */
-int ng_snapshot(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
-		struct ng_wanted *out, struct ng_err *err);
+/* Drift, the one definition `status` and `doctor` both use: a dry-run result whose device
+ * holds something else than wanted (NG_PLANNED: apply would change it; NG_FIXED: the driver
+ * keeps another value). An `ethtool =` pass-through line cannot be read back, so it is never
+ * drift, whatever its outcome. */
+bool ng_result_drift(const struct ng_result *r);
 
 /* ------------------------------------------------------------- atomic.c */
 
@@ -516,19 +493,15 @@ int ng_pve_root_from_exe(const char *exe, const char *install_path, char *root, 
 
 /* ---------------------------------------------------------------- backup.c */
 
-/* The backup uplinks: interfaces whose resolved policy says backup-uplink = yes; when none
- * does, the physical ports enslaved to a bridge directly or through a bond. Caller frees
- * *out. Returns 0 or a negative errno. */
-int ng_backup_uplinks(const struct ng_ctx *ctx, const struct ng_policy *p,
-		      struct ng_iface **out, size_t *n, struct ng_err *err);
-
-/* Open the backup window: save the current values (ng_snapshot) of the settings the
- * backup-* keys name on every uplink to root/run/nicguard/backup-state (mode 0600,
- * atomically), then apply the backup-* settings. A state file already there (a crashed
- * job) is kept: its interfaces keep their saved originals, only uplinks it lacks are
- * added. Nothing is applied to an uplink whose original values could not be saved.
- * Results go to rep; each problem is one line in problems. *kept tells whether an
- * earlier state was kept. Returns 0, or the negative errno of the first problem. */
+/* Open the backup window on the backup uplinks (the interfaces whose target says
+ * backup-uplink = yes, policy or stanza key; when none does, the physical ports enslaved to a
+ * bridge directly or through a bond; never a skipped one): save the current values of the
+ * settings their backup set names to root/run/nicguard/backup-state (mode 0600, atomically),
+ * then apply that backup set (policy and stanza keys, as ng_target_resolve gives it). A state
+ * file already there (a crashed job) is kept: its interfaces keep their saved originals,
+ * only uplinks it lacks are added. Nothing is applied to an uplink whose original values
+ * could not be saved. Results go to rep; each problem is one line in problems. *kept tells
+ * whether an earlier state was kept. Returns 0, or the negative errno of the first problem. */
 int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
 		      struct ng_diags *problems, bool *kept);
 
@@ -539,66 +512,146 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 int ng_backup_restore(const struct ng_ctx *ctx, struct ng_report *rep,
 		      struct ng_diags *problems, bool *had_state);
 
-/* True when a saved backup-window state exists. */
-bool ng_backup_active(const struct ng_ctx *ctx);
+/* ------------------------------------------------------------- runstate.c */
 
-/* True when the open backup window saved IFNAME's settings: it is tightened now, and
- * whatever re-applies the policy to it (udev after a driver reload, apply) keeps the
- * backup-* settings until job-end restores. */
-bool ng_backup_holds(const struct ng_ctx *ctx, const char *ifname);
+/* Everything under root/run/nicguard (gone at reboot) is read and written by runstate.c
+ * alone: the backup window's saved settings (backup-state), the interfaces nicguard-watch
+ * escalated (watch-escalated) and its recent events (watch-events). Each file is nicguard's
+ * (marker line), written atomically. */
+
+/* True when a backup window is open: its saved state exists. */
+bool ng_runstate_window_open(const struct ng_ctx *ctx);
+
+/* One detection or action, as nicguard-watch records it for `nicguard status`. */
+struct ng_watch_event {
+	int64_t time;			/* wall clock */
+	char sig[32];			/* signature id */
+	char ifname[NG_IFNAMSIZ];	/* "" : the host */
+	char action[16];		/* bounce, reapply, rebind, log, held, none */
+	char detail[160];		/* the outcome, or why nothing was done */
+};
+
+/* Write the recent events (oldest first) to root/run/nicguard/watch-events. Returns 0 or a
+ * negative errno with err filled. */
+int ng_runstate_events_write(const struct ng_ctx *ctx, const struct ng_watch_event *v,
+			     size_t n, struct ng_err *err);
+
+/* Read them back, oldest first; no file: 0 events. Caller frees *v. */
+int ng_runstate_events_read(const struct ng_ctx *ctx, struct ng_watch_event **v, size_t *n,
+			    struct ng_err *err);
 
 /* ---------------------------------------------------------------- target.c */
 
-/* What one interface should hold now, from every source, each layer over the one before:
- * the policy's normal settings; the interface's nicguard-* stanza keys; while an open backup
- * window holds its saved settings, the backup-* settings (policy, then stanza); once
- * nicguard-watch escalated it, the watch-* settings. Every entry point that applies or
- * compares settings asks this one function, so they never disagree. */
+/* THE answer to "what does this interface want, and why": every set (normal, backup, watch)
+ * with the policy's layers and the interface's stanza keys, its flags, and the settings it
+ * should hold now: the normal ones; with an open backup window that saved it, the backup-*
+ * ones over them; once nicguard-watch escalated it, the watch-* ones over all. Every program
+ * and library path that applies, compares or explains settings asks it (docs/resolution.md).
+ *
+ * A resolver holds what a resolution reads besides the interface, read once: the policy,
+ * the nicguard-* keys of /etc/network/interfaces (and the files it sources) and the run
+ * state of /run/nicguard (runstate.c). It sees those files as they were when it was made:
+ * make a new one after changing them. */
+struct ng_resolver;
+
+/* A resolver for ctx and p (NULL: an empty policy). ctx NULL reads no file at all: the policy
+ * alone, no stanza keys, no run state (for tests and pure use). p must outlive it. Returns 0,
+ * or -ENOMEM with err filled; an unreadable interfaces file is a diagnostic of each target. */
+int ng_resolver_new(const struct ng_ctx *ctx, const struct ng_policy *p,
+		    struct ng_resolver **out, struct ng_err *err);
+void ng_resolver_free(struct ng_resolver *rv);
+
 enum {
-	NG_TARGET_STANZA = 1 << 0,	/* read /etc/network/interfaces (unless items given) */
-	NG_TARGET_BACKUP = 1 << 1,	/* honour an open backup window */
-	NG_TARGET_WATCH = 1 << 2,	/* honour a watch escalation */
-	NG_TARGET_ALL = 7,
-	NG_TARGET_FORCE_WATCH = 1 << 3,	/* the watch-* layer even before the mark exists */
-	NG_TARGET_FORCE_BACKUP = 1 << 4, /* the backup-* layer even before the window opens */
+	NG_TARGET_STANZA_GIVEN = 1 << 0, /* the stanza keys are o->stanza (if-up.d's environment),
+					  * not the interfaces file's */
+	NG_TARGET_WATCH = 1 << 1,	/* the watch-* settings are in force even before the mark
+					 * (the reapply rung, which writes the mark after) */
 };
 
-struct ng_target {
-	struct ng_wanted w;		/* the merged settings, each with its origin */
-	struct ng_stanza *stanza;	/* the stanza read (origins point into it), or NULL */
-	bool backup;			/* backup-* settings are in force */
-	bool watch;			/* watch-* settings are in force */
+/* How to resolve and apply; a NULL pointer means all zero. */
+struct ng_target_opts {
+	unsigned flags;			/* NG_TARGET_* */
+	const struct ng_item *stanza;	/* with NG_TARGET_STANZA_GIVEN; origins must outlive
+					 * the target */
+	size_t nstanza;
+	unsigned groups;		/* ng_apply_iface only: apply just these groups (bits
+					 * 1 << enum ng_group); 0: every group */
 };
 
-/* Resolve ifc's target. stanza_items (with n) replaces reading the interfaces file: the
- * if-up.d helper hands over the IF_NICGUARD_* values it was given. Bad stanza values are
- * left out and listed in t->stanza->diags. Returns 0 or a negative errno with err set. */
-int ng_target_resolve(const struct ng_ctx *ctx, const struct ng_policy *p,
-		      const struct ng_iface *ifc, unsigned flags, const struct ng_item *stanza_items,
-		      size_t n, struct ng_target *t, struct ng_err *err);
+struct ng_target;
 
+/* Resolve ifc (see above). Bad stanza values are left out, each a diagnostic of the target.
+ * Origins point into the policy, the resolver and o->stanza: free the target first. Returns
+ * 0, or -ENOMEM with err filled. */
+int ng_target_resolve(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		      const struct ng_target_opts *o, struct ng_target **out, struct ng_err *err);
 void ng_target_free(struct ng_target *t);
 
-/* ---------------------------------------------------------------- stanza.c */
+/* The lists of a target: NG_SET_NORMAL, NG_SET_BACKUP, NG_SET_WATCH (each set's settings, the
+ * most specific layer winning, no flags), NG_TARGET_NOW (what ifc should hold now) and
+ * NG_TARGET_FLAGS (skip, backup-uplink). Items come in the order their keys were first met. */
+enum { NG_TARGET_NOW = NG_SET_MAX, NG_TARGET_FLAGS, NG_TARGET_LISTS };
 
-/* The nicguard-* keys of one interface's `iface NAME` stanzas in /etc/network/interfaces
- * and the files it sources, parsed with ng_value_parse; origins are "FILE:LINE" with FILE
- * as the admin wrote it (without the root). Merge them over ng_resolve's result with
- * ng_wanted_merge: stanza keys win. */
-struct ng_stanza {
-	struct ng_item *items;
-	size_t n;
-	bool found;		/* some `iface NAME` stanza exists */
-	char **files;		/* the file names origins point into */
-	size_t nfiles;
-	struct ng_diags diags;	/* bad values and unreadable sourced files, each with its place */
+size_t ng_target_count(const struct ng_target *t, int list);
+const struct ng_item *ng_target_item(const struct ng_target *t, int list, size_t i);
+
+/* The flag item of that key ("skip", "backup-uplink"), or NULL when nothing sets it. */
+const struct ng_item *ng_target_flag(const struct ng_target *t, const char *key);
+
+/* True when skip = yes: nicguard leaves the interface alone. */
+bool ng_target_skip(const struct ng_target *t);
+
+enum {
+	NG_TARGET_MATCHED = 1 << 0,	/* a policy section (not only built-in) or stanza key */
+	NG_TARGET_BUILTIN = 1 << 1,	/* a built-in section matched */
+	NG_TARGET_WINDOW = 1 << 2,	/* an open backup window saved it: backup-* in force */
+	NG_TARGET_ESCALATED = 1 << 3,	/* watch-* in force (the mark, or NG_TARGET_WATCH) */
 };
 
-/* Read root/etc/network/interfaces (following source and source-directory) and collect
- * ifname's nicguard-* keys; bad values go to out->diags, the rest is kept. A missing file
- * is no error. Returns 0 or a negative errno (-ENOMEM) with err filled. */
-int ng_stanza_load(const struct ng_ctx *ctx, const char *ifname, struct ng_stanza *out,
-		   struct ng_err *err);
+unsigned ng_target_state(const struct ng_target *t);
+
+/* The policy sections that match, in file order, and the layer each matches at. */
+size_t ng_target_nsections(const struct ng_target *t);
+const struct ng_section *ng_target_section(const struct ng_target *t, size_t i,
+					   enum ng_layer *layer);
+
+/* The target's diagnostics: stanza values left out, unreadable sourced files. */
+size_t ng_target_ndiags(const struct ng_target *t);
+const struct ng_diag *ng_target_diag(const struct ng_target *t, size_t i);
+
+/* ------------------------------------------------------------------ apply.c */
+
+enum {
+	NG_APPLY_DRY_RUN = 1 << 0,	/* read and compare; write nothing; NG_PLANNED for changes */
+};
+
+/* What became of one interface, beside its results in the report. */
+enum ng_iface_outcome {
+	NG_IFACE_APPLIED,	/* its settings were worked on (results in the report; none when
+				 * nothing is wanted now) */
+	NG_IFACE_SKIPPED,	/* skip = yes: nothing read or written */
+	NG_IFACE_UNMATCHED,	/* no section, built-in default or stanza key concerns it */
+};
+
+struct ng_applied {
+	enum ng_iface_outcome outcome;
+	struct ng_origin skip;	/* NG_IFACE_SKIPPED: where skip = yes is set (the file name is
+				 * the report's copy) */
+	unsigned state;		/* ng_target_state(): which layers were in force */
+};
+
+/* THE apply path: resolve ifc's target, add its diagnostics to rep->diags, leave it alone
+ * when skipped or unmatched, else apply the settings it should hold now (o->groups of them):
+ * read the device, write only what differs (all features in one ETHTOOL_SFEATURES), read
+ * back, and append one result per setting to rep. Every program that sets or compares an
+ * interface calls it (a dry run for status and doctor). Returns 0 when the interface could
+ * be worked on at all (per-setting failures are in rep), or a negative errno (-ENODEV, ...)
+ * with err filled (*out is zeroed first, then filled as far as it got). */
+int ng_apply_iface(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		   const struct ng_target_opts *o, unsigned flags, struct ng_report *rep,
+		   struct ng_applied *out, struct ng_err *err);
+
+/* ---------------------------------------------------------------- stanza.c */
 
 /* Parse one stanza key's value: key without the "nicguard-" prefix ("offload",
  * "backup-offload", "skip"); text may hold several values joined by newlines (classic
@@ -606,13 +659,6 @@ int ng_stanza_load(const struct ng_ctx *ctx, const char *ifname, struct ng_stanz
  * Returns 0, -EINVAL (unknown key, module parameter, bad value: err says which) or -ENOMEM. */
 int ng_stanza_value(const char *key, const char *text, struct ng_origin origin,
 		    struct ng_item **items, size_t *n, struct ng_err *err);
-
-/* Merge the items of set (and every flag) over w, as ng_wanted_merge does: for status,
- * explain and apply, merge a stanza's items over ng_resolve's result for the same set. The
- * stanza must outlive w (origins point into its file names). Returns 0 or -ENOMEM. */
-int ng_stanza_merge(struct ng_wanted *w, const struct ng_item *items, size_t n, enum ng_set set);
-
-void ng_stanza_free(struct ng_stanza *s);
 
 /* -------------------------------------------------------------- modprobe.c */
 
@@ -633,9 +679,6 @@ struct ng_modprobe {
 	bool no_ports;		/* no e1000e port found: ports[0] stands for the first one */
 	bool any;		/* some port has a policy value: an options line is written */
 };
-
-/* The valid InterruptThrottleRate values: 0, 1, 3, 4, 100-100000. */
-bool ng_itr_valid(int64_t v);
 
 /* The e1000e ports (root/sys/bus/pci/drivers/e1000e, sorted by PCI address: the order the
  * driver probes them and reads its per-port parameter arrays) with the interrupt-throttle-rate
@@ -874,7 +917,7 @@ int ng_watch_option_check(const char *key, const char *value, struct ng_err *err
 
 /* The options for interface ifc (NULL: the daemon-wide ones): defaults, then the plain keys
  * of every good [watch] section in order, then keys scoped to ifc's driver, then to its
- * name. Sections marked bad are left out, as ng_resolve does. */
+ * name. Sections marked bad are left out, as ng_target_resolve does. */
 void ng_watch_opts_resolve(const struct ng_policy *p, const struct ng_iface *ifc,
 			   struct ng_watch_opts *o);
 
@@ -1026,53 +1069,32 @@ int ng_recover_locate(const struct ng_ctx *ctx, const struct ng_sig_match *m, ch
  * buses. The interface comes back with a new ifindex. */
 int ng_recover_rebind(const struct ng_ctx *ctx, const struct ng_iface *ifc, struct ng_err *err);
 
-/* The "reapply" rung: apply ifc's target (ng_target_resolve: policy, stanza keys, an open
- * backup window) with the watch-* settings over all; then (unless NG_APPLY_DRY_RUN) mark ifc
- * escalated. -ENOENT when the policy has no watch-* settings for ifc (nothing applied). */
+/* The "reapply" rung: through the apply path (ng_apply_iface), apply ifc's target with the
+ * watch-* settings (policy and stanza keys) over everything it holds now; then (unless
+ * NG_APPLY_DRY_RUN) mark ifc escalated in root/run/nicguard/watch-escalated, so whatever
+ * re-applies it later (udev after a re-probe, apply) keeps them. -ENOENT when ifc has no
+ * watch-* setting, -ECANCELED when it is skipped (skip = yes): nothing applied or marked. */
 int ng_recover_reapply(const struct ng_ctx *ctx, const struct ng_policy *p,
 		       const struct ng_iface *ifc, unsigned flags, struct ng_report *rep,
 		       struct ng_err *err);
 
-/* Escalation marks in root/run/nicguard/watch-escalated (one name per line, atomic,
- * nicguard-owned; gone at reboot with /run). The udev helper asks ng_recover_marked() and
- * then applies the watch-* settings over the normal ones, so they survive a re-probe. */
-int ng_recover_mark(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err);
-bool ng_recover_marked(const struct ng_ctx *ctx, const char *ifname);
-
-/* Apply the target (ng_target_resolve, NG_TARGET_ALL) to every interface marked escalated:
- * after a backup window's restore put back what an uplink held before the job, so a
- * watch-* escalation made during the job stays. Interfaces that are gone are skipped.
- * Returns 0 or the first negative errno; each problem is one line in problems. */
+/* Apply the target to every interface marked escalated, through the apply path: after a
+ * backup window's restore put back what an uplink held before the job, so a watch-*
+ * escalation made during the job stays. Interfaces that are gone are skipped. Returns 0 or
+ * the first negative errno; each problem is one line in problems. */
 int ng_recover_reassert(const struct ng_ctx *ctx, const struct ng_policy *p,
 			struct ng_report *rep, struct ng_diags *problems);
-
-/* One detection or action, as nicguard-watch records it for `nicguard status`. */
-struct ng_watch_event {
-	int64_t time;			/* wall clock */
-	char sig[32];			/* signature id */
-	char ifname[NG_IFNAMSIZ];	/* "" : the host */
-	char action[16];		/* bounce, reapply, rebind, log, held, none */
-	char detail[160];		/* the outcome, or why nothing was done */
-};
-
-/* Write the recent events (oldest first) to root/run/nicguard/watch-events, atomically. */
-int ng_recover_events_write(const struct ng_ctx *ctx, const struct ng_watch_event *v, size_t n,
-			    struct ng_err *err);
-
-/* Read them back, oldest first; no file: 0 events. Caller frees *v. */
-int ng_recover_events_read(const struct ng_ctx *ctx, struct ng_watch_event **v, size_t *n,
-			   struct ng_err *err);
 
 /* -------------------------------------------------------------- respond.c */
 
 /* The [watch] options for ifname, as it is now: ng_watch_opts_resolve over its sysfs facts,
- * with act-on cleared when the policy says `skip = yes` for it (hands off: log only).
- * dflt (the daemon-wide options) when ifname is "" or cannot be read. */
+ * with act-on cleared when its target says `skip = yes` (policy or stanza key: hands off,
+ * log only). dflt (the daemon-wide options) when ifname is "" or cannot be read. */
 void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
 		     const struct ng_watch_opts *dflt, const char *ifname, struct ng_watch_opts *o);
 
-/* True when a backup window is open and ifname is one of its uplinks (or the uplinks
- * cannot be told: the safe side). */
+/* True when a backup window is open and ifname is one of its uplinks, as ng_backup_tighten
+ * picks them (or the uplinks cannot be told: the safe side). */
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname);
 
 /* Carry out d's step on d->ifname (dry_run: decide and report, change nothing), and say

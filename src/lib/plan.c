@@ -59,48 +59,30 @@ const char *ng_plan_link_str(const struct ng_link *l, const char *name, char *bu
 	return buf;
 }
 
-int ng_itr_to_usecs(int64_t itr, uint32_t *usecs)
-{
-	/* e1000e takes the modes 0, 1, 3, 4 as rx-usecs too; a rate in ints/s becomes the
-	 * interval, within the 10-10000 us the driver accepts. */
-	if (itr == 0 || itr == 1 || itr == 3 || itr == 4) {
-		*usecs = (uint32_t)itr;
-		return 0;
-	}
-	if (itr < 100 || itr > 100000)
-		return -EINVAL;
-	*usecs = (uint32_t)(1000000 / itr);
-	if (*usecs < 10)
-		*usecs = 10;
-	if (*usecs > 10000)
-		*usecs = 10000;
-	return 0;
-}
-
-/* ng_wanted_find without the dependency on resolve.c: plan.c stays testable alone. */
-static const struct ng_item *find_item(const struct ng_wanted *w, enum ng_group group,
-				       const char *name)
-{
-	for (size_t i = 0; i < w->n; i++)
-		if (w->items[i].group == group && strcmp(w->items[i].name, name) == 0)
-			return &w->items[i];
-	return NULL;
-}
-
 /* A read that failed: the device has no such operation, or something else went wrong. */
 static void read_failed(struct ng_plan_item *pi, int error, const char *what)
 {
-	pi->outcome = error == -EOPNOTSUPP ? NG_UNSUPPORTED : NG_FAILED;
-	pi->error = error;
-	snprintf(pi->detail, sizeof(pi->detail), "%s: %s", what, strerror(-error));
+	pi->res.outcome = error == -EOPNOTSUPP ? NG_UNSUPPORTED : NG_FAILED;
+	pi->res.error = error;
+	snprintf(pi->res.detail, sizeof(pi->res.detail), "%s: %s", what, strerror(-error));
 }
 
 static void unsupported(struct ng_plan_item *pi, const char *why)
 {
-	pi->outcome = NG_UNSUPPORTED;
-	pi->error = -EOPNOTSUPP;
-	snprintf(pi->detail, sizeof(pi->detail), "%s", why);
+	pi->res.outcome = NG_UNSUPPORTED;
+	pi->res.error = -EOPNOTSUPP;
+	snprintf(pi->res.detail, sizeof(pi->res.detail), "%s", why);
 }
+
+/* One device being planned: its state, the wanted list and the plan, and which item
+ * decides each kernel feature. */
+struct planning {
+	const struct ng_devstate *s;
+	const struct ng_wanted *w;
+	struct ng_plan *plan;
+	long *owner;		/* per kernel feature: the item that decides it, or -1 */
+	bool *covered;		/* per item: it covers some kernel feature */
+};
 
 /* Which item decides each kernel feature: a kernel-name item beats a group whatever the
  * order; among groups the later one wins. covered[i] tells whether item i covers any. */
@@ -135,19 +117,23 @@ static void append_name(char *buf, size_t len, const char *name)
 	snprintf(buf + o, len - o, "%s%s", o ? " " : "", name);
 }
 
-static void plan_offload(const struct ng_devstate *s, struct ng_plan *plan, size_t i,
-			 const long *owner, bool covered)
+static void plan_offload(struct planning *pl, struct ng_plan_item *pi)
 {
-	struct ng_plan_item *pi = &plan->items[i];
-	const struct ng_features *f = &s->feat;
+	const struct ng_features *f = &pl->s->feat;
+	struct ng_plan *plan = pl->plan;
+	long i = pi - plan->items;
 	bool want = pi->item->num != 0, write = false, fixed = false;
 	char fixed_names[NG_TEXT_MAX] = "", req[8];
 
+	if (pl->s->err[NG_PART_FEATURES]) {
+		read_failed(pi, pl->s->err[NG_PART_FEATURES], "features");
+		return;
+	}
 	for (size_t k = 0; k < f->n; k++) {
-		if (owner[k] != (long)i)
+		if (pl->owner[k] != i)
 			continue;
 		ng_features_set_bit(pi->feats, k, true);
-		append_name(pi->detail, sizeof(pi->detail), f->names[k]);
+		append_name(pi->res.detail, sizeof(pi->res.detail), f->names[k]);
 		if (ng_features_bit(f->active, k) == want &&
 		    ng_features_bit(f->requested, k) == want)
 			continue;
@@ -160,18 +146,18 @@ static void plan_offload(const struct ng_devstate *s, struct ng_plan *plan, size
 			append_name(fixed_names, sizeof(fixed_names), f->names[k]);
 		}
 	}
-	ng_plan_feat_str(f, pi->feats, f->active, pi->was, sizeof(pi->was));
+	ng_plan_feat_str(f, pi->feats, f->active, pi->res.was, sizeof(pi->res.was));
 	/* As `ethtool -k` shows it: a wish the driver does not (yet) honour. */
 	ng_plan_feat_str(f, pi->feats, f->requested, req, sizeof(req));
-	if (strcmp(req, pi->was) != 0) {
-		size_t o = strlen(pi->was);
+	if (strcmp(req, pi->res.was) != 0) {
+		size_t o = strlen(pi->res.was);
 
-		snprintf(pi->was + o, sizeof(pi->was) - o, " (requested %s)", req);
+		snprintf(pi->res.was + o, sizeof(pi->res.was) - o, " (requested %s)", req);
 	}
-	if (!pi->detail[0]) {
-		if (covered) {
-			pi->outcome = NG_ALREADY;
-			snprintf(pi->detail, sizeof(pi->detail),
+	if (!pi->res.detail[0]) {
+		if (pl->covered[i]) {
+			pi->res.outcome = NG_ALREADY;
+			snprintf(pi->res.detail, sizeof(pi->res.detail),
 				 "every feature it covers is set by another item");
 		} else {
 			unsupported(pi, "no such feature on this device");
@@ -179,30 +165,31 @@ static void plan_offload(const struct ng_devstate *s, struct ng_plan *plan, size
 		return;
 	}
 	if (fixed) {
-		size_t o = strlen(pi->detail);
+		size_t o = strlen(pi->res.detail);
 
-		snprintf(pi->detail + o, sizeof(pi->detail) - o, " (fixed: %s)", fixed_names);
+		snprintf(pi->res.detail + o, sizeof(pi->res.detail) - o, " (fixed: %s)", fixed_names);
 	}
 	pi->write = write;
-	plan->feat_write |= write;
-	pi->outcome = write ? NG_PLANNED : fixed ? NG_FIXED : NG_ALREADY;
+	plan->write[NG_PART_FEATURES] |= write;
+	pi->res.outcome = write ? NG_PLANNED : fixed ? NG_FIXED : NG_ALREADY;
 }
 
-static void plan_link(const struct ng_devstate *s, const struct ng_wanted *w,
-		      struct ng_plan *plan, struct ng_plan_item *pi)
+static void plan_link(struct planning *pl, struct ng_plan_item *pi)
 {
-	const struct ng_item *an = find_item(w, NG_LINK, "autoneg");
+	const struct ng_item *an = ng_wanted_find(pl->w, NG_LINK, "autoneg");
+	const struct ng_devstate *s = pl->s;
 	const struct ng_link *cur = &s->link;
+	struct ng_plan *plan = pl->plan;
 	bool forced, differs;
 	int64_t v = pi->item->num;
 
-	if (s->link_err) {
-		read_failed(pi, s->link_err, "link settings");
+	if (s->err[NG_PART_LINK]) {
+		read_failed(pi, s->err[NG_PART_LINK], "link settings");
 		return;
 	}
 	/* A forced speed or duplex means autoneg off unless the policy says on. */
 	forced = !(an && an->num);
-	ng_plan_link_str(cur, pi->item->name, pi->was, sizeof(pi->was));
+	ng_plan_link_str(cur, pi->item->name, pi->res.was, sizeof(pi->res.was));
 	if (strcmp(pi->item->name, "speed") == 0) {
 		differs = cur->speed != (uint32_t)v || (forced && cur->autoneg != AUTONEG_DISABLE);
 		plan->link.speed = (uint32_t)v;
@@ -220,8 +207,8 @@ static void plan_link(const struct ng_devstate *s, const struct ng_wanted *w,
 	if (an)
 		plan->link.autoneg = an->num ? AUTONEG_ENABLE : AUTONEG_DISABLE;
 	pi->write = differs;
-	plan->link_write |= differs;
-	pi->outcome = differs ? NG_PLANNED : NG_ALREADY;
+	plan->write[NG_PART_LINK] |= differs;
+	pi->res.outcome = differs ? NG_PLANNED : NG_ALREADY;
 }
 
 /* A u32 field of struct ethtool_coalesce or ethtool_ringparam. */
@@ -231,20 +218,21 @@ static void plan_u32(struct ng_plan_item *pi, const void *cur, void *next, size_
 	uint32_t v;
 
 	memcpy(&v, (const char *)cur + off, sizeof(v));
-	snprintf(pi->was, sizeof(pi->was), "%u", v);
+	snprintf(pi->res.was, sizeof(pi->res.was), "%u", v);
 	memcpy((char *)next + off, &want, sizeof(want));
 	pi->write = v != want;
 	*any |= pi->write;
-	pi->outcome = pi->write ? NG_PLANNED : NG_ALREADY;
+	pi->res.outcome = pi->write ? NG_PLANNED : NG_ALREADY;
 }
 
-static void plan_param(const struct ng_devstate *s, struct ng_plan *plan,
-		       struct ng_plan_item *pi)
+static void plan_param(struct planning *pl, struct ng_plan_item *pi)
 {
+	const struct ng_devstate *s = pl->s;
+	struct ng_plan *plan = pl->plan;
 	bool ring = pi->item->group == NG_RING;
 	const struct ng_param *p = ring ? ng_ring_param(pi->item->name) :
 				   ng_coalesce_param(pi->item->name);
-	int error = ring ? s->ring_err : s->coal_err;
+	int error = ring ? s->err[NG_PART_RING] : s->err[NG_PART_COALESCE];
 
 	if (!p) {
 		unsupported(pi, ring ? "unknown ring parameter" : "unknown coalesce parameter");
@@ -255,145 +243,152 @@ static void plan_param(const struct ng_devstate *s, struct ng_plan *plan,
 		return;
 	}
 	if (pi->item->num < 0 || pi->item->num > UINT32_MAX) {
-		pi->outcome = NG_FAILED;
-		pi->error = -ERANGE;
-		snprintf(pi->detail, sizeof(pi->detail), "value out of range");
+		pi->res.outcome = NG_FAILED;
+		pi->res.error = -ERANGE;
+		snprintf(pi->res.detail, sizeof(pi->res.detail), "value out of range");
 		return;
 	}
 	if (ring)
 		plan_u32(pi, &s->ring, &plan->ring, p->offset, (uint32_t)pi->item->num,
-			 &plan->ring_write);
+			 &plan->write[NG_PART_RING]);
 	else
 		plan_u32(pi, &s->coal, &plan->coal, p->offset, (uint32_t)pi->item->num,
-			 &plan->coal_write);
+			 &plan->write[NG_PART_COALESCE]);
 }
 
-static void plan_itr(const struct ng_devstate *s, const struct ng_wanted *w,
-		     struct ng_plan *plan, struct ng_plan_item *pi)
+static void plan_itr(struct planning *pl, struct ng_plan_item *pi)
 {
+	const struct ng_devstate *s = pl->s;
+	struct ng_plan *plan = pl->plan;
 	if (strcmp(s->driver, "e1000e") != 0 && strcmp(s->driver, "e1000") != 0) {
 		unsupported(pi, "interrupt-throttle-rate is an e1000e/e1000 setting");
 		return;
 	}
-	if (find_item(w, NG_COALESCE, "rx-usecs")) {
-		pi->outcome = NG_ALREADY;
-		snprintf(pi->detail, sizeof(pi->detail), "overridden by coalesce rx-usecs");
+	if (ng_wanted_find(pl->w, NG_COALESCE, "rx-usecs")) {
+		pi->res.outcome = NG_ALREADY;
+		snprintf(pi->res.detail, sizeof(pi->res.detail), "overridden by coalesce rx-usecs");
 		return;
 	}
 	if (ng_itr_to_usecs(pi->item->num, &pi->target) < 0) {
-		pi->outcome = NG_FAILED;
-		pi->error = -EINVAL;
-		snprintf(pi->detail, sizeof(pi->detail),
-			 "not a valid InterruptThrottleRate (0, 1, 3, 4, 100-100000)");
+		pi->res.outcome = NG_FAILED;
+		pi->res.error = -EINVAL;
+		snprintf(pi->res.detail, sizeof(pi->res.detail), "not a valid InterruptThrottleRate: use %s",
+			 NG_ITR_VALUES);
 		return;
 	}
-	if (s->coal_err) {
-		read_failed(pi, s->coal_err, "coalesce parameters");
+	if (s->err[NG_PART_COALESCE]) {
+		read_failed(pi, s->err[NG_PART_COALESCE], "coalesce parameters");
 		return;
 	}
-	snprintf(pi->detail, sizeof(pi->detail), "rx-usecs %u", pi->target);
+	snprintf(pi->res.detail, sizeof(pi->res.detail), "rx-usecs %u", pi->target);
 	plan_u32(pi, &s->coal, &plan->coal, offsetof(struct ethtool_coalesce, rx_coalesce_usecs),
-		 pi->target, &plan->coal_write);
+		 pi->target, &plan->write[NG_PART_COALESCE]);
 }
 
-static void plan_rps(const struct ng_devstate *s, struct ng_plan *plan, struct ng_plan_item *pi)
+static void plan_rps(struct planning *pl, struct ng_plan_item *pi)
 {
+	const struct ng_devstate *s = pl->s;
+	struct ng_plan *plan = pl->plan;
 	size_t nmasks;
 	int r;
 
-	if (s->rps_err) {
-		read_failed(pi, s->rps_err, "rps_cpus");
+	if (s->err[NG_PART_RPS]) {
+		read_failed(pi, s->err[NG_PART_RPS], "rps_cpus");
 		return;
 	}
 	r = ng_rps_mask(pi->item, s->ncpus, plan->rps_mask, sizeof(plan->rps_mask));
 	if (r < 0) {
-		pi->outcome = NG_FAILED;
-		pi->error = r;
-		snprintf(pi->detail, sizeof(pi->detail), "bad rps value");
+		pi->res.outcome = NG_FAILED;
+		pi->res.error = r;
+		snprintf(pi->res.detail, sizeof(pi->res.detail), "bad rps value");
 		return;
 	}
 	nmasks = ng_rps_nmasks(plan->rps_mask);
 	if (nmasks > 1 && nmasks != s->nrps) {
-		pi->outcome = NG_FAILED;
-		pi->error = -EINVAL;
-		snprintf(pi->detail, sizeof(pi->detail), "%zu masks for %zu rx queue%s", nmasks,
+		pi->res.outcome = NG_FAILED;
+		pi->res.error = -EINVAL;
+		snprintf(pi->res.detail, sizeof(pi->res.detail), "%zu masks for %zu rx queue%s", nmasks,
 			 s->nrps, s->nrps == 1 ? "" : "s");
 		return;
 	}
-	snprintf(pi->was, sizeof(pi->was), "%s", s->rps[0]);
+	snprintf(pi->res.was, sizeof(pi->res.was), "%s", s->rps[0]);
 	for (size_t q = 0; q < s->nrps; q++) {
 		char one[NG_RPS_MASK_MAX];
 
 		if (!ng_rps_mask_equal(s->rps[q], s->rps[0]))
-			snprintf(pi->was, sizeof(pi->was), "mixed");
+			snprintf(pi->res.was, sizeof(pi->res.was), "mixed");
 		if (!ng_rps_queue_mask(plan->rps_mask, q, one, sizeof(one)) ||
 		    !ng_rps_mask_equal(s->rps[q], one))
 			pi->write = true;
 	}
 	/* Printed only: a long per-queue list is cut, marked with "...". */
-	if (strlen(plan->rps_mask) < sizeof(pi->want))
-		memcpy(pi->want, plan->rps_mask, strlen(plan->rps_mask) + 1);
+	if (strlen(plan->rps_mask) < sizeof(pi->res.want))
+		memcpy(pi->res.want, plan->rps_mask, strlen(plan->rps_mask) + 1);
 	else
-		snprintf(pi->want, sizeof(pi->want), "%.*s...", (int)sizeof(pi->want) - 4,
+		snprintf(pi->res.want, sizeof(pi->res.want), "%.*s...", (int)sizeof(pi->res.want) - 4,
 			 plan->rps_mask);
-	snprintf(pi->detail, sizeof(pi->detail), "%zu rx queue%s", s->nrps,
+	snprintf(pi->res.detail, sizeof(pi->res.detail), "%zu rx queue%s", s->nrps,
 		 s->nrps == 1 ? "" : "s");
-	plan->rps_write = pi->write;
-	pi->outcome = pi->write ? NG_PLANNED : NG_ALREADY;
+	plan->write[NG_PART_RPS] = pi->write;
+	pi->res.outcome = pi->write ? NG_PLANNED : NG_ALREADY;
 }
 
-static void plan_item(const struct ng_devstate *s, const struct ng_wanted *w,
-		      struct ng_plan *plan, size_t i, const long *owner, const bool *covered)
+/* Run by apply: the program alone knows whether it worked. */
+static void plan_ethtool(struct planning *pl, struct ng_plan_item *pi)
 {
-	struct ng_plan_item *pi = &plan->items[i];
+	(void)pl;
+	pi->res.outcome = NG_PLANNED;
+	pi->write = true;
+}
 
-	switch (pi->item->group) {
-	case NG_OFFLOAD:
-		if (s->feat_err)
-			read_failed(pi, s->feat_err, "features");
-		else
-			plan_offload(s, plan, i, owner, covered[i]);
-		break;
-	case NG_LINK:
-		plan_link(s, w, plan, pi);
-		break;
-	case NG_COALESCE:
-	case NG_RING:
-		plan_param(s, plan, pi);
-		break;
-	case NG_ITR:
-		plan_itr(s, w, plan, pi);
-		break;
-	case NG_RPS:
-		plan_rps(s, plan, pi);
-		break;
-	case NG_ETHTOOL:
-		/* Run by apply: the program alone knows whether it worked. */
-		pi->outcome = NG_PLANNED;
-		pi->write = true;
-		break;
-	case NG_FLAG:
-	default:
-		pi->no_result = true;
-		break;
-	}
+/* Key groups: the part of the device each reads and writes, and how one of its items is
+ * planned; a group without a plan function has no outcome (flags). One row per group. */
+static const struct group_plan {
+	enum ng_part part;
+	void (*plan)(struct planning *pl, struct ng_plan_item *pi);
+} groups[NG_GROUP_MAX] = {
+	[NG_OFFLOAD] = { NG_PART_FEATURES, plan_offload },
+	[NG_LINK] = { NG_PART_LINK, plan_link },
+	[NG_COALESCE] = { NG_PART_COALESCE, plan_param },
+	[NG_RING] = { NG_PART_RING, plan_param },
+	[NG_RPS] = { NG_PART_RPS, plan_rps },
+	[NG_ETHTOOL] = { NG_PART_NONE, plan_ethtool },
+	[NG_ITR] = { NG_PART_COALESCE, plan_itr },
+	[NG_FLAG] = { NG_PART_NONE, NULL },
+};
+
+enum ng_part ng_group_part(enum ng_group g)
+{
+	return (unsigned)g < NG_GROUP_MAX ? groups[g].part : NG_PART_NONE;
+}
+
+/* The result as far as the item itself says: what it is about, wanted, from where. */
+static void result_head(const struct ng_devstate *s, struct ng_plan_item *pi)
+{
+	const struct ng_item *it = pi->item;
+
+	snprintf(pi->res.ifname, sizeof(pi->res.ifname), "%s", s->ifname);
+	pi->res.group = it->group;
+	snprintf(pi->res.name, sizeof(pi->res.name), "%s", it->name);
+	ng_item_value_str(it, pi->res.want, sizeof(pi->res.want));
+	pi->res.origin = it->origin;
 }
 
 int ng_plan_make(const struct ng_devstate *s, const struct ng_wanted *w, struct ng_plan *plan)
 {
-	size_t nb = s->feat_err ? 0 : s->feat.nblocks;
-	long *owner = NULL;
-	bool *covered = NULL;
+	size_t nb = s->err[NG_PART_FEATURES] ? 0 : s->feat.nblocks;
+	struct planning pl;
 
 	memset(plan, 0, sizeof(*plan));
+	pl = (struct planning){ s, w, plan, NULL, NULL };
 	plan->n = w->n;
 	plan->nblocks = nb;
 	plan->items = calloc(w->n ? w->n : 1, sizeof(*plan->items));
 	plan->valid = calloc(nb ? nb : 1, sizeof(uint32_t));
 	plan->requested = calloc(nb ? nb : 1, sizeof(uint32_t));
-	owner = calloc(nb ? s->feat.n : 1, sizeof(*owner));
-	covered = calloc(w->n ? w->n : 1, sizeof(*covered));
-	if (!plan->items || !plan->valid || !plan->requested || !owner || !covered)
+	pl.owner = calloc(nb ? s->feat.n : 1, sizeof(*pl.owner));
+	pl.covered = calloc(w->n ? w->n : 1, sizeof(*pl.covered));
+	if (!plan->items || !plan->valid || !plan->requested || !pl.owner || !pl.covered)
 		goto nomem;
 	for (size_t i = 0; i < w->n; i++) {
 		plan->items[i].item = &w->items[i];
@@ -402,20 +397,26 @@ int ng_plan_make(const struct ng_devstate *s, const struct ng_wanted *w, struct 
 			goto nomem;
 	}
 	if (nb)
-		assign_features(&s->feat, w, owner, covered);
+		assign_features(&s->feat, w, pl.owner, pl.covered);
 	plan->link = s->link;
 	plan->coal = s->coal;
 	plan->ring = s->ring;
 	for (size_t i = 0; i < w->n; i++) {
-		ng_item_value_str(&w->items[i], plan->items[i].want, sizeof(plan->items[i].want));
-		plan_item(s, w, plan, i, owner, covered);
+		struct ng_plan_item *pi = &plan->items[i];
+		enum ng_group g = pi->item->group;
+
+		result_head(s, pi);
+		if ((unsigned)g < NG_GROUP_MAX && groups[g].plan)
+			groups[g].plan(&pl, pi);
+		else
+			pi->no_result = true;
 	}
-	free(owner);
-	free(covered);
+	free(pl.owner);
+	free(pl.covered);
 	return 0;
 nomem:
-	free(owner);
-	free(covered);
+	free(pl.owner);
+	free(pl.covered);
 	ng_plan_free(plan);
 	return -ENOMEM;
 }

@@ -144,7 +144,7 @@ static int option_add(struct ng_section *s, const char *key, const char *value, 
 
 int ng_policy_add_builtin(struct ng_policy *p)
 {
-	const struct ng_origin origin = { "built-in", 0 };
+	const struct ng_origin origin = { .file = "built-in", .line = 0 };
 
 	for (size_t i = 0; i < NG_ARRAY_SIZE(builtin_drivers); i++) {
 		struct ng_section *s = section_add(p);
@@ -189,16 +189,16 @@ static int diag(struct parser *ps, unsigned line, const char *fmt, ...)
 static int diag(struct parser *ps, unsigned line, const char *fmt, ...)
 {
 	struct ng_section *s = current(ps);
-	char msg[1024];
 	va_list ap;
+	int r;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (s)
 		s->bad = true;
 	ps->ndiags++;
-	return ng_diags_add(&ps->p->diags, ps->file, line, "%s", msg);
+	va_start(ap, fmt);
+	r = ng_diags_vadd(&ps->p->diags, ps->file, line, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static bool has_glob(const char *s)
@@ -280,7 +280,7 @@ static int open_section(struct parser *ps, const struct kind *k, struct ng_words
 	ps->in_scratch = false;
 	ps->cur = ps->p->nsections - 1;
 	s->kind = k->match;
-	s->origin = (struct ng_origin){ ps->file, lineno };
+	s->origin = (struct ng_origin){ .file = ps->file, .line = lineno };
 	if (!opt && w->n == 1)
 		return diag(ps, lineno, "empty section pattern: [%s] needs at least one %s",
 			    k->name,
@@ -349,7 +349,7 @@ static void trim(char **s, char **e)
 static int parse_setting(struct parser *ps, struct ng_section *s, const char *key,
 			 const char *value, unsigned lineno)
 {
-	struct ng_origin origin = { ps->file, lineno };
+	struct ng_origin origin = { .file = ps->file, .line = lineno };
 	struct ng_err err = { 0 };
 	enum ng_group group;
 	enum ng_set set;
@@ -453,39 +453,6 @@ int ng_policy_parse(struct ng_policy *p, const char *buf, size_t len, const char
 	return ps.ndiags ? -EINVAL : 0;
 }
 
-static bool grouped(enum ng_group g)
-{
-	return g == NG_OFFLOAD || g == NG_LINK || g == NG_COALESCE || g == NG_RING;
-}
-
-static void print_items(const struct ng_section *s, FILE *out)
-{
-	for (size_t i = 0; i < s->nitems; i++) {
-		const struct ng_item *it = &s->items[i];
-		const char *key = ng_key_name(it->group, it->set);
-		char val[NG_TEXT_MAX];
-		bool first_of_key = true;
-
-		/* Offload, link, coalesce and ring items of one key share a line, printed at
-		 * the first of them: link needs speed and autoneg off on the same line. */
-		for (size_t j = 0; j < i && grouped(it->group); j++)
-			if (s->items[j].group == it->group && s->items[j].set == it->set)
-				first_of_key = false;
-		if (!key || !first_of_key)
-			continue;
-		if (!grouped(it->group)) {
-			fprintf(out, "%s = %s\n", key, ng_item_value_str(it, val, sizeof(val)));
-			continue;
-		}
-		fprintf(out, "%s =", key);
-		for (size_t j = i; j < s->nitems; j++)
-			if (s->items[j].group == it->group && s->items[j].set == it->set)
-				fprintf(out, " %s %s", s->items[j].name,
-					ng_item_value_str(&s->items[j], val, sizeof(val)));
-		fputc('\n', out);
-	}
-}
-
 int ng_policy_print(const struct ng_policy *p, FILE *out)
 {
 	for (size_t i = 0; i < p->nsections; i++) {
@@ -499,9 +466,38 @@ int ng_policy_print(const struct ng_policy *p, FILE *out)
 				s->bad ? " (has errors, ignored)" : "");
 		else
 			fprintf(out, "]\t# %s\n", s->origin.file ? s->origin.file : "built-in");
-		print_items(s, out);
+		ng_items_print(out, "", " =", s->items, s->nitems);
 		for (size_t j = 0; j < s->nopts; j++)
 			fprintf(out, "%s = %s\n", s->opt_keys[j], s->opt_values[j]);
 	}
 	return ferror(out) ? -EIO : 0;
+}
+
+size_t ng_policy_ndiags(const struct ng_policy *p)
+{
+	return p ? p->diags.n : 0;
+}
+
+const struct ng_diag *ng_policy_diag(const struct ng_policy *p, size_t i)
+{
+	return p && i < p->diags.n ? &p->diags.v[i] : NULL;
+}
+
+size_t ng_policy_nfiles(const struct ng_policy *p)
+{
+	return p ? p->nfiles : 0;
+}
+
+const char *ng_policy_file(const struct ng_policy *p, size_t i)
+{
+	return p && i < p->nfiles ? p->files[i] : NULL;
+}
+
+size_t ng_policy_nsections(const struct ng_policy *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; p && i < p->nsections; i++)
+		n += p->sections[i].origin.line != 0;
+	return n;
 }

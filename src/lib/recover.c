@@ -1,22 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* recover.c: what nicguard-watch does to an interface, and the state it keeps in /run. */
+/* recover.c: what nicguard-watch does to an interface: find it, rebind it, re-apply it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nicguard.h"
 #include "internal.h"
-
-#define ESCALATED_PATH "/run/nicguard/watch-escalated"
-#define EVENTS_PATH "/run/nicguard/watch-events"
-#define STATE_MAX (256 * 1024)
 
 static bool only_chars(const char *s, const char *set)
 {
@@ -159,283 +153,78 @@ int ng_recover_rebind(const struct ng_ctx *ctx, const struct ng_iface *ifc, stru
 	return write_sysfs(path, ifc->bus_addr, err);
 }
 
-static size_t count_set(const struct ng_wanted *w, enum ng_set set)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < w->n; i++)
-		n += w->items[i].set == set && w->items[i].group != NG_FLAG;
-	return n;
-}
-
 int ng_recover_reapply(const struct ng_ctx *ctx, const struct ng_policy *p,
 		       const struct ng_iface *ifc, unsigned flags, struct ng_report *rep,
 		       struct ng_err *err)
 {
-	struct ng_wanted watch = { 0 };
-	struct ng_target t = { 0 };
+	/* Everything ifc holds now (stanza keys, an open backup window), with the watch-*
+	 * settings over it before the mark that keeps them is written. */
+	const struct ng_target_opts o = { .flags = NG_TARGET_WATCH };
+	struct ng_resolver *rv = NULL;
+	struct ng_target *t = NULL;
+	struct ng_applied out;
 	int r;
 
-	r = ng_resolve(p, ifc, NG_SET_WATCH, &watch, err);
-	if (r == 0 && count_set(&watch, NG_SET_WATCH) == 0)
+	r = ng_resolver_new(ctx, p, &rv, err);
+	if (r == 0)
+		r = ng_target_resolve(rv, ifc, &o, &t, err);
+	if (r == 0 && ng_target_skip(t))
+		r = ng_err_set(err, -ECANCELED, NULL, 0, "%s: skip = yes", ifc->name);
+	else if (r == 0 && ng_target_count(t, NG_SET_WATCH) == 0)
 		r = ng_err_set(err, -ENOENT, NULL, 0, "no watch-* settings for %s", ifc->name);
-	ng_wanted_free(&watch);
-	/* Everything the interface holds now (stanza keys, an open backup window), with the
-	 * watch-* settings over it before the mark that keeps them is written. */
 	if (r == 0)
-		r = ng_target_resolve(ctx, p, ifc, NG_TARGET_ALL | NG_TARGET_FORCE_WATCH, NULL, 0,
-				      &t, err);
-	if (r == 0)
-		r = ng_apply(ctx, ifc, &t.w, flags, rep, err);
+		r = ng_apply_target(rv, ifc, t, &o, flags, rep, &out, err);
 	if (r == 0 && !(flags & NG_APPLY_DRY_RUN))
-		r = ng_recover_mark(ctx, ifc->name, err);
-	ng_target_free(&t);
+		r = ng_runstate_escalate(ctx, ifc->name, err);
+	ng_target_free(t);
+	ng_resolver_free(rv);
 	return r;
 }
 
-/* Read a state file: NULL buffer (0) when it does not exist. */
-static int read_state(const struct ng_ctx *ctx, const char *rel, char *path, size_t plen,
-		      char **buf)
+static void report_failures(const struct ng_report *rep, size_t from, const char *name,
+			    struct ng_diags *problems)
 {
-	int r;
-
-	*buf = NULL;
-	if (ng_path(ctx, path, plen, "%s", rel) < 0)
-		return -ENAMETOOLONG;
-	r = ng_read_file(path, true, STATE_MAX, buf, NULL);
-	return r == -ENOENT ? 0 : r;
-}
-
-static bool has_line(const char *buf, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (strncmp(p, line, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
-static int mkdir_run(const struct ng_ctx *ctx, struct ng_err *err)
-{
-	char dir[PATH_MAX];
-
-	if (ng_path(ctx, dir, sizeof(dir), "/run/nicguard") < 0)
-		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return ng_err_set(err, -errno, dir, 0, "cannot create: %s", strerror(errno));
-	return 0;
-}
-
-int ng_recover_mark(const struct ng_ctx *ctx, const char *ifname, struct ng_err *err)
-{
-	char path[PATH_MAX], *old = NULL, *text = NULL;
-	size_t len;
-	FILE *f;
-	int r;
-
-	if (!ng_ifname_valid(ifname))
-		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
-	r = mkdir_run(ctx, err);
-	if (r < 0)
-		return r;
-	r = read_state(ctx, ESCALATED_PATH, path, sizeof(path), &old);
-	if (r < 0)
-		return ng_err_set(err, r, path, 0, "cannot read: %s", strerror(-r));
-	if (old && strncmp(old, NG_MARKER, strlen(NG_MARKER)) != 0) {
-		free(old);
-		return ng_err_set(err, -EEXIST, path, 0, "exists and was not written by "
-				  "nicguard (no marker line); left alone");
-	}
-	if (old && has_line(old, ifname)) {
-		free(old);
-		return 0;
-	}
-	f = open_memstream(&text, &len);
-	if (!f) {
-		free(old);
-		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	}
-	/* Keep the names already there (the marker line is written anew). */
-	fprintf(f, "%s\n# Interfaces nicguard-watch moved to their watch-* settings.\n", NG_MARKER);
-	for (char *p = old, *nl; p && *p; p = nl ? nl + 1 : NULL) {
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
-		if (ng_ifname_valid(p))
-			fprintf(f, "%s\n", p);
-		if (!nl)
-			break;
-	}
-	fprintf(f, "%s\n", ifname);
-	free(old);
-	if (fclose(f) != 0) {
-		free(text);
-		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	}
-	r = ng_atomic_write_owned(path, text, len, 0644, err);
-	free(text);
-	return r;
-}
-
-bool ng_recover_marked(const struct ng_ctx *ctx, const char *ifname)
-{
-	char path[PATH_MAX], *buf;
-	bool yes;
-
-	if (!ng_ifname_valid(ifname) ||
-	    read_state(ctx, ESCALATED_PATH, path, sizeof(path), &buf) < 0 || !buf)
-		return false;
-	yes = strncmp(buf, NG_MARKER, strlen(NG_MARKER)) == 0 && has_line(buf, ifname);
-	free(buf);
-	return yes;
-}
-
-/* Event fields go into a tab-separated line: no tabs, newlines or control bytes. */
-static void clean(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-}
-
-int ng_recover_events_write(const struct ng_ctx *ctx, const struct ng_watch_event *v, size_t n,
-			    struct ng_err *err)
-{
-	char path[PATH_MAX], *text = NULL;
-	size_t len;
-	FILE *f;
-	int r;
-
-	r = mkdir_run(ctx, err);
-	if (r < 0)
-		return r;
-	if (ng_path(ctx, path, sizeof(path), EVENTS_PATH) < 0)
-		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
-	f = open_memstream(&text, &len);
-	if (!f)
-		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	fprintf(f, "%s\n# time\tsignature\tinterface\taction\tdetail\n", NG_MARKER);
-	for (size_t i = 0; i < n; i++) {
-		struct ng_watch_event e = v[i];
-
-		clean(e.sig);
-		clean(e.ifname);
-		clean(e.action);
-		clean(e.detail);
-		fprintf(f, "%" PRId64 "\t%s\t%s\t%s\t%s\n", e.time, e.sig[0] ? e.sig : "-",
-			e.ifname[0] ? e.ifname : "-", e.action[0] ? e.action : "-", e.detail);
-	}
-	if (fclose(f) != 0) {
-		free(text);
-		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	}
-	r = ng_atomic_write_owned(path, text, len, 0644, err);
-	free(text);
-	return r;
-}
-
-static void field(char **p, char *out, size_t len)
-{
-	char *tab = strchr(*p, '\t');
-
-	if (tab)
-		*tab = '\0';
-	snprintf(out, len, "%s", strcmp(*p, "-") == 0 ? "" : *p);
-	*p = tab ? tab + 1 : *p + strlen(*p);
-}
-
-int ng_recover_events_read(const struct ng_ctx *ctx, struct ng_watch_event **out, size_t *n,
-			   struct ng_err *err)
-{
-	char path[PATH_MAX], *buf, *line, *save = NULL;
-	struct ng_watch_event *v = NULL;
-	size_t cnt = 0;
-	int r;
-
-	*out = NULL;
-	*n = 0;
-	r = read_state(ctx, EVENTS_PATH, path, sizeof(path), &buf);
-	if (r < 0)
-		return ng_err_set(err, r, path, 0, "cannot read: %s", strerror(-r));
-	if (!buf)
-		return 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct ng_watch_event *nv;
-		char *p = line, *end;
-		long long t;
-
-		if (line[0] == '#')
-			continue;
-		t = strtoll(p, &end, 10);
-		if (end == p || *end != '\t')
-			continue;	/* not a line this file's writer makes */
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
-			free(v);
-			free(buf);
-			return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].time = t;
-		p = end + 1;
-		field(&p, v[cnt].sig, sizeof(v[cnt].sig));
-		field(&p, v[cnt].ifname, sizeof(v[cnt].ifname));
-		field(&p, v[cnt].action, sizeof(v[cnt].action));
-		field(&p, v[cnt].detail, sizeof(v[cnt].detail));
-		cnt++;
-	}
-	free(buf);
-	*out = v;
-	*n = cnt;
-	return 0;
+	for (size_t i = from; i < rep->n; i++)
+		if (rep->v[i].outcome == NG_FAILED)
+			ng_diags_add(problems, NULL, 0, "%s: %s %s: failed: %s", name,
+				     rep->v[i].name, rep->v[i].want, rep->v[i].detail);
 }
 
 int ng_recover_reassert(const struct ng_ctx *ctx, const struct ng_policy *p,
 			struct ng_report *rep, struct ng_diags *problems)
 {
-	char path[PATH_MAX], *buf, *save = NULL;
+	struct ng_resolver *rv = NULL;
+	struct ng_err e = { 0 };
+	char **names = NULL;
+	size_t n = 0;
 	int first = 0, r;
 
-	r = read_state(ctx, ESCALATED_PATH, path, sizeof(path), &buf);
+	r = ng_runstate_escalated(ctx, &names, &n, &e);
 	if (r < 0) {
-		ng_diags_add(problems, path, 0, "cannot read: %s", strerror(-r));
+		ng_diags_add(problems, e.file, 0, "%s", e.msg);
 		return r;
 	}
-	if (!buf || strncmp(buf, NG_MARKER, strlen(NG_MARKER)) != 0) {
-		free(buf);
-		return 0;
+	if (n && (r = ng_resolver_new(ctx, p, &rv, &e)) < 0) {
+		ng_strv_free(names, n);
+		return ng_diags_problem(problems, r, NULL, "%s", e.msg);
 	}
-	for (char *name = strtok_r(buf, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
-		struct ng_target t;
+	for (size_t i = 0; i < n; i++) {
+		size_t from = rep->n;
+		struct ng_applied out;
 		struct ng_iface ifc;
-		struct ng_err e = { 0 };
 
-		if (!ng_ifname_valid(name))
-			continue;	/* the marker and comment lines */
-		r = ng_iface_read(ctx, name, &ifc, &e);
+		r = ng_iface_read(ctx, names[i], &ifc, &e);
 		if (r == -ENODEV)
 			continue;
 		if (r == 0)
-			r = ng_target_resolve(ctx, p, &ifc, NG_TARGET_ALL, NULL, 0, &t, &e);
-		if (r == 0) {
-			size_t from = rep->n;
-
-			r = ng_apply(ctx, &ifc, &t.w, 0, rep, &e);
-			ng_target_free(&t);
-			for (size_t i = from; r == 0 && i < rep->n; i++)
-				if (rep->v[i].outcome == NG_FAILED)
-					ng_diags_add(problems, NULL, 0, "%s: %s %s: failed: %s",
-						     name, rep->v[i].name, rep->v[i].want,
-						     rep->v[i].detail);
-		}
-		if (r < 0) {
-			ng_diags_add(problems, NULL, 0, "%s: cannot re-apply its watch-* settings: %s",
-				     name, e.msg);
-			first = first ? first : r;
-		}
+			r = ng_apply_iface(rv, &ifc, NULL, 0, rep, &out, &e);
+		if (r == 0)
+			report_failures(rep, from, names[i], problems);
+		else
+			ng_diags_problem(problems, r, &first, "%s: cannot re-apply its watch-* "
+					 "settings: %s", names[i], e.msg);
 	}
-	free(buf);
+	ng_resolver_free(rv);
+	ng_strv_free(names, n);
 	return first;
 }

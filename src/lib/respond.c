@@ -8,37 +8,56 @@
 #include "nicguard.h"
 #include "internal.h"
 
+/* The target of ifname as it is now, or NULL when it cannot be read or resolved. */
+static struct ng_target *target_of(const struct ng_ctx *ctx, const struct ng_policy *p,
+				   const char *ifname, struct ng_iface *ifc)
+{
+	struct ng_resolver *rv;
+	struct ng_target *t = NULL;
+
+	memset(ifc, 0, sizeof(*ifc));
+	if (!ifname[0] || ng_iface_read(ctx, ifname, ifc, NULL) < 0)
+		return NULL;
+	if (ng_resolver_new(ctx, p, &rv, NULL) < 0)
+		return NULL;
+	ng_target_resolve(rv, ifc, NULL, &t, NULL);
+	ng_resolver_free(rv);
+	return t;
+}
+
 void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
 		     const struct ng_watch_opts *dflt, const char *ifname, struct ng_watch_opts *o)
 {
-	struct ng_wanted w = { 0 };
 	struct ng_iface ifc;
+	struct ng_target *t = target_of(ctx, p, ifname, &ifc);
 
-	memset(&ifc, 0, sizeof(ifc));
-	if (!ifname[0] || ng_iface_read(ctx, ifname, &ifc, NULL) < 0) {
+	if (!t) {
 		*o = *dflt;
 		return;
 	}
 	ng_watch_opts_resolve(p, &ifc, o);
-	/* `skip = yes` in the policy means hands off: log only. */
-	if (ng_resolve(p, &ifc, NG_SET_NORMAL, &w, NULL) == 0 && ng_wanted_skip(&w))
+	/* `skip = yes`, in the policy or the stanza, means hands off: log only. */
+	if (ng_target_skip(t))
 		o->act_on = 0;
-	ng_wanted_free(&w);
+	ng_target_free(t);
 }
 
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname)
 {
+	struct ng_resolver *rv = NULL;
 	struct ng_iface *ups = NULL;
 	size_t n = 0;
 	bool yes = false;
 
-	if (!ifname[0] || !ng_backup_active(ctx))
+	if (!ifname[0] || !ng_runstate_window_open(ctx))
 		return false;
-	if (ng_backup_uplinks(ctx, p, &ups, &n, NULL) < 0)
-		return true;	/* cannot tell: treat it as an uplink, the safe side */
+	/* Cannot tell: treat it as an uplink, the safe side. */
+	if (ng_resolver_new(ctx, p, &rv, NULL) < 0 || ng_backup_uplinks(rv, &ups, &n, NULL) < 0)
+		yes = true;
 	for (size_t i = 0; i < n && !yes; i++)
 		yes = strcmp(ups[i].name, ifname) == 0;
 	free(ups);
+	ng_resolver_free(rv);
 	return yes;
 }
 
@@ -58,7 +77,7 @@ static int reapply_text(const struct ng_report *rep, bool dry_run, char *detail,
 }
 
 /* Run the rung: 0 or a negative errno with err filled (-ENOENT: reapply had nothing to
- * apply; -ENODEV without err: no bus device to rebind). */
+ * apply, -ECANCELED: skip = yes; -ENODEV without err: no bus device to rebind). */
 static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 		    const struct ng_watch_decision *d, bool dry_run, struct ng_report *rep,
 		    struct ng_err *err)
@@ -96,10 +115,11 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 		return NG_WATCH_OK;
 	}
 	r = run_step(ctx, p, d, dry_run, &rep, &err);
-	if ((d->step == NG_STEP_REAPPLY && r == -ENOENT) ||
+	if ((d->step == NG_STEP_REAPPLY && (r == -ENOENT || r == -ECANCELED)) ||
 	    (d->step == NG_STEP_REBIND && r == -ENODEV && !err.msg[0])) {
-		snprintf(detail, len, "skipped: %s", d->step == NG_STEP_REAPPLY ?
-			 "no watch-* settings for it" : "no bus device to rebind");
+		snprintf(detail, len, "skipped: %s", d->step == NG_STEP_REBIND ?
+			 "no bus device to rebind" : r == -ECANCELED ? "skip = yes" :
+			 "no watch-* settings for it");
 		ng_report_free(&rep);
 		return NG_WATCH_SKIPPED;
 	}

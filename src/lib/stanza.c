@@ -376,66 +376,26 @@ int ng_stanza_value(const char *key, const char *text, struct ng_origin origin,
 	return 0;
 }
 
-int ng_stanza_load(const struct ng_ctx *ctx, const char *ifname, struct ng_stanza *out,
-		   struct ng_err *err)
+int ng_stanza_items(const struct ng_interfaces *f, const char *ifname, struct ng_item **items,
+		    size_t *n, struct ng_diags *d)
 {
-	struct ng_interfaces f = { 0 };
-	int r;
+	int r = 0;
 
-	memset(out, 0, sizeof(*out));
-	r = ng_interfaces_load(ctx, &f, err);
-	for (size_t i = 0; r == 0 && i < f.n; i++) {
-		const struct ng_ifopt *o = &f.v[i];
-		struct ng_origin origin = { o->file, o->line };
+	for (size_t i = 0; r == 0 && i < f->n; i++) {
+		const struct ng_ifopt *o = &f->v[i];
+		struct ng_origin origin = { .file = o->file, .line = o->line };
 		struct ng_err e = { 0 };
 
-		if (strcmp(o->iface, ifname) != 0)
+		if (strcmp(o->iface, ifname) != 0 || strncmp(o->key, "nicguard-", 9) != 0)
 			continue;
-		out->found = true;
-		if (strncmp(o->key, "nicguard-", 9) != 0)
-			continue;
-		r = ng_stanza_value(o->key + 9, o->value, origin, &out->items, &out->n, &e);
+		r = ng_stanza_value(o->key + 9, o->value, origin, items, n, &e);
 		/* A bad value is the admin's to fix: note it with its place and go on. */
 		if (r < 0 && r != -ENOMEM)
-			r = ng_diags_add(&out->diags, o->file, o->line, "%s: %s", o->key, e.msg);
+			r = ng_diags_add(d, o->file, o->line, "%s: %s", o->key, e.msg);
 	}
-	for (size_t i = 0; r == 0 && i < f.diags.n; i++)
-		r = ng_diags_add(&out->diags, f.diags.v[i].file, f.diags.v[i].line, "%s",
-				 f.diags.v[i].msg);
-	/* The origins point into f's file names: hand them over. */
-	out->files = f.files;
-	out->nfiles = f.nfiles;
-	f.files = NULL;
-	f.nfiles = 0;
-	ng_interfaces_free(&f);
-	if (r < 0) {
-		ng_stanza_free(out);
-		return ng_err_set(err, r, NULL, 0, "%s", strerror(-r));
-	}
-	return 0;
-}
-
-int ng_stanza_merge(struct ng_wanted *w, const struct ng_item *items, size_t n, enum ng_set set)
-{
-	/* Flags come with every set, as ng_resolve returns them. */
-	for (size_t i = 0; i < n; i++) {
-		int r;
-
-		if (items[i].set != set && items[i].group != NG_FLAG)
-			continue;
-		r = ng_wanted_merge(w, &items[i], 1);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-void ng_stanza_free(struct ng_stanza *s)
-{
-	ng_items_free(s->items, s->n);
-	for (size_t i = 0; i < s->nfiles; i++)
-		free(s->files[i]);
-	free(s->files);
-	ng_diags_free(&s->diags);
-	memset(s, 0, sizeof(*s));
+	/* Sourced files that could not be read may hold this interface's keys. */
+	for (size_t i = 0; r == 0 && i < f->diags.n; i++)
+		r = ng_diags_add(d, f->diags.v[i].file, f->diags.v[i].line, "%s",
+				 f->diags.v[i].msg);
+	return r;
 }

@@ -111,6 +111,22 @@ int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bo
 	return 0;
 }
 
+const struct ng_item *ng_wanted_find(const struct ng_wanted *w, enum ng_group group,
+				     const char *name)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->items[i].group == group && strcmp(w->items[i].name, name) == 0)
+			return &w->items[i];
+	return NULL;
+}
+
+void ng_wanted_free(struct ng_wanted *w)
+{
+	ng_items_free(w->items, w->n);
+	w->items = NULL;
+	w->n = 0;
+}
+
 /* The parse of one value: items collected here first, so a bad value adds nothing. */
 struct parse {
 	enum ng_group group;
@@ -362,14 +378,31 @@ static int parse_ethtool(struct parse *ps, const struct ng_words *w)
 	return r;
 }
 
+/* e1000e's InterruptThrottleRate (e1000e_validate_option in the driver's param.c): the modes
+ * 0, 1, 3, 4, or a rate in interrupts per second. The one rule for the parser, the planner
+ * and the modprobe.d generator. */
+bool ng_itr_valid(int64_t v)
+{
+	return v == 0 || v == 1 || v == 3 || v == 4 || (v >= 100 && v <= 100000);
+}
+
+int ng_itr_to_usecs(int64_t itr, uint32_t *usecs)
+{
+	if (!ng_itr_valid(itr))
+		return -EINVAL;
+	/* e1000e takes the modes as rx-usecs too; a rate becomes the interval: 100-100000
+	 * interrupts/s are 10000-10 us, the range the driver accepts. */
+	*usecs = (uint32_t)(itr < 100 ? itr : 1000000 / itr);
+	return 0;
+}
+
 static int parse_itr(struct parse *ps, const struct ng_words *w)
 {
 	int64_t v;
 
-	if (w->n != 1 || !number(w->v[0], 100000, &v) || v == 2 || (v > 4 && v < 100))
-		return fail(ps, "interrupt-throttle-rate \"%.40s\" is not valid: use 0 (off), "
-			    "1 (dynamic), 3 (dynamic conservative), 4 (simplified) or 100-100000 "
-			    "(interrupts per second)", w->v[0]);
+	if (w->n != 1 || !number(w->v[0], 100000, &v) || !ng_itr_valid(v))
+		return fail(ps, "interrupt-throttle-rate \"%.40s\" is not valid: use %s", w->v[0],
+			    NG_ITR_VALUES);
 	return add(ps, "interrupt-throttle-rate", v, NULL);
 }
 
@@ -479,4 +512,58 @@ const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lld", (long long)it->num);
 	return buf;
+}
+
+/* Keys whose items share one line, each as NAME VALUE: link needs speed and autoneg off on
+ * the same line. The others hold one value. */
+static bool grouped(enum ng_group g)
+{
+	return g == NG_OFFLOAD || g == NG_LINK || g == NG_COALESCE || g == NG_RING;
+}
+
+/* The item as written after its key: "tso off", "speed 100"; the value alone for the keys
+ * of one value ("all", "3", "--set-eee {} eee off"). */
+static const char *item_words(const struct ng_item *it, char *buf, size_t len)
+{
+	char val[NG_TEXT_MAX];
+
+	if (grouped(it->group))
+		snprintf(buf, len, "%s %s", it->name, ng_item_value_str(it, val, sizeof(val)));
+	else
+		ng_item_value_str(it, buf, len);
+	return buf;
+}
+
+const char *ng_item_str(const struct ng_item *it, char *buf, size_t len)
+{
+	const char *key = ng_key_name(it->group, it->set);
+	char words[NG_NAME_MAX + NG_TEXT_MAX + 2];
+
+	snprintf(buf, len, "%s = %s", key ? key : "?", item_words(it, words, sizeof(words)));
+	return buf;
+}
+
+int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct ng_item *items,
+		   size_t n)
+{
+	char words[NG_NAME_MAX + NG_TEXT_MAX + 2];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ng_item *it = &items[i];
+		const char *key = ng_key_name(it->group, it->set);
+		bool first = true;
+
+		/* A grouped key's line is written at its first item, with all of them. */
+		for (size_t j = 0; j < i && grouped(it->group); j++)
+			first &= !(items[j].group == it->group && items[j].set == it->set);
+		if (!key || !first)
+			continue;
+		fprintf(out, "%s%s%s", prefix, key, eq);
+		for (size_t j = i; j < n; j++)
+			if (j == i || (grouped(it->group) && items[j].group == it->group &&
+				       items[j].set == it->set))
+				fprintf(out, " %s", item_words(&items[j], words, sizeof(words)));
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
 }

@@ -50,6 +50,66 @@ finding() {
 	! grep -q "^ifupdown2-" <<<"$output"
 }
 
+# ifupdown2's own settings: with addon_scripts_support other than 1 no if-up.d script runs.
+# ifupdown2 reads the file with Python's RawConfigParser: keys case-blind, blanks trimmed, no
+# comment after a value ("1 # x" is not "1").
+# Sets lines[] to the finding's two lines (none when there is no such finding).
+conf_finding() {
+	run ng_nicguard --root "$1" doctor --interval 0
+	echo "$output"
+	mapfile -t lines < <(finding ifupdown2-no-scripts)
+	output=$(printf '%s\n' "${lines[@]}")
+}
+
+@test "ifupdown2 with addon_scripts_support=0 and nicguard-* keys: the file, line and first key" {
+	root=$(copy_fixture doctor-clean)
+	conf=$root/etc/network/ifupdown2/ifupdown2.conf
+	sed -i 's/^addon_scripts_support=1$/addon_scripts_support=0/' "$conf"
+	conf_finding "$root"
+	[ "${lines[0]}" = "ifupdown2-no-scripts /etc/network/ifupdown2/ifupdown2.conf:12: addon_scripts_support=0: ifupdown2 runs no /etc/network/if-up.d script, so none of the 2 nicguard-* stanza keys ever takes effect (the first: \`nicguard-offload tso off gso off gro off\` on iface eno1, /etc/network/interfaces:6)" ]
+	[ "${lines[1]}" = "    fix: set \`addon_scripts_support=1\` in /etc/network/ifupdown2/ifupdown2.conf (Debian's and Proxmox VE's default), then run \`ifreload -a\`" ]
+}
+
+@test "addon_scripts_support as ifupdown2 reads it: case, blanks, a comment after the value" {
+	root=$(copy_fixture doctor-clean)
+	conf=$root/etc/network/ifupdown2/ifupdown2.conf
+	sed -i 's/^addon_scripts_support=1$/  # off for now\nAddon_Scripts_Support : 1/' "$conf"
+	conf_finding "$root"
+	[ ${#lines[@]} -eq 0 ]
+	sed -i 's/^Addon_Scripts_Support : 1$/addon_scripts_support = 1 # on/' "$conf"
+	conf_finding "$root"
+	[[ ${lines[0]} == "ifupdown2-no-scripts /etc/network/ifupdown2/ifupdown2.conf:13: addon_scripts_support=1 # on: ifupdown2 runs no"* ]]
+	sed -i 's/^addon_scripts_support = 1 # on$/addon_scripts_support=1\n  2/' "$conf"
+	conf_finding "$root"
+	[[ ${lines[0]} == *":13: addon_scripts_support=(a value continued on the next line): "* ]]
+}
+
+@test "addon_scripts_support not set, or no ifupdown2.conf at all: ifupdown2's default 0" {
+	root=$(copy_fixture doctor-clean)
+	conf=$root/etc/network/ifupdown2/ifupdown2.conf
+	sed -i '/^addon_scripts_support/d' "$conf"
+	conf_finding "$root"
+	[[ ${lines[0]} == "ifupdown2-no-scripts /etc/network/ifupdown2/ifupdown2.conf: addon_scripts_support is not set (ifupdown2's own default is 0): "* ]]
+	rm "$conf"
+	conf_finding "$root"
+	[[ ${lines[0]} == "ifupdown2-no-scripts /etc/network/ifupdown2/ifupdown2.conf: there is no such file (ifupdown2's own default is addon_scripts_support=0): "* ]]
+}
+
+@test "addon_scripts_support=0 says nothing without nicguard-* keys, or under classic ifupdown" {
+	root=$(copy_fixture doctor-clean)
+	sed -i 's/^addon_scripts_support=1$/addon_scripts_support=0/' \
+		"$root/etc/network/ifupdown2/ifupdown2.conf"
+	sed -i '/nicguard-/d' "$root/etc/network/interfaces"
+	conf_finding "$root"
+	[ ${#lines[@]} -eq 0 ]
+	root=$(copy_fixture doctor-clean)
+	sed -i 's/^addon_scripts_support=1$/addon_scripts_support=0/' \
+		"$root/etc/network/ifupdown2/ifupdown2.conf"
+	rm -r "$root/usr/share/ifupdown2"
+	conf_finding "$root"
+	[ ${#lines[@]} -eq 0 ]
+}
+
 @test "the shipped sysctl file overriding an admin's higher value, and not once put back" {
 	root=$(copy_fixture sysctl)
 	printf 'net.core.rmem_max = 67108864\n' >"$root/etc/sysctl.d/50-tuning.conf"
@@ -103,6 +163,24 @@ finding() {
 	finding kernel-log | grep -q "e1000e-hw-hang"
 }
 
+@test "a NETDEV WATCHDOG record in a format the signature table does not know" {
+	root=$(copy_fixture doctor-traps)
+	# The kernel's (facility 0) with an invented tail; the same text written by a user
+	# (facility 1) is no kernel record; a known format is a kernel-log finding instead.
+	cat >>"$root/dev/kmsg" <<-'EOF'
+	2,503,90000000,-;r8169 0000:02:00.0 eth0: NETDEV WATCHDOG: CPU: 1: transmit queue 0 timed out 5440 ms, stopped by BQL
+	10,504,91000000,-;r8169 0000:02:00.0 eth9: NETDEV WATCHDOG: queue 0 stuck
+	2,505,92000000,-;virtio_net virtio0 ens4: NETDEV WATCHDOG: CPU: 1: transmit queue 0 timed out 10928 ms
+	EOF
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	finding kernel-log-unknown | grep -q "^kernel-log-unknown kernel log: 1× netdev-watchdog-unknown (hang) in the kernel log, last 90.000000 s after boot: r8169 0000:02:00.0 eth0: NETDEV WATCHDOG: CPU: 1: transmit queue 0 timed out 5440 ms, stopped by BQL$"
+	finding kernel-log-unknown | grep -q "fix: nicguard-watch does not recognise this format"
+	! grep -q "eth9" <<<"$output"
+	finding kernel-log | grep -q "^kernel-log ens4: 1× netdev-watchdog (hang)"
+}
+
 @test "rising rx_dropped and softnet drops while doctor watches" {
 	root=$(copy_fixture doctor-traps)
 	stats=$root/sys/devices/pci0000:00/0000:00:1f.6/net/eno1/statistics/rx_dropped
@@ -118,6 +196,27 @@ finding() {
 	finding softnet-dropped | grep -q "softnet drops rose by 4 in 1.5 s"
 	finding softnet-dropped | grep -q "netdev_max_backlog"
 	finding softnet-squeeze | grep -q "time_squeeze rose by 2"
+}
+
+# Issue 12, bug 3: drift was defined twice, and doctor counted an `ethtool =` pass-through
+# line (which cannot be read back) that status leaves out: drift and exit 1 forever.
+@test "an ethtool = pass-through line is never drift, for doctor as for status" {
+	root=$(ng_live_root <<-'EOF'
+	[interface ngt0]
+	offload = gso off
+	ethtool = --set-eee {} eee off
+	EOF
+	)
+	ng_ns_exec "$ETHTOOL" -K ngt0 gso off
+	run ng_nicguard --root "$root" doctor --interval 0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"no known trap found"* ]]
+	[[ $output != *"drift"* ]]
+	run ng_nicguard --root "$root" status --json ngt0
+	echo "$output"
+	[[ $output == *'"drift": false'* ]]
+	[[ $output != *'"drift": true'* ]]
 }
 
 @test "policy drift on a live interface, gone once applied" {

@@ -616,6 +616,33 @@ assert_only_stale_unlocked() {
 	[ ! -e "$STATE" ]
 }
 
+# Issue 12, bug 2: explain showed a stanza's nicguard-backup-uplink as in force, the hook chose
+# the uplinks from the policy alone and tightened the port the policy named instead.
+@test "a stanza's nicguard-backup-uplink picks the uplink the hook tightens, over the policy's" {
+	ng_ns_exec "$ETHTOOL" -K ngt1 gro on
+	policy <<-EOF
+		[interface ngt*]
+		backup-offload = gro off
+		[interface ngt0]
+		backup-uplink = yes
+	EOF
+	mkdir -p "$ROOT/etc/network"
+	printf 'iface ngt%s inet manual\n\tnicguard-backup-uplink %s\n' 0 no 1 yes \
+		>"$ROOT/etc/network/interfaces"
+	run vzdump job-start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"backup settings: ngt1: gro off (was on): changed"* ]]
+	[ "$(ng_feature "$NG_NS" ngt1 rx-gro)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = on ]
+	grep -q '^ngt1 offload rx-gro on$' "$STATE"
+	! grep -q '^ngt0 ' "$STATE"
+	run vzdump job-end
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" ngt1 rx-gro)" = on ]
+	[ ! -e "$STATE" ]
+}
+
 @test "a stanza's nicguard-backup-offload is tightened at job-start and restored at job-end" {
 	mkdir -p "$ROOT/etc/network"
 	printf 'iface ngt0 inet manual\n\tnicguard-backup-offload sg off\n' \

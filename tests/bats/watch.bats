@@ -335,6 +335,44 @@ flood_conf() {
 	[ "$(carrier ngt0)" -eq $((b0 + 2)) ]
 }
 
+# Issue 12, bug 1: explain showed a stanza's nicguard-watch-offload, the reapply rung never
+# applied it (it merged the policy's watch-* settings only).
+@test "reapply: a stanza's nicguard-watch-offload is applied and kept escalated" {
+	ng_ns_exec "$ETHTOOL" -K ngt0 gro on tso on
+	watch_conf "ladder = reapply"
+	mkdir -p "$ROOT/etc/network"
+	printf 'iface ngt0 inet manual\n\tnicguard-watch-offload tso off gro off\n' \
+		>"$ROOT/etc/network/interfaces"
+	watch_start
+	hang_record ngt0 7 | kmsg_write "$KMSG"
+	wait_log 'action reapply on ngt0'
+	watch_stop
+	cat "$LOG"
+	logged "action reapply on ngt0 for e1000e-hw-hang: 2 of 2 settings changed, 0 failed;" \
+		" marked escalated"
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
+	[ "$(ng_feature "$NG_NS" ngt0 rx-gro)" = off ]
+	grep -qx ngt0 "$ROOT/run/nicguard/watch-escalated"
+}
+
+# Issue 12, bug 2: the daemon read skip from the policy alone; nicguard-skip in the stanza
+# means hands off just the same: logged, never bounced.
+@test "a stanza's nicguard-skip: the hang is logged, the port left alone" {
+	mkdir -p "$ROOT/etc/network"
+	printf 'iface ngt0 inet manual\n\tnicguard-skip yes\n' >"$ROOT/etc/network/interfaces"
+	local b0
+	b0=$(carrier ngt0)
+	watch_start
+	hang_record ngt0 7 | kmsg_write "$KMSG"
+	wait_log 'detected e1000e-hw-hang'
+	sleep 0.3
+	watch_stop
+	cat "$LOG"
+	logged "detected e1000e-hw-hang (hang) on ngt0: no action (log-only)"
+	! grep -q 'action bounce on ngt0' "$LOG"
+	[ "$(carrier ngt0)" -eq "$b0" ]
+}
+
 @test "sd_notify: READY=1, STATUS= and STOPPING=1 over a path and an abstract socket" {
 	local sock
 	for sock in "$BATS_TEST_TMPDIR/notify" "@ng-notify-$$-$BATS_TEST_NUMBER"; do

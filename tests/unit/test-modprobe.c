@@ -29,8 +29,8 @@ static void test_valid(void **state)
 static void test_render(void **state)
 {
 	struct ng_itr_port ports[2] = {
-		{ "0000:00:19.0", "eno2", 8000, true, { "/etc/nicguard/nicguard.conf", 6 } },
-		{ "0000:00:1f.6", "", 3, false, { NULL, 0 } },
+		{ "0000:00:19.0", "eno2", 8000, true, { .file = "/etc/nicguard/nicguard.conf", .line = 6 } },
+		{ "0000:00:1f.6", "", 3, false, { .file = NULL } },
 	};
 	struct ng_modprobe m = { ports, 2, false, true };
 	struct ng_err err = { 0 };

@@ -97,23 +97,23 @@ static void test_tso_group(void **state)
 	(void)state;
 	make_state(&s, "e1000e");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_true(p.feat_write);
+	assert_true(p.write[NG_PART_FEATURES]);
 	assert_int_equal(p.nblocks, 2);
 	/* Exactly the four tcp features and gso are valid, all requested off. */
 	assert_int_equal(p.valid[0], (1u << TCP) | (1u << TCP_ECN) | (1u << TCP_MANGLE) |
 				     (1u << TCP6) | (1u << GSO));
 	assert_int_equal(p.valid[1], 0);
 	assert_int_equal(p.requested[0], 0);
-	assert_int_equal(p.items[0].outcome, NG_PLANNED);
-	assert_string_equal(p.items[0].detail, "tx-tcp-segmentation tx-tcp-ecn-segmentation "
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[0].res.detail, "tx-tcp-segmentation tx-tcp-ecn-segmentation "
 			    "tx-tcp-mangleid-segmentation tx-tcp6-segmentation");
-	assert_string_equal(p.items[0].want, "off");
-	assert_string_equal(p.items[0].was, "on");
-	assert_int_equal(p.items[1].outcome, NG_PLANNED);
-	assert_string_equal(p.items[1].detail, "tx-generic-segmentation");
-	assert_int_equal(p.items[2].outcome, NG_ALREADY);
-	assert_string_equal(p.items[2].was, "off");
-	assert_false(p.link_write || p.coal_write || p.ring_write || p.rps_write);
+	assert_string_equal(p.items[0].res.want, "off");
+	assert_string_equal(p.items[0].res.was, "on");
+	assert_int_equal(p.items[1].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[1].res.detail, "tx-generic-segmentation");
+	assert_int_equal(p.items[2].res.outcome, NG_ALREADY);
+	assert_string_equal(p.items[2].res.was, "off");
+	assert_false(p.write[NG_PART_LINK] || p.write[NG_PART_COALESCE] || p.write[NG_PART_RING] || p.write[NG_PART_RPS]);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -135,9 +135,9 @@ static void check_override(struct ng_item *items, size_t n, size_t tso, size_t t
 	assert_false(ng_features_bit(p.items[tso].feats, TCP6));
 	assert_true(ng_features_bit(p.items[tso].feats, TCP));
 	assert_true(ng_features_bit(p.items[tcp6].feats, TCP6));
-	assert_string_equal(p.items[tcp6].detail, "tx-tcp6-segmentation");
-	assert_int_equal(p.items[tso].outcome, NG_PLANNED);
-	assert_int_equal(p.items[tcp6].outcome, NG_PLANNED);
+	assert_string_equal(p.items[tcp6].res.detail, "tx-tcp6-segmentation");
+	assert_int_equal(p.items[tso].res.outcome, NG_PLANNED);
+	assert_int_equal(p.items[tcp6].res.outcome, NG_PLANNED);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -174,16 +174,16 @@ static void test_unsupported_fixed_already(void **state)
 	(void)state;
 	make_state(&s, "e1000e");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_UNSUPPORTED);
-	assert_int_equal(p.items[0].error, -EOPNOTSUPP);
-	assert_int_equal(p.items[1].outcome, NG_UNSUPPORTED);
+	assert_int_equal(p.items[0].res.outcome, NG_UNSUPPORTED);
+	assert_int_equal(p.items[0].res.error, -EOPNOTSUPP);
+	assert_int_equal(p.items[1].res.outcome, NG_UNSUPPORTED);
 	/* The later lro item owns rx-lro: the earlier one covers it but decides nothing. */
-	assert_int_equal(p.items[2].outcome, NG_ALREADY);
-	assert_int_equal(p.items[3].outcome, NG_ALREADY);
+	assert_int_equal(p.items[2].res.outcome, NG_ALREADY);
+	assert_int_equal(p.items[3].res.outcome, NG_ALREADY);
 	assert_int_equal(p.valid[0], 0);
 	assert_int_equal(p.valid[1], 1u << (UDP_SEG - 32));
 	assert_int_equal(p.requested[1], 0);
-	assert_int_equal(p.items[4].outcome, NG_PLANNED);
+	assert_int_equal(p.items[4].res.outcome, NG_PLANNED);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 
@@ -192,9 +192,9 @@ static void test_unsupported_fixed_already(void **state)
 	w.n = 1;
 	make_state(&s, "e1000e");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_FIXED);
-	assert_false(p.feat_write);
-	assert_string_equal(p.items[0].detail, "rx-lro (fixed: rx-lro)");
+	assert_int_equal(p.items[0].res.outcome, NG_FIXED);
+	assert_false(p.write[NG_PART_FEATURES]);
+	assert_string_equal(p.items[0].res.detail, "rx-lro (fixed: rx-lro)");
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 
@@ -202,11 +202,11 @@ static void test_unsupported_fixed_already(void **state)
 	w.items = items;
 	w.n = NG_ARRAY_SIZE(items);
 	make_state(&s, "e1000e");
-	s.feat_err = -EOPNOTSUPP;
+	s.err[NG_PART_FEATURES] = -EOPNOTSUPP;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
 	for (size_t i = 0; i < w.n; i++)
-		assert_int_equal(p.items[i].outcome, NG_UNSUPPORTED);
-	assert_false(p.feat_write);
+		assert_int_equal(p.items[i].res.outcome, NG_UNSUPPORTED);
+	assert_false(p.write[NG_PART_FEATURES]);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -224,8 +224,8 @@ static void test_wish_rewritten(void **state)
 	for (int k = TCP; k <= TCP6; k++)
 		ng_features_set_bit(s.feat.active, (size_t)k, false);
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_PLANNED);
-	assert_string_equal(p.items[0].was, "off (requested on)");
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[0].res.was, "off (requested on)");
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -244,17 +244,17 @@ static void test_link(void **state)
 	(void)state;
 	make_state(&s, "r8169");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_true(p.link_write);
+	assert_true(p.write[NG_PART_LINK]);
 	assert_int_equal(p.link.speed, 100);
 	assert_int_equal(p.link.duplex, DUPLEX_FULL);
 	assert_int_equal(p.link.autoneg, AUTONEG_DISABLE);
-	assert_int_equal(p.items[0].outcome, NG_PLANNED);
-	assert_string_equal(p.items[0].was, "1000");
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[0].res.was, "1000");
 	/* Duplex is full already, but only negotiated: forcing it is a change. */
-	assert_int_equal(p.items[1].outcome, NG_PLANNED);
-	assert_string_equal(p.items[1].was, "full");
-	assert_int_equal(p.items[2].outcome, NG_PLANNED);
-	assert_string_equal(p.items[2].was, "on");
+	assert_int_equal(p.items[1].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[1].res.was, "full");
+	assert_int_equal(p.items[2].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[2].res.was, "on");
 	ng_plan_free(&p);
 
 	/* Speed alone forces autoneg off too. */
@@ -267,20 +267,20 @@ static void test_link(void **state)
 	s.link.autoneg = AUTONEG_DISABLE;
 	w.n = NG_ARRAY_SIZE(items);
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_false(p.link_write);
+	assert_false(p.write[NG_PART_LINK]);
 	for (size_t i = 0; i < w.n; i++)
-		assert_int_equal(p.items[i].outcome, NG_ALREADY);
+		assert_int_equal(p.items[i].res.outcome, NG_ALREADY);
 	ng_plan_free(&p);
 
-	s.link_err = -EOPNOTSUPP;
+	s.err[NG_PART_LINK] = -EOPNOTSUPP;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_false(p.link_write);
-	assert_int_equal(p.items[0].outcome, NG_UNSUPPORTED);
-	assert_int_equal(p.items[0].error, -EOPNOTSUPP);
+	assert_false(p.write[NG_PART_LINK]);
+	assert_int_equal(p.items[0].res.outcome, NG_UNSUPPORTED);
+	assert_int_equal(p.items[0].res.error, -EOPNOTSUPP);
 	ng_plan_free(&p);
-	s.link_err = -EIO;
+	s.err[NG_PART_LINK] = -EIO;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_FAILED);
+	assert_int_equal(p.items[0].res.outcome, NG_FAILED);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -301,23 +301,23 @@ static void test_coalesce_ring(void **state)
 	(void)state;
 	make_state(&s, "e1000e");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_ALREADY);
-	assert_int_equal(p.items[1].outcome, NG_PLANNED);
-	assert_string_equal(p.items[1].was, "0");
-	assert_int_equal(p.items[2].outcome, NG_UNSUPPORTED);
-	assert_true(p.coal_write);
+	assert_int_equal(p.items[0].res.outcome, NG_ALREADY);
+	assert_int_equal(p.items[1].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[1].res.was, "0");
+	assert_int_equal(p.items[2].res.outcome, NG_UNSUPPORTED);
+	assert_true(p.write[NG_PART_COALESCE]);
 	assert_int_equal(p.coal.tx_coalesce_usecs, 10);
 	assert_int_equal(p.coal.rx_coalesce_usecs, 3);
-	assert_true(p.ring_write);
+	assert_true(p.write[NG_PART_RING]);
 	assert_int_equal(p.ring.rx_pending, 4096);
-	assert_int_equal(p.items[4].outcome, NG_ALREADY);
+	assert_int_equal(p.items[4].res.outcome, NG_ALREADY);
 	ng_plan_free(&p);
 
-	s.coal_err = -EOPNOTSUPP;
+	s.err[NG_PART_COALESCE] = -EOPNOTSUPP;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_false(p.coal_write);
-	assert_int_equal(p.items[0].outcome, NG_UNSUPPORTED);
-	assert_int_equal(p.items[3].outcome, NG_PLANNED);
+	assert_false(p.write[NG_PART_COALESCE]);
+	assert_int_equal(p.items[0].res.outcome, NG_UNSUPPORTED);
+	assert_int_equal(p.items[3].res.outcome, NG_PLANNED);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -350,32 +350,32 @@ static void test_itr(void **state)
 
 	make_state(&s, "e1000e");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_PLANNED);
-	assert_true(p.coal_write);
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_true(p.write[NG_PART_COALESCE]);
 	assert_int_equal(p.coal.rx_coalesce_usecs, 125);
-	assert_string_equal(p.items[0].detail, "rx-usecs 125");
+	assert_string_equal(p.items[0].res.detail, "rx-usecs 125");
 	ng_plan_free(&p);
 
 	/* An explicit rx-usecs wins over the throttle rate, whatever the order. */
 	w.n = 2;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
 	assert_int_equal(p.coal.rx_coalesce_usecs, 1);
-	assert_int_equal(p.items[0].outcome, NG_ALREADY);
-	assert_int_equal(p.items[1].outcome, NG_PLANNED);
+	assert_int_equal(p.items[0].res.outcome, NG_ALREADY);
+	assert_int_equal(p.items[1].res.outcome, NG_PLANNED);
 	ng_plan_free(&p);
 
 	items[0].num = 3;
 	w.n = 1;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_ALREADY);
-	assert_false(p.coal_write);
+	assert_int_equal(p.items[0].res.outcome, NG_ALREADY);
+	assert_false(p.write[NG_PART_COALESCE]);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 
 	make_state(&s, "virtio_net");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_int_equal(p.items[0].outcome, NG_UNSUPPORTED);
-	assert_false(p.coal_write);
+	assert_int_equal(p.items[0].res.outcome, NG_UNSUPPORTED);
+	assert_false(p.write[NG_PART_COALESCE]);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -406,24 +406,24 @@ static void test_rps_per_queue(void **state)
 	(void)state;
 	make_rps_state(&s);
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_false(p.rps_write);
-	assert_int_equal(p.items[0].outcome, NG_ALREADY);
+	assert_false(p.write[NG_PART_RPS]);
+	assert_int_equal(p.items[0].res.outcome, NG_ALREADY);
 	ng_plan_free(&p);
 
 	it.text = swapped;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_true(p.rps_write);
+	assert_true(p.write[NG_PART_RPS]);
 	assert_string_equal(p.rps_mask, "f 0");
-	assert_string_equal(p.items[0].was, "mixed");
-	assert_int_equal(p.items[0].outcome, NG_PLANNED);
+	assert_string_equal(p.items[0].res.was, "mixed");
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
 	ng_plan_free(&p);
 
 	it.text = three;
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_false(p.rps_write);
-	assert_int_equal(p.items[0].outcome, NG_FAILED);
-	assert_int_equal(p.items[0].error, -EINVAL);
-	assert_string_equal(p.items[0].detail, "3 masks for 2 rx queues");
+	assert_false(p.write[NG_PART_RPS]);
+	assert_int_equal(p.items[0].res.outcome, NG_FAILED);
+	assert_int_equal(p.items[0].res.error, -EINVAL);
+	assert_string_equal(p.items[0].res.detail, "3 masks for 2 rx queues");
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }
@@ -443,20 +443,20 @@ static void test_rps_ethtool_flag(void **state)
 	(void)state;
 	make_rps_state(&s);
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_true(p.rps_write);
+	assert_true(p.write[NG_PART_RPS]);
 	assert_string_equal(p.rps_mask, "f");
-	assert_string_equal(p.items[0].was, "mixed");
-	assert_string_equal(p.items[0].want, "f");
-	assert_int_equal(p.items[0].outcome, NG_PLANNED);
-	assert_int_equal(p.items[1].outcome, NG_PLANNED);
+	assert_string_equal(p.items[0].res.was, "mixed");
+	assert_string_equal(p.items[0].res.want, "f");
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_int_equal(p.items[1].res.outcome, NG_PLANNED);
 	assert_true(p.items[2].no_result);
 	ng_plan_free(&p);
 
 	free(s.rps[0]);
 	s.rps[0] = strdup("f");
 	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
-	assert_false(p.rps_write);
-	assert_int_equal(p.items[0].outcome, NG_ALREADY);
+	assert_false(p.write[NG_PART_RPS]);
+	assert_int_equal(p.items[0].res.outcome, NG_ALREADY);
 	ng_plan_free(&p);
 	ng_devstate_free(&s);
 }

@@ -447,66 +447,6 @@ static void test_pve_options(void **state)
 	ng_policy_free(p);
 }
 
-/* A sysfs tree: eno1 in vmbr0, eno2 in bond0 in vmbr0, eno3 alone, tap100i0 in vmbr0. */
-static void fake_sysfs(const char *root)
-{
-	static const char script[] =
-		"set -e; cd \"$0\"; n=sys/class/net; d=sys/devices/pci0000:00\n"
-		"mkdir -p $n sys/bus/pci/drivers/e1000e\n"
-		"i=2; for p in eno1 eno2 eno3; do\n"
-		"  mkdir -p $d/0000:00:1$i.0 $n/$p\n"
-		"  ln -s ../../../bus/pci/drivers/e1000e $d/0000:00:1$i.0/driver\n"
-		"  ln -s ../../../devices/pci0000:00/0000:00:1$i.0 $n/$p/device\n"
-		"  echo $i >$n/$p/ifindex; echo 0x1003 >$n/$p/flags; i=$((i + 1)); done\n"
-		"mkdir -p $n/vmbr0/bridge $n/bond0/bonding $n/tap100i0\n"
-		"echo 10 >$n/vmbr0/ifindex; echo 11 >$n/bond0/ifindex\n"
-		"echo 12 >$n/tap100i0/ifindex\n"
-		"echo 0x1003 >$n/tap100i0/tun_flags\n"
-		"ln -s ../vmbr0 $n/eno1/master; ln -s ../bond0 $n/eno2/master\n"
-		"ln -s ../vmbr0 $n/bond0/master; ln -s ../vmbr0 $n/tap100i0/master\n";
-	char cmd[sizeof(script) + 256];
-
-	snprintf(cmd, sizeof(cmd), "sh -c '%s' %s", script, root);
-	assert_int_equal(system(cmd), 0);
-}
-
-static char *uplinks(struct ng_ctx *ctx, const char *policy_text)
-{
-	static char names[128];
-	struct ng_policy *p = ng_policy_new();
-	struct ng_iface *v;
-	struct ng_err e;
-	size_t n;
-
-	assert_int_equal(ng_policy_parse(p, policy_text, strlen(policy_text), "t.conf"), 0);
-	assert_int_equal(ng_backup_uplinks(ctx, p, &v, &n, &e), 0);
-	names[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-			 i ? " " : "", v[i].name);
-	free(v);
-	ng_policy_free(p);
-	return names;
-}
-
-static void test_backup_uplinks(void **state)
-{
-	char *root = temp_root();
-	struct ng_ctx *ctx = ctx_at(root);
-
-	(void)state;
-	fake_sysfs(root);
-	/* Physical ports of bridges, directly or through a bond; not a guest's tap. */
-	assert_string_equal(uplinks(ctx, ""), "eno1 eno2");
-	assert_string_equal(uplinks(ctx, "[interface eno1]\nskip = yes\n"), "eno2");
-	/* Named uplinks replace the guess. */
-	assert_string_equal(uplinks(ctx, "[interface eno3]\nbackup-uplink = yes\n"), "eno3");
-	assert_string_equal(uplinks(ctx, "[driver e1000e]\nbackup-uplink = yes\n"
-				    "[interface eno2]\nbackup-uplink = no\n"), "eno1 eno3");
-	ng_ctx_free(ctx);
-	remove_root(root);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,7 +462,6 @@ int main(void)
 		cmocka_unit_test(test_hook_enable_disable),
 		cmocka_unit_test(test_root_from_exe),
 		cmocka_unit_test(test_pve_options),
-		cmocka_unit_test(test_backup_uplinks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-recover.c: locating a record's interface, rebind, escalation marks, recent events. */
+/* test-recover.c: locating a record's interface, rebind (the rest of recover.c: test-apply.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -171,73 +171,11 @@ static void test_rebind(void **state)
 	assert_int_equal(ng_recover_rebind(ctx, &bad, &err), -EINVAL);
 }
 
-static void test_marks(void **state)
-{
-	struct ng_err err = { 0 };
-	const char *text;
-
-	(void)state;
-	assert_false(ng_recover_marked(ctx, "eno1"));
-	assert_int_equal(ng_recover_mark(ctx, "eno1", &err), 0);
-	assert_int_equal(ng_recover_mark(ctx, "ens3", &err), 0);
-	assert_int_equal(ng_recover_mark(ctx, "eno1", &err), 0);
-	assert_true(ng_recover_marked(ctx, "eno1"));
-	assert_true(ng_recover_marked(ctx, "ens3"));
-	assert_false(ng_recover_marked(ctx, "eno"));
-	assert_false(ng_recover_marked(ctx, "../eno1"));
-	text = get("run/nicguard/watch-escalated");
-	assert_non_null(text);
-	assert_int_equal(strncmp(text, NG_MARKER "\n", strlen(NG_MARKER) + 1), 0);
-	assert_non_null(strstr(text, "\neno1\nens3\n"));
-	assert_null(strstr(strstr(text, "\neno1\n") + 1, "\neno1\n"));
-	/* A file nicguard did not write is never replaced, nor believed. */
-	put("run/nicguard/watch-escalated", "eno2\n");
-	assert_false(ng_recover_marked(ctx, "eno2"));
-	assert_int_equal(ng_recover_mark(ctx, "eno2", &err), -EEXIST);
-	assert_string_equal(get("run/nicguard/watch-escalated"), "eno2\n");
-	assert_int_equal(ng_recover_mark(ctx, "a b", &err), -EINVAL);
-}
-
-static void test_events(void **state)
-{
-	struct ng_watch_event ev[2] = {
-		{ 1700000000, "e1000e-hw-hang", "eno1", "bounce", "done" },
-		{ 1700000005, "soft-lockup", "", "log-only", "no action\t(log-only)\nx" },
-	};
-	struct ng_watch_event *got;
-	struct ng_err err = { 0 };
-	size_t n;
-
-	(void)state;
-	assert_int_equal(ng_recover_events_read(ctx, &got, &n, &err), 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(ng_recover_events_write(ctx, ev, 2, &err), 0);
-	assert_int_equal(ng_recover_events_read(ctx, &got, &n, &err), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(got[0].time, 1700000000);
-	assert_string_equal(got[0].sig, "e1000e-hw-hang");
-	assert_string_equal(got[0].ifname, "eno1");
-	assert_string_equal(got[0].action, "bounce");
-	assert_string_equal(got[0].detail, "done");
-	assert_string_equal(got[1].ifname, "");
-	/* Tabs and newlines in a field cannot break the line format. */
-	assert_string_equal(got[1].detail, "no action (log-only) x");
-	free(got);
-	/* Lines this writer never makes are skipped. */
-	put("run/nicguard/watch-events", NG_MARKER "\ngarbage\n12\n1700\ta\tb\tc\td\n");
-	assert_int_equal(ng_recover_events_read(ctx, &got, &n, &err), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(got[0].detail, "d");
-	free(got);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_locate),
 		cmocka_unit_test(test_rebind),
-		cmocka_unit_test(test_marks),
-		cmocka_unit_test(test_events),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

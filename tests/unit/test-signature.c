@@ -147,6 +147,67 @@ static void test_device_line(void **state)
 	assert_string_equal(m.device, "+virtio:virtio0");
 }
 
+/*
+ * The transmit watchdog and virtio_net's TX timeout as each kernel nicguard supports prints
+ * them, word for word. Debian 12 (6.1.0-50) and Debian 13 (6.12.117+deb13): the records a real
+ * hang gave in tests/vm check 8 (the hang port's QEMU backend stopped reading), copied from
+ * /dev/kmsg with their dictionary lines. 6.1 prints the 6.8 format since the stable tree took
+ * "net: sched: Print msecs when transmit queue time out" and "net: don't dump stack on queue
+ * timeout" together (August 2024); Proxmox VE 9's 6.14+ kernels print the same netdev_crit()
+ * format, which dev_watchdog() in net/sched/sch_generic.c still has in net-next of October
+ * 2025; the line below is that format with an e1000e port's prefix. Older 6.1 kernels: the
+ * WARN_ONCE line without milliseconds.
+ */
+static const struct kernel_sample {
+	const char *kernel, *record, *id, *ifname, *busdev, *driver;
+} kernel_samples[] = {
+	{ "Debian 12 6.1.0-50-amd64",
+	  "2,566,179887908,-;virtio_net virtio1 ens5: NETDEV WATCHDOG: CPU: 0: transmit queue 0 "
+	  "timed out 5540 ms\n SUBSYSTEM=virtio\n DEVICE=+virtio:virtio1\n",
+	  "netdev-watchdog", "ens5", "virtio1", "virtio_net" },
+	{ "Debian 12 6.1.0-50-amd64",
+	  "3,567,179903281,-;virtio_net virtio1 ens5: TX timeout on queue: 0, sq: output.0, vq: "
+	  "0x1, name: output.0, 5544000 usecs ago\n SUBSYSTEM=virtio\n DEVICE=+virtio:virtio1\n",
+	  "virtio-tx-timeout", "ens5", "virtio1", "virtio_net" },
+	{ "Debian 13 6.12.117+deb13-amd64",
+	  "2,568,160776852,-;virtio_net virtio1 ens5: NETDEV WATCHDOG: CPU: 0: transmit queue 0 "
+	  "timed out 5676 ms\n SUBSYSTEM=virtio\n DEVICE=+virtio:virtio1\n",
+	  "netdev-watchdog", "ens5", "virtio1", "virtio_net" },
+	{ "Debian 13 6.12.117+deb13-amd64",
+	  "3,569,160778191,-;virtio_net virtio1 ens5: TX timeout on queue: 0, sq: output.0, vq: "
+	  "0x1, name: output.0, 5676000 usecs ago\n SUBSYSTEM=virtio\n DEVICE=+virtio:virtio1\n",
+	  "virtio-tx-timeout", "ens5", "virtio1", "virtio_net" },
+	{ "Proxmox VE 9 6.14+ (format string)",
+	  "2,1,1,-;e1000e 0000:00:1f.6 nic0: NETDEV WATCHDOG: CPU: 3: transmit queue 0 timed out "
+	  "5120 ms\n SUBSYSTEM=pci\n DEVICE=+pci:0000:00:1f.6\n",
+	  "netdev-watchdog", "nic0", "0000:00:1f.6", "e1000e" },
+	{ "6.1 before August 2024 (WARN_ONCE)",
+	  "4,1,1,-;NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out",
+	  "netdev-watchdog", "eno1", "", "" },
+};
+
+static void test_watchdog_per_kernel(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NG_ARRAY_SIZE(kernel_samples); i++) {
+		const struct kernel_sample *k = &kernel_samples[i];
+		struct ng_sig_match m;
+		char user[512];
+
+		if (!match(k->record, 0, &m))
+			fail_msg("%s: no match: %s", k->kernel, k->record);
+		assert_string_equal(m.sig->id, k->id);
+		assert_int_equal(m.sig->cls, NG_SIG_HANG);
+		assert_string_equal(m.ifname, k->ifname);
+		assert_string_equal(m.busdev, k->busdev);
+		assert_string_equal(m.driver, k->driver);
+		/* The same text written to /dev/kmsg by a user (facility 1) is no kernel record. */
+		snprintf(user, sizeof(user), "1%s", k->record);
+		if (match(user, 0, &m))
+			fail_msg("%s: a user's copy matched: %s", k->kernel, user);
+	}
+}
+
 static void test_user_facility(void **state)
 {
 	/* What `printf '<3>e1000e ... Hang:\n  TDH <8d>\n' >/dev/kmsg` gives: two records,
@@ -228,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_every_row),
 		cmocka_unit_test(test_table_sane),
 		cmocka_unit_test(test_device_line),
+		cmocka_unit_test(test_watchdog_per_kernel),
 		cmocka_unit_test(test_user_facility),
 		cmocka_unit_test(test_near_misses),
 		cmocka_unit_test(test_prefix_forms),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-stanza.c: the interfaces(5) reader, nicguard-* stanza values and their merge. */
+/* test-stanza.c: the interfaces(5) reader and the nicguard-* stanza values of one interface. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,7 +63,7 @@ static void test_parse(void **state)
 
 static void test_value(void **state)
 {
-	struct ng_origin o = { "ifupdown", 0 };
+	struct ng_origin o = { .file = "ifupdown", .line = 0 };
 	struct ng_item *items = NULL;
 	struct ng_err err = { 0 };
 	size_t n = 0;
@@ -90,30 +90,6 @@ static void test_value(void **state)
 	ng_items_free(items, n);
 }
 
-static void test_merge(void **state)
-{
-	struct ng_origin o = { "ifupdown", 0 };
-	struct ng_item *items = NULL;
-	struct ng_wanted w = { 0 };
-	struct ng_err err = { 0 };
-	size_t n = 0;
-
-	(void)state;
-	assert_int_equal(ng_value_parse(NG_OFFLOAD, NG_SET_NORMAL, "tso off gso off", o,
-					&w.items, &w.n, &err), 0);
-	assert_int_equal(ng_stanza_value("offload", "gso on", o, &items, &n, &err), 0);
-	assert_int_equal(ng_stanza_value("backup-offload", "tso on", o, &items, &n, &err), 0);
-	assert_int_equal(ng_stanza_value("skip", "no", o, &items, &n, &err), 0);
-	assert_int_equal(ng_stanza_merge(&w, items, n, NG_SET_NORMAL), 0);
-	/* gso replaced, the backup set's tso left out, the flag taken. */
-	assert_int_equal(w.n, 3);
-	assert_int_equal(ng_wanted_find(&w, NG_OFFLOAD, "tso")->num, 0);
-	assert_int_equal(ng_wanted_find(&w, NG_OFFLOAD, "gso")->num, 1);
-	assert_false(ng_wanted_skip(&w));
-	ng_wanted_free(&w);
-	ng_items_free(items, n);
-}
-
 static void put(const char *root, const char *rel, const char *body)
 {
 	char path[4096];
@@ -126,11 +102,39 @@ static void put(const char *root, const char *rel, const char *body)
 	fclose(f);
 }
 
+/* The nicguard-* keys of ifname as a resolver reads them. */
+struct keys {
+	struct ng_item *items;
+	size_t n;
+	struct ng_diags diags;
+};
+
+static void load_keys(struct ng_ctx *ctx, const char *ifname, struct keys *k)
+{
+	struct ng_interfaces f = { 0 };
+
+	memset(k, 0, sizeof(*k));
+	assert_int_equal(ng_interfaces_load(ctx, &f, NULL), 0);
+	assert_int_equal(ng_stanza_items(&f, ifname, &k->items, &k->n, &k->diags), 0);
+	/* The items' origins point into f's file names: keep them for the test. */
+	for (size_t i = 0; i < k->n; i++)
+		k->items[i].origin.file = strdup(k->items[i].origin.file);
+	ng_interfaces_free(&f);
+}
+
+static void keys_free(struct keys *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free((char *)k->items[i].origin.file);
+	ng_items_free(k->items, k->n);
+	ng_diags_free(&k->diags);
+}
+
 static void test_load(void **state)
 {
 	char root[] = "/tmp/test-stanza-XXXXXX", dir[4200];
 	struct ng_ctx_opts opts = { 0 };
-	struct ng_stanza st;
+	struct keys st;
 	struct ng_err err = { 0 };
 	struct ng_ctx *ctx;
 
@@ -148,8 +152,7 @@ static void test_load(void **state)
 	opts.root = root;
 	ctx = ng_ctx_new(&opts, &err);
 	assert_non_null(ctx);
-	assert_int_equal(ng_stanza_load(ctx, "eno1", &st, &err), 0);
-	assert_true(st.found);
+	load_keys(ctx, "eno1", &st);
 	/* uplink (source-directory: run-parts names only, so not skipped.conf), then the rest. */
 	assert_int_equal(st.n, 2);
 	assert_string_equal(st.items[0].name, "rps");
@@ -163,11 +166,10 @@ static void test_load(void **state)
 	assert_string_equal(st.diags.v[0].file, "/etc/network/interfaces.d/uplink");
 	assert_int_equal(st.diags.v[0].line, 2);
 	assert_non_null(strstr(st.diags.v[0].msg, "nicguard-offload: "));
-	ng_stanza_free(&st);
-	assert_int_equal(ng_stanza_load(ctx, "eno9", &st, &err), 0);
-	assert_false(st.found);
+	keys_free(&st);
+	load_keys(ctx, "eno9", &st);
 	assert_int_equal(st.n, 0);
-	ng_stanza_free(&st);
+	keys_free(&st);
 	ng_ctx_free(ctx);
 	snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
 	assert_int_equal(system(dir), 0);
@@ -179,7 +181,7 @@ static void test_source_loop(void **state)
 {
 	char root[] = "/tmp/test-stanza-XXXXXX", cmd[4200];
 	struct ng_ctx_opts opts = { 0 };
-	struct ng_stanza st;
+	struct keys st;
 	struct ng_err err = { 0 };
 	struct ng_ctx *ctx;
 
@@ -195,12 +197,12 @@ static void test_source_loop(void **state)
 	opts.root = root;
 	ctx = ng_ctx_new(&opts, &err);
 	assert_non_null(ctx);
-	assert_int_equal(ng_stanza_load(ctx, "eno1", &st, &err), 0);
+	load_keys(ctx, "eno1", &st);
 	assert_int_equal(st.n, 1);
 	assert_string_equal(st.items[0].name, "gso");
 	assert_int_equal(st.diags.n, 6);
 	assert_non_null(strstr(st.diags.v[0].msg, "sourced again"));
-	ng_stanza_free(&st);
+	keys_free(&st);
 	ng_ctx_free(ctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	assert_int_equal(system(cmd), 0);
@@ -211,7 +213,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_value),
-		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_source_loop),
 	};

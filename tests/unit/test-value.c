@@ -11,7 +11,7 @@
 #include "nicguard.h"
 #include "internal.h"
 
-static const struct ng_origin here = { "test.conf", 7 };
+static const struct ng_origin here = { .file = "test.conf", .line = 7 };
 
 /* Parse text as a fresh value; returns the result, items in *items. */
 static int parse(enum ng_group g, enum ng_set set, const char *text, struct ng_item **items,
