@@ -169,6 +169,20 @@ live_root() {
 	[[ "$output" != *history* ]]
 }
 
+@test "udev records the change it made, as apply does: one place for every program's results" {
+	live_root
+	mkdir -p "$ROOT/etc/nicguard"
+	cp "$NG_CONF" "$ROOT/etc/nicguard/nicguard.conf"
+	idx=$(ng_ns_exec cat /sys/class/net/ngt0/ifindex)
+	run ng_ns_exec env -i NICGUARD_ROOT="$ROOT" "$NG_BUILD/nicguard-udev" "$idx" add
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
+	run report --json ngt0
+	echo "$output"
+	jq -e '.interfaces[0] | .name == "ngt0" and (.changes | length) == 1 and
+		.changes[0].settings == "tso off gso off" and .changes[0].source == "udev"' <<<"$output"
+}
+
 # One e1000e hang record for IF, as the driver logs it.
 hang_record() { # IF SEQ
 	printf '3,%s,%s000,-;e1000e 0000:00:1f.6 %s: Detected Hardware Unit Hang:\n' "$2" "$2" "$1"
