@@ -5,7 +5,8 @@
 install::
 	install -d -m 0755 $(DESTDIR)/var/lib/nicguard
 
-# The hourly publisher of the cluster summary (`nicguard report --publish`).
+# The hourly publisher of the cluster summary (`nicguard report --publish`). The package's
+# postinst enables and starts the timer (deb-systemd-helper: `systemctl disable` holds).
 install:: all
 	sed 's|/usr/sbin/nicguard|$(SBINDIR)/nicguard|g' systemd/nicguard-summary.service \
 		>$(BUILD)/nicguard-summary.service
@@ -13,8 +14,3 @@ install:: all
 		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-summary.service
 	install -D -m 0644 systemd/nicguard-summary.timer \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/nicguard-summary.timer
-	# Enabled by the package itself (as systemd-tmpfiles-clean.timer is): the unit's
-	# condition keeps it idle on a host without /etc/pve/nodes; `systemctl mask` stops it.
-	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)/timers.target.wants
-	ln -sf ../nicguard-summary.timer \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/timers.target.wants/nicguard-summary.timer
