@@ -1020,8 +1020,17 @@ struct ng_metrics_if {
 	uint64_t rx_dropped;
 };
 
+/* What the history says of one interface (ng_histreport_make's answers): the gauges of
+ * issue 17 next to the daemon's own counters. */
+struct ng_metrics_hist {
+	char ifname[NG_IFNAMSIZ];
+	int64_t last_hang;	/* 0: no hang recorded */
+	int64_t since;		/* its settings last changed; 0: no change recorded */
+	double hangs_since;	/* hang episodes since then (every one recorded, without a change) */
+};
+
 /* One sample of the drop counters: softnet, and rx_dropped of physical ports, bridges and
- * bonds (not of every container veth). */
+ * bonds (not of every container veth); with ng_metrics_history, the history's gauges. */
 struct ng_metrics_sample {
 	uint64_t at_ms;
 	bool softnet_ok;
@@ -1029,11 +1038,21 @@ struct ng_metrics_sample {
 	struct ng_softnet softnet;
 	struct ng_metrics_if *ifs;
 	size_t nifs;
+	bool hist_ok;			/* the history was read: hist holds what it says */
+	struct ng_metrics_hist *hist;	/* interfaces that hung or had a change, by name; not
+					 * a guest's device that never hung */
+	size_t nhist;
 };
 
 int ng_metrics_sample(const struct ng_ctx *ctx, uint64_t now_ms, struct ng_metrics_sample *s,
 		      struct ng_err *err);
 void ng_metrics_sample_free(struct ng_metrics_sample *s);
+
+/* Add to s what the history (root/var/lib/nicguard/history) says at time now (seconds):
+ * each interface's last hang, last settings change and hangs since. No history is an empty
+ * one. Returns 0 or a negative errno with err filled (s->hist_ok stays false). */
+int ng_metrics_history(const struct ng_ctx *ctx, int64_t now, struct ng_metrics_sample *s,
+		       struct ng_err *err);
 
 /* The daemon's own counters. */
 struct ng_watch_counters {
@@ -1045,7 +1064,8 @@ struct ng_watch_counters {
 /* Render the metrics in Prometheus text format (marker line first): per-interface
  * detections, actions, failures, repeats and last event time from w; the daemon's counters;
  * and, with cur, rx_dropped and softnet totals plus their rates/deltas since prev (may be
- * NULL). Caller frees *text. Returns 0 or -ENOMEM. */
+ * NULL), and the history's gauges when cur->hist_ok. Caller frees *text. Returns 0 or
+ * -ENOMEM. */
 int ng_metrics_render(const struct ng_watch *w, const struct ng_watch_counters *c,
 		      const struct ng_metrics_sample *cur, const struct ng_metrics_sample *prev,
 		      char **text, size_t *len);
