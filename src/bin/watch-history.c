@@ -74,3 +74,13 @@ void watch_history_flush(struct daemon *dm)
 		       ng_err_str(&err, line, sizeof(line)));
 	dm->hist_failed = true;
 }
+
+void watch_history_gauges(struct daemon *dm, struct ng_metrics_sample *s)
+{
+	struct ng_err err = { 0 };
+	char line[1024];
+
+	/* Read after the flush that wrote this round's detections: the gauges include them. */
+	if (ng_metrics_history(dm->ctx, (int64_t)time(NULL), s, &err) < 0)
+		ng_log(LOG_DEBUG, "history gauges: %s", ng_err_str(&err, line, sizeof(line)));
+}

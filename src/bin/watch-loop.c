@@ -87,6 +87,7 @@ static void flush(struct daemon *dm, bool sample)
 		ng_metrics_sample_free(&cur);
 		return;
 	}
+	watch_history_gauges(dm, &cur);		/* history: last hang, hangs since a change */
 	r = ng_metrics_render(dm->w, counters(dm), &cur, dm->have_prev ? &dm->prev : NULL,
 			      &text, &len);
 	if (r < 0)

@@ -60,6 +60,8 @@ void watch_history_event(struct daemon *dm, const char *sig, const char *ifname,
 			 const char *what, const char *detail);
 void watch_history_sample(struct daemon *dm, const struct ng_metrics_sample *s);
 void watch_history_flush(struct daemon *dm);
+/* The history's gauges for the metrics (last hang, hangs since the last change) into s. */
+void watch_history_gauges(struct daemon *dm, struct ng_metrics_sample *s);
 
 /* watch-loop.c: setup, the poll loop (records, signals, held steps, state files), teardown.
  * watch_setup and watch_loop return 0, or -1 after logging why. */

@@ -216,6 +216,25 @@ watch_file() { # FILE [ARGS...]
 	jq -e '.interfaces[0].hangs == 1' <<<"$output"
 }
 
+@test "nicguard-watch's metrics carry the history's gauges: apply's change, this run's hang" {
+	live_root
+	run ng_nicguard --root "$ROOT" -c "$NG_CONF" apply ngt0
+	[ "$status" -eq 0 ]
+	sleep 1		# the hang must come after the change, in whole seconds
+	start=$(date +%s)
+	hang_record ngt0 1 >"$BATS_TEST_TMPDIR/kmsg"
+	mkdir -p "$ROOT/var/lib/prometheus/node-exporter"
+	run watch_file "$BATS_TEST_TMPDIR/kmsg"
+	[ "$status" -eq 0 ]
+	prom=$ROOT/var/lib/prometheus/node-exporter/nicguard.prom
+	grep nicguard_history_ "$prom"
+	grep -qx 'nicguard_history_hangs_since_change{interface="ngt0"} 1' "$prom"
+	last=$(sed -n 's/^nicguard_history_last_hang_timestamp_seconds{interface="ngt0"} //p' "$prom")
+	changed=$(sed -n 's/^nicguard_history_settings_changed_timestamp_seconds{interface="ngt0"} //p' "$prom")
+	[ "$last" -ge "$start" ]
+	[ "$changed" -gt 0 ] && [ "$changed" -lt "$start" ]
+}
+
 @test "no node_exporter: not a word about its directory; metrics = PATH given and missing: said once" {
 	live_root
 	hang_record ngt0 1 >"$BATS_TEST_TMPDIR/kmsg"
