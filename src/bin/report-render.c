@@ -89,7 +89,8 @@ static void change_text(FILE *out, const struct ng_histreport_if *r,
 			 per_sec(c->drop_before.rx_dropped, c->drop_before.watched),
 			 per_sec(c->drop_after.rx_dropped, c->drop_after.watched),
 			 &c->drop_before, &c->drop_after, to);
-	fprintf(out, "    (%s, %s%s%s)\n", c->source[0] ? c->source : "?",
+	fprintf(out, "    (%s, %s%s%s)\n", c->escalation ? "nicguard-watch escalated: its reapply "
+		"step put the watch-* settings in force" : c->source[0] ? c->source : "?",
 		c->origin[0] ? c->origin : "origin not recorded", c->was[0] ? "; was " : "",
 		c->was);
 }
@@ -189,6 +190,7 @@ static void change_json(struct ng_json *j, const struct ng_histreport_if *r,
 	ng_json_str(j, "was", c->was);
 	ng_json_str(j, "origin", c->origin);
 	ng_json_str(j, "source", c->source);
+	ng_json_bool(j, "escalation", c->escalation);
 	ng_json_bool(j, "host_sysctl", !c->own || !r->ifname[0]);
 	if (c->hangs) {
 		ng_json_open(j, "hangs", '{');

@@ -67,8 +67,8 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 {
 	char detail[160];
 	uint64_t t0 = watch_now_ms();
-	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, detail,
-						 sizeof(detail));
+	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, dm->hist,
+						 (int64_t)time(NULL), detail, sizeof(detail));
 
 	ng_watch_done(dm->w, o, d, r, watch_now_ms());
 	/* An action changes what sysfs says (a rebind re-creates the interface). */

@@ -148,7 +148,7 @@ int watch_setup(struct daemon *dm, const struct ng_ctx_opts *co, const char *kms
 	if (!dm->w)
 		return -1;
 	if (!dm->dry_run)
-		dm->hist = ng_history_new(dm->ctx, "watch");
+		dm->hist = ng_history_new(dm->ctx, NG_HISTORY_WATCH);
 	ng_watch_opts_default(&dm->opts);
 	watch_load_policy(dm);
 	if (kmsg)

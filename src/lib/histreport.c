@@ -125,7 +125,8 @@ static int changes_of(const struct ng_hist *h, struct ng_histreport_if *r)
 
 		if ((!own && c->ifname[0]) || !(was = changed(h, i)))
 			continue;
-		if (!cur || !own || !cur->own || !r->ifname[0] || c->time - cur->time > GROUP_GAP) {
+		if (!cur || !own || !cur->own || !r->ifname[0] || c->time - cur->time > GROUP_GAP ||
+		    strcmp(c->source, cur->source) != 0) {
 			if (add_change(r, &cap) < 0)
 				return -ENOMEM;
 			cur = &r->changes[r->nchanges - 1];
@@ -134,6 +135,7 @@ static int changes_of(const struct ng_hist *h, struct ng_histreport_if *r)
 			cur->hangs = own && r->ifname[0];
 			snprintf(cur->origin, sizeof(cur->origin), "%s", c->origin);
 			snprintf(cur->source, sizeof(cur->source), "%s", c->source);
+			cur->escalation = strcmp(c->source, NG_HISTORY_WATCH) == 0;
 		}
 		cur->drops |= !c->ifname[0] || strcmp(c->setting, "rps") == 0;
 		append(cur->label, sizeof(cur->label), c->setting, c->value);

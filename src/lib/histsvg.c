@@ -211,7 +211,8 @@ static void changes(const struct panel *p, const struct ng_histreport_if *r)
 
 		snprintf(label, sizeof(label), "%.50s%s", c->label, strlen(c->label) > 50 ? "..." : "");
 		fprintf(p->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.0f\" class=\"change%s\"/>\n",
-			x, y + 3, x, p->y0 + PLOT, c->own && r->ifname[0] ? "" : " host");
+			x, y + 3, x, p->y0 + PLOT, !c->own || !r->ifname[0] ? " host" :
+			c->escalation ? " escalation" : "");
 		fprintf(p->f, "<text x=\"%.1f\" y=\"%.1f\" class=\"label\" text-anchor=\"%s\">%s ",
 			x + (x > W / 2.0 ? -3 : 3), y, x > W / 2.0 ? "end" : "start",
 			date(c->time, SHORT, when, sizeof(when)));
@@ -277,6 +278,7 @@ static const char style[] =
 	"circle.squeeze { fill: #e0a020; }\n"
 	".change { stroke: #2a8a2a; stroke-width: 2; stroke-dasharray: 6 4; }\n"
 	".change.host { stroke: #7a4fb0; }\n"
+	".change.escalation { stroke: #e07b00; }\n"
 	".label { font-size: 11px; fill: #222; }\n"
 	".legend { font-size: 11px; fill: #555; }\n"
 	"</style>\n";
@@ -304,7 +306,8 @@ int ng_histsvg_render(const struct ng_histreport *r, const char *title, char **t
 	fprintf(f, "</text>\n<text x=\"10\" y=\"42\" class=\"legend\">%s to %s UTC. Red bars: "
 		"hang episodes a day (left axis). Blue line: drops a second (right axis).</text>\n"
 		"<text x=\"10\" y=\"56\" class=\"legend\">Dashed lines: a change took effect "
-		"(green: the interface's settings, purple: a host sysctl). Grey: days "
+		"(green: the interface's settings, orange: nicguard-watch escalated, purple: a host "
+		"sysctl). Grey: days "
 		"nicguard-watch did not watch.</text>\n",
 		date(r->from, FULL, a, sizeof(a)), date(r->to, FULL, b, sizeof(b)));
 	p.f = f;

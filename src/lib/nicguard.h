@@ -1117,12 +1117,16 @@ void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
  * picks them (or the uplinks cannot be told: the safe side). */
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname);
 
+struct ng_history;	/* history.c */
+
 /* Carry out d's step on d->ifname (dry_run: decide and report, change nothing), and say
  * how it went in detail ("done", "failed: ...", "skipped: ...", "2 of 5 settings changed").
- * Returns what to tell ng_watch_done(). */
+ * The settings a reapply changed are queued in hist (may be NULL) as changes at time now:
+ * the history marks the escalation. Returns what to tell ng_watch_done(). */
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
-				     char *detail, size_t len);
+				     struct ng_history *hist, int64_t now, char *detail,
+				     size_t len);
 
 /* -------------------------------------------------------------- kmsgsrc.c */
 
@@ -1291,8 +1295,11 @@ struct ng_history;
 
 #define NG_HISTORY_QUEUE (256u << 10)	/* queued bytes at most */
 
+/* The source of nicguard-watch's change records: its reapply step's, an escalation. */
+#define NG_HISTORY_WATCH "watch"
+
 /* A writer for root/var/lib/nicguard/history; source names the program in its change
- * records ("udev", "apply", "watch"). Keeps no pointer to ctx. NULL on no memory. */
+ * records ("udev", "apply", NG_HISTORY_WATCH). Keeps no pointer to ctx. NULL on no memory. */
 struct ng_history *ng_history_new(const struct ng_ctx *ctx, const char *source);
 
 /* Free w; records not written are dropped. */
@@ -1351,6 +1358,7 @@ struct ng_histreport_change {
 	bool own;			/* the interface's own, not a host sysctl */
 	bool hangs;			/* hang rates answer to it (an own change) */
 	bool drops;			/* drop rates answer to it (rps, a sysctl) */
+	bool escalation;		/* nicguard-watch's reapply step (source NG_HISTORY_WATCH) */
 	/* The hang rate: from the previous own change (or the window's start) to this one,
 	 * and from this one to the next (or now); the same for the drop rate. */
 	struct ng_histreport_period hang_before, hang_after, drop_before, drop_after;

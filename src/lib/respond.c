@@ -103,7 +103,8 @@ static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
-				     char *detail, size_t len)
+				     struct ng_history *hist, int64_t now, char *detail,
+				     size_t len)
 {
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
@@ -127,6 +128,9 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 		snprintf(detail, len, "failed: %s", ng_err_str(&err, msg, sizeof(msg)));
 	else if (d->step == NG_STEP_REAPPLY)
 		r = reapply_text(&rep, dry_run, detail, len);
+	/* A full queue drops them; the daemon says so when it queues this action's event. */
+	if (d->step == NG_STEP_REAPPLY && hist && !dry_run)
+		ng_history_report(hist, &rep, now);
 	else
 		snprintf(detail, len, "%s%s", dry_run ? "dry run: would " : "",
 			 dry_run ? ng_watch_step_name(d->step) : "done");

@@ -216,6 +216,39 @@ watch_file() { # FILE [ARGS...]
 	jq -e '.interfaces[0].hangs == 1' <<<"$output"
 }
 
+@test "nicguard-watch's reapply step: its changes recorded (source watch), the report marks the escalation" {
+	live_root
+	ng_conf <<-'EOF'
+	[interface ngt0]
+	offload = tso off
+	watch-offload = tso off gso off
+	[watch]
+	quiet-after-boot = 0
+	ladder = reapply
+	EOF
+	run ng_nicguard --root "$ROOT" -c "$NG_CONF" apply ngt0
+	[ "$status" -eq 0 ]
+	sleep 1
+	hang_record ngt0 1 >"$BATS_TEST_TMPDIR/kmsg"
+	ip netns exec "$NG_NS" "$WATCH" --kmsg "$BATS_TEST_TMPDIR/kmsg" --root "$ROOT" \
+		-c "$NG_CONF" --foreground 2>"$BATS_TEST_TMPDIR/watch.log"
+	cat "$BATS_TEST_TMPDIR/watch.log"
+	grep -q 'action reapply on ngt0 for e1000e-hw-hang: 1 of 2 settings changed' \
+		"$BATS_TEST_TMPDIR/watch.log"
+	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = off ]
+	run report --json ngt0
+	echo "$output"
+	jq -e '.interfaces[0].changes | length == 2 and
+		.[0].source == "apply" and .[0].escalation == false and
+		.[1].source == "watch" and .[1].escalation == true and
+		.[1].settings == "gso off" and (.[1].origin | endswith(":3"))' \
+		<<<"$output"
+	run report ngt0
+	echo "$output"
+	grep -qF '(nicguard-watch escalated: its reapply step put the watch-* settings in force, ' \
+		<<<"$output"
+}
+
 @test "nicguard-watch's metrics carry the history's gauges: apply's change, this run's hang" {
 	live_root
 	run ng_nicguard --root "$ROOT" -c "$NG_CONF" apply ngt0
