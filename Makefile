@@ -83,11 +83,10 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB) src/lib/nicguard.h src/lib/int
 
 # The pure layer: values, the feature vocabulary, names, planning, reports. It reads no file,
 # opens no socket and runs no program, and two unit tests prove it by linking these objects
-# instead of the library: test-plan the planner, test-pure the policy parser and printer too.
-# policy.c calls pve.c's [pve] option check, and pve.o brings exec, path, ctx and atomic along:
-# test-pure links them until the [pve] option table has a file of its own (issue 14).
+# instead of the library: test-plan the planner, test-pure the policy parser (with its [watch]
+# and [pve] option tables) and printer too.
 PURE_OBJ := $(patsubst %,$(BUILD)/lib/%.o,plan value features lex err strv rpsmask ifname report)
-POLICY_OBJ := $(patsubst %,$(BUILD)/lib/%.o,policy watchopt pve exec path ctx atomic)
+POLICY_OBJ := $(patsubst %,$(BUILD)/lib/%.o,policy watchopt pveopt)
 
 $(BUILD)/tests/test-plan: tests/unit/test-plan.c $(PURE_OBJ) src/lib/nicguard.h src/lib/internal.h
 	@mkdir -p $(dir $@)

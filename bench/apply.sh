@@ -17,6 +17,9 @@
 #                and ifupdown2's ethtool addon do
 # Every run is checked with `ethtool -k` afterwards. Prints the median wall-clock and CPU
 # times (user + system, started processes included) and the ratios of the medians.
+# Then, with strace(1): the ioctls of one nicguard apply wanting only offloads must stay 4 per
+# interface (no pause, eee, channels, link, coalesce, ring read: only the parts the policy
+# names are read), shown next to the same apply with `eee = eee off` added (one GEEE more).
 # CC (default cc) builds bench/floor.c into a scratch directory: it is not in the package.
 set -euo pipefail
 
@@ -157,3 +160,26 @@ awk -v nw="$(median "${wall[nicguard]}")" -v nc="$(median "${cpu[nicguard]}")" \
 	else
 		printf "  ratio nicguard / floor: the floor took under 1 ms\n"
 }'
+
+# The ioctls of one `nicguard apply` with the policy file $1, counted by strace -c.
+count_ioctls() {
+	reset_on
+	in_ns strace -f -c -e trace=ioctl -o "$tmp/strace" "$NICGUARD" -c "$1" apply >/dev/null ||
+		true
+	awk '$NF == "ioctl" { print $4 }' "$tmp/strace"
+}
+
+if command -v strace >/dev/null; then
+	printf '[interface bench*]\noffload = tso off gso off gro off\neee = eee off\n' \
+		>"$tmp/eee.conf"
+	only=$(count_ioctls "$tmp/off.conf")
+	with_eee=$(count_ioctls "$tmp/eee.conf")
+	echo "  ioctls of one apply: offloads only $only ($((only / pairs)) per interface)," \
+		"with eee = eee off $with_eee ($((with_eee / pairs)) per interface)"
+	# 4 per interface (GSSET_INFO, GFEATURES, SFEATURES, GFEATURES) and the feature names once.
+	if [ "$only" -gt $((4 * pairs + 4)) ]; then
+		echo "apply.sh: $only ioctls for offloads alone: a part the policy does not name" \
+			"was read" >&2
+		exit 1
+	fi
+fi

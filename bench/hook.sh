@@ -14,8 +14,8 @@
 #   job-end        restore ngb0, sweep this node's few guest configs for stale locks
 #   ethtool -K     what admins do today instead of job-start: one ethtool process
 # Then the sweep: job-end over GUESTS configs in R/etc/pve/local/{qemu-server,lxc} (none
-# with lock: backup, so no qm runs) minus job-end over none. Goals: a phase under 5 ms, the
-# sweep of 10000 configs under 50 ms.
+# with lock: backup, so nothing is removed) minus job-end over none. Goals: a phase under
+# 5 ms, the sweep of 10000 configs under 50 ms.
 set -euo pipefail
 
 runs=200
@@ -57,7 +57,7 @@ cp -a "$top/tests/fixtures/pve/root/etc/pve" "$root/etc/"
 ln -s /proc "$root/proc"
 ln -s /sys "$root/sys"
 ln -s ../run "$root/var/run"
-# No stale locks: the timing is the hook's, not the qm stand-in's.
+# No stale locks: the timing is the sweep's, not the removals'.
 sed -i '/^lock: backup$/d' "$root"/etc/pve/nodes/pve1/*/*.conf
 printf '[interface ngb0]\nbackup-uplink = yes\nbackup-offload = tso off gso off gro off\n' \
 	>"$root/etc/nicguard/nicguard.conf"

@@ -16,6 +16,15 @@
 # 4. Throughput. RECORDS records read from a file by the daemon (dry run): a stream of
 #    ordinary kernel lines with 1% e1000e hang lines, and a flood of hang lines only (a
 #    console flood as in seed 004). Records per second of wall-clock and of CPU time.
+# 5. Rebind to fully restored port, simulated on a veth (a veth cannot be rebound): a port
+#    in a bridge holding an address, with an altname, MTU 1400, bridge port options, an
+#    address and a route of its own, is recorded once; each round deletes it and re-creates
+#    it with its name and MAC (what a rebind leaves: out of the bridge, down, bare), then
+#    the library's restore (ng-port) puts it back; timed from the re-creation to the end of
+#    the restore, against the same repair done by hand with ip and bridge commands.
+#    (The latency of 1. includes recording the port's place and writing it to the daemon's
+#    /run before each bounce; here that /run is under mktemp's directory, so the write's
+#    fsync reaches the disk, which it does not on the tmpfs /run of a host.)
 set -euo pipefail
 
 events=100
@@ -32,7 +41,9 @@ done
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WATCH=${NG_BUILD:-$top/build}/nicguard-watch
+PORT=${NG_BUILD:-$top/build}/ng-port
 [ -x "$WATCH" ] || { echo "watch.sh: $WATCH not built (run make)" >&2; exit 2; }
+[ -x "$PORT" ] || { echo "watch.sh: $PORT not built (run make bench-watch)" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "watch.sh: needs root (network namespaces)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "watch.sh: needs python3" >&2; exit 2; }
 
@@ -216,6 +227,49 @@ python3 "$tmp/gen.py" "$tmp/flood.txt" "$records" 1
 read -r fw fu fs < <(through "$tmp/flood.txt")
 rm -f "$tmp/flood.txt"
 
+# ---------------------------------------------------------- rebind restore
+rounds=$((events < 50 ? events : 50))
+n() { ip -n "$ns" "$@"; }
+n link add ngbr type bridge
+n addr add 203.0.113.1/24 dev ngbr
+n link set ngbr up
+place_port() {
+	n link set ngr0 mtu 1400
+	n link property add dev ngr0 altname ngr0-uplink
+	n link set ngr0 master ngbr
+	ip netns exec "$ns" bridge link set dev ngr0 learning off cost 50
+	n link set ngr0 up
+	n addr add 198.51.100.1/24 dev ngr0
+	n route add 192.0.2.0/24 via 198.51.100.254 dev ngr0
+}
+recreate() {
+	n link del ngr0 2>/dev/null || true
+	n link add ngr0 address 02:00:00:00:00:10 type veth peer name ngr1
+	n link set ngr1 up
+}
+recreate
+place_port
+ip netns exec "$ns" "$PORT" record ngr0 >"$tmp/place"
+: >"$tmp/restore"
+: >"$tmp/byhand"
+for ((i = 0; i < rounds; i++)); do
+	recreate
+	t0=$(date +%s%N)
+	ip netns exec "$ns" "$PORT" restore "$tmp/place" >"$tmp/restore.out" ||
+		{ echo "watch.sh: restore failed:" >&2; cat "$tmp/restore.out" >&2; exit 1; }
+	echo $((($(date +%s%N) - t0) / 1000)) >>"$tmp/restore"
+	grep -q 'master ngbr' "$tmp/restore.out" || { cat "$tmp/restore.out" >&2; exit 1; }
+	recreate
+	t0=$(date +%s%N)
+	place_port
+	echo $((($(date +%s%N) - t0) / 1000)) >>"$tmp/byhand"
+done
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+rm_med=$(median <"$tmp/restore")
+hand_med=$(median <"$tmp/byhand")
+
 echo "nicguard-watch benchmark: kernel $(uname -r), $(nproc) CPUs"
 echo "  latency over $measured events ($acted bounces counted by the daemon), from a hang"
 echo "  record written to the FIFO to"
@@ -229,3 +283,9 @@ echo "    $anon kB; the rest is shared libc pages), $idle_rss kB idle (goal: und
 echo "  parse throughput, $records records from a file (dry run):"
 echo "    1% hang lines: $(rate "$mw" "$mu" "$ms")"
 echo "    hang flood:    $(rate "$fw" "$fu" "$fs")   (goal: over 1 M records/s)"
+echo "  rebind to fully restored port ($rounds rounds on a veth, simulated rebind; master,"
+echo "  MTU, altname, bridge port options, up, address, route; includes starting ng-port):"
+printf '    library restore: %s   (goal: under 1 s)\n' "$(stats <"$tmp/restore")"
+printf '    the same by hand, 7 ip/bridge commands: %.2f ms median; restore is %.1fx faster\n' \
+	"$(awk -v v="$hand_med" 'BEGIN { print v / 1000 }')" \
+	"$(awk -v a="$hand_med" -v b="$rm_med" 'BEGIN { print a / b }')"

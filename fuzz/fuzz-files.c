@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-files.c: libFuzzer target for the parsers that read other programs' files by path
  * (modprobe.d, sysctl.d, storage.cfg, /proc/locks, UPID files, state files, interfaces,
- * guest configs, policy files): the input is written into a scratch root and loaded. */
+ * guest configs, policy files, revert records): the input is written into a scratch root
+ * and loaded. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,6 +35,7 @@ static const char *const files[] = {
 	"/etc/initramfs-tools/initramfs.conf",
 	"/etc/nicguard/nicguard.conf",
 	"/proc/1/stat",
+	"/var/lib/nicguard/revert/name-eth0",
 };
 
 static char root[64];
@@ -118,10 +120,13 @@ static void run(struct ng_ctx *ctx, size_t which)
 		break;
 	}
 	case 2: {
-		bool snippets;
+		struct ng_storage_cfg sc;
 
-		ng_pve_snippets_dir(ctx, "local", buf, sizeof(buf), &snippets, &err);
-		ng_pve_snippets_dir(ctx, "fuzz", buf, sizeof(buf), &snippets, &err);
+		if (ng_storage_load(ctx, &sc, &err) == 0) {
+			for (size_t i = 0; i < sc.n; i++)
+				ng_storage_snippets_dir(ctx, &sc.v[i], buf, sizeof(buf));
+			ng_storage_cfg_free(&sc);
+		}
 		break;
 	}
 	case 3:
@@ -190,6 +195,14 @@ static void run(struct ng_ctx *ctx, size_t which)
 		struct ng_upid u = { .pid = 1, .pstart = 12345 };
 
 		ng_upid_alive(ctx, &u);
+		break;
+	}
+	case 14: {
+		struct ng_revert *v = NULL;
+		size_t n = 0;
+
+		if (ng_revert_list(ctx, &v, &n, &err) == 0)
+			ng_revert_list_free(v, n);
 		break;
 	}
 	}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nicguard.h"
@@ -30,7 +31,9 @@ static const char help[] =
 	"    built-in < [driver] < [interface GLOB] < [pci] < [mac] < [interface NAME] <\n"
 	"    the nicguard-* keys of its /etc/network/interfaces stanza. Last, what is in\n"
 	"    force now: an open backup window puts the backup set over the normal one, a\n"
-	"    nicguard-watch escalation the watch set over all.\n"
+	"    nicguard-watch escalation the watch set over all. On a Proxmox VE node, for\n"
+	"    each storage backups go to: whether the vzdump hook would tighten IFACE as a\n"
+	"    backup uplink for a job to it, and which rule chose the uplinks.\n"
 	"    Nothing is read from or written to the device's settings.\n"
 	"\n"
 	"OPTIONS\n"
@@ -93,6 +96,34 @@ static void print_sets(const struct ng_target *t, const char *ifname)
 		printf("in force now: escalated by nicguard-watch: watch settings over all\n");
 }
 
+/* On a Proxmox VE node: is ifc a backup uplink for each storage backups go to (content
+ * backup, or Proxmox Backup Server), and why (the vzdump hook picks them the same way). */
+static void print_backup_uplinks(const struct ng_cli_env *env, const struct ng_iface *ifc)
+{
+	struct ng_storage_cfg sc;
+	char node[NG_NODE_MAX], why[512];
+	struct ng_err e;
+
+	if (ng_pve_node_name(env->ctx, node, sizeof(node)) < 0 ||
+	    ng_storage_load(env->ctx, &sc, &e) < 0)
+		return;
+	printf("backup uplink, per backup storage:\n");
+	for (size_t i = 0; i < sc.n; i++) {
+		const struct ng_storage *s = &sc.v[i];
+		bool yes;
+
+		if (ng_storage_find(&sc, s->id) != s || !ng_storage_enabled(s) ||
+		    !ng_storage_on_node(s, node) ||
+		    !(ng_storage_has_content(s, "backup") || strcmp(s->type, "pbs") == 0))
+			continue;
+		if (ng_backup_is_uplink(env->rv, s->id, ifc->name, &yes, why, sizeof(why), &e) < 0)
+			printf("  %s: %s\n", s->id, e.msg);
+		else
+			printf("  %s: %s (%s)\n", s->id, yes ? "yes" : "no", why);
+	}
+	ng_storage_cfg_free(&sc);
+}
+
 static int run(const struct ng_cli *cli, int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -147,6 +178,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	}
 	print_sections(t, ifc.name);
 	print_sets(t, ifc.name);
+	print_backup_uplinks(&env, &ifc);
 	r = fflush(stdout) != 0 ? NG_EXIT_FAIL : NG_EXIT_OK;
 out:
 	ng_target_free(t);

@@ -13,9 +13,7 @@
 #include "cmd.h"
 #include "log.h"
 
-#define VZDUMP_HOOK NG_LIBEXECDIR "/vzdump-hook"
-#define GUEST_HOOK NG_LIBEXECDIR "/guest-hook"
-#define SNIPPET "nicguard-guest-hook"
+#include "pvecmd.h"
 
 static const char help[] =
 	"NAME\n"
@@ -26,11 +24,16 @@ static const char help[] =
 	"    nicguard [--root DIR] pve disable-hook [--dry-run]\n"
 	"    nicguard [--root DIR] pve install-hookscript [--storage NAME] [--dry-run]\n"
 	"                                                 VMID...|--all\n"
-	"    nicguard [--root DIR] pve unlock-stale [--dry-run]\n"
+	"    nicguard [--root DIR] pve remove-hookscript [--dry-run] VMID...|--all\n"
+	"    nicguard [--root DIR] pve register [--storage NAME] [--dry-run]\n"
+	"    nicguard [--root DIR] pve unregister [--dry-run]\n"
+	"    nicguard [--root DIR] pve check-removal\n"
+	"    nicguard [--root DIR] pve cluster-sync [--dry-run] [--if-changed]\n"
+	"    nicguard [--root DIR] pve unlock-stale [--dry-run] [--wait SECONDS] [VMID...]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    enable-hook sets `script: " VZDUMP_HOOK "` in /etc/vzdump.conf.\n"
-	"    An earlier script: stays in use: nicguard's hook calls it with the same\n"
+	"    The script: line vzdump used stays in use: nicguard's hook calls it with the same\n"
 	"    arguments and environment and passes on its exit status. The original file is\n"
 	"    kept as /etc/nicguard/vzdump.conf.orig; vzdump.conf is written atomically.\n"
 	"    Backup jobs with a script of their own (jobs.cfg, --script) are not changed.\n"
@@ -38,15 +41,32 @@ static const char help[] =
 	"    disable-hook reverses it: the original file comes back byte for byte, or, when\n"
 	"    vzdump.conf was edited since, only the script line is put back.\n"
 	"\n"
-	"    install-hookscript links " GUEST_HOOK " into the storage's\n"
-	"    snippets directory as " SNIPPET " and sets it as each guest's hookscript\n"
-	"    (qm set VMID --hookscript STORAGE:snippets/" SNIPPET ", pct for containers).\n"
-	"    A guest with a hookscript of its own is left alone.\n"
+	"    install-hookscript puts nicguard's snippet " NG_SNIPPET " on the\n"
+	"    storage (a link to " GUEST_HOOK "; on a storage all nodes share, a\n"
+	"    script that runs it where nicguard is installed) and sets it as each guest's\n"
+	"    hookscript (qm set VMID --hookscript STORAGE:snippets/" NG_SNIPPET ", pct\n"
+	"    for containers). It refuses, naming them, when a cluster node that may run the\n"
+	"    guest lacks nicguard or the snippet. A guest with a hookscript of its own is left\n"
+	"    alone. remove-hookscript takes nicguard's hookscript off guests of this node.\n"
 	"\n"
-	"    unlock-stale removes `lock: backup` from this node's guests with qm/pct unlock,\n"
-	"    after checking that no backup runs (vzdump's lock in /proc/locks, the UPID in\n"
-	"    /var/run/vzdump.pid, vzdump tasks in /var/log/pve/tasks/active). Other lock\n"
-	"    values are never touched.\n"
+	"    register says to the cluster that this node has nicguard, and which snippets it\n"
+	"    holds (/etc/pve/nodes/NODE/nicguard-node; the package does it), after linking the\n"
+	"    snippet into the storage (default local); unregister removes that file.\n"
+	"    check-removal lists the guests, on any node, that would not start here without\n"
+	"    nicguard, and fails when there are any (the package's removal runs it).\n"
+	"\n"
+	"    cluster-sync keeps /var/lib/nicguard/cluster.conf, the copy of\n"
+	"    /etc/pve/nicguard.conf that policy loading uses while /etc/pve is not mounted\n"
+	"    (at boot, udev and ifupdown run before pve-cluster.service mounts it), equal to\n"
+	"    the cluster file, and re-registers this node. With --if-changed it exits 0 only\n"
+	"    when the copy changed (nicguard-cluster.service then applies the policy), 1 when\n"
+	"    not.\n"
+	"\n"
+	"    unlock-stale removes `lock: backup` from this node's guests as Proxmox's own\n"
+	"    remove_lock does (under the guest's config flock, the value checked again), after\n"
+	"    checking that no backup runs (vzdump's lock in /proc/locks, the UPID in\n"
+	"    /var/run/vzdump.pid, vzdump tasks in /var/log/pve/tasks/active). Other lock values\n"
+	"    are never touched.\n"
 	"\n"
 	"    With --root DIR, Proxmox's tools are taken from DIR/usr/sbin as well.\n"
 	"\n"
@@ -54,15 +74,13 @@ static const char help[] =
 	"    --dry-run       print what would be done; change nothing\n"
 	"    --storage NAME  the snippets storage (default: local)\n"
 	"    --all           every guest of this node\n"
+	"    --wait SECONDS  how long to wait for a guest's config flock (default 10)\n"
+	"    --if-changed    cluster-sync: exit 1 when the copy did not change\n"
 	"    -h, --help      show this help\n"
 	"\n"
 	"EXIT STATUS\n"
-	"    0 done (or nothing to do), 1 something failed or a backup runs, 2 bad usage\n";
-
-struct opts {
-	bool dry_run, all;
-	const char *storage;
-};
+	"    0 done (or nothing to do), 1 something failed, a backup runs, or guests need\n"
+	"    nicguard (check-removal), 2 bad usage\n";
 
 static struct ng_ctx *open_ctx(const struct ng_cli *cli)
 {
@@ -80,7 +98,7 @@ static struct ng_ctx *open_ctx(const struct ng_cli *cli)
 	return ctx;
 }
 
-static int hook(struct ng_ctx *ctx, const struct opts *o, bool enable)
+static int hook(struct ng_ctx *ctx, const struct pve_opts *o, bool enable)
 {
 	struct ng_pve_hook_change c;
 	struct ng_err e;
@@ -100,203 +118,181 @@ static int hook(struct ng_ctx *ctx, const struct opts *o, bool enable)
 	return NG_EXIT_OK;
 }
 
-/* root/snippets/NAME -> root + GUEST_HOOK: a link, so package upgrades reach it. */
-static int link_snippet(struct ng_ctx *ctx, const char *dir, bool dry_run)
+static int unlock_stale(struct ng_ctx *ctx, const struct pve_opts *o)
 {
-	char link[PATH_MAX], target[PATH_MAX], cur[PATH_MAX];
-	ssize_t n;
-
-	if (snprintf(link, sizeof(link), "%s/%s", dir, SNIPPET) >= (int)sizeof(link) ||
-	    ng_path(ctx, target, sizeof(target), "%s", GUEST_HOOK) < 0) {
-		ng_log(LOG_ERR, "%s: path too long", dir);
-		return -ENAMETOOLONG;
-	}
-	n = readlink(link, cur, sizeof(cur) - 1);
-	if (n >= 0) {
-		cur[n] = '\0';
-		if (strcmp(cur, target) == 0)
-			return 0;
-		ng_log(LOG_ERR, "%s exists and points to %s, not %s: left alone", link, cur,
-		       target);
-		return -EEXIST;
-	}
-	if (errno != ENOENT) {
-		ng_log(LOG_ERR, "%s exists and is not nicguard's link: left alone", link);
-		return -EEXIST;
-	}
-	if (!dry_run && ((mkdir(dir, 0755) < 0 && errno != EEXIST) || symlink(target, link) < 0)) {
-		int e = errno;
-
-		ng_log(LOG_ERR, "%s: %s", link, strerror(e));
-		return -e;
-	}
-	printf("%s %s -> %s\n", dry_run ? "would link" : "linked", link, target);
-	return 0;
-}
-
-static int install(struct ng_ctx *ctx, const struct opts *o, int argc, char *argv[])
-{
-	char dir[PATH_MAX], volid[256];
-	struct ng_guest *g;
-	struct ng_err e;
-	bool snippets;
-	int status = NG_EXIT_OK;
-	size_t n;
-
-	if (o->all == (argc > 0)) {
-		ng_log(LOG_ERR, "pve install-hookscript: give VMIDs or --all");
-		return NG_EXIT_USAGE;
-	}
-	if (ng_pve_snippets_dir(ctx, o->storage, dir, sizeof(dir), &snippets, &e) < 0 ||
-	    ng_pve_guests(ctx, &g, &n, &e) < 0) {
-		ng_log(LOG_ERR, "%s%s%s", e.file, e.file[0] ? ": " : "", e.msg);
-		return NG_EXIT_FAIL;
-	}
-	if (!snippets)
-		ng_log(LOG_WARNING, "storage %s does not list the snippets content type: enable it "
-		       "(pvesm set %s --content ...,snippets) or qm set will refuse", o->storage,
-		       o->storage);
-	snprintf(volid, sizeof(volid), "%s:snippets/%s", o->storage, SNIPPET);
-	/* All or nothing for the arguments: a typo in one VMID changes no guest. */
-	for (int i = 0; i < argc; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < n; j++)
-			found |= strspn(argv[i], "0123456789") == strlen(argv[i]) &&
-				 strtoul(argv[i], NULL, 10) == g[j].vmid;
-		if (!found) {
-			ng_log(LOG_ERR, "guest %s: no such guest on this node", argv[i]);
-			status = NG_EXIT_FAIL;
-		}
-	}
-	if (status != NG_EXIT_OK || link_snippet(ctx, dir, o->dry_run) < 0) {
-		free(g);
-		return NG_EXIT_FAIL;
-	}
-	for (size_t j = 0; j < n; j++) {
-		bool want = o->all;
-
-		for (int i = 0; i < argc; i++)
-			want |= strtoul(argv[i], NULL, 10) == g[j].vmid;
-		if (!want)
-			continue;
-		if (g[j].hookscript[0] && strcmp(g[j].hookscript, volid) != 0) {
-			ng_log(LOG_WARNING, "guest %u has its own hookscript %s: left alone",
-			       g[j].vmid, g[j].hookscript);
-			continue;
-		}
-		if (strcmp(g[j].hookscript, volid) == 0) {
-			printf("guest %u: hookscript already %s\n", g[j].vmid, volid);
-			continue;
-		}
-		printf("guest %u: %s %s set %u --hookscript %s\n", g[j].vmid,
-		       o->dry_run ? "would run" : "ran", g[j].type == NG_GUEST_QEMU ? "qm" : "pct",
-		       g[j].vmid, volid);
-		if (!o->dry_run && ng_pve_set_hookscript(ctx, &g[j], volid, &e) < 0) {
-			ng_log(LOG_ERR, "guest %u: %s", g[j].vmid, e.msg);
-			status = NG_EXIT_FAIL;
-		}
-	}
-	free(g);
-	return status;
-}
-
-static int unlock_stale(struct ng_ctx *ctx, const struct opts *o)
-{
-	struct ng_guest *g;
-	char why[512];
+	struct ng_unlock_opts uo = {
+		.timeout_ms = o->wait_s * 1000,
+		.unless_backup_alive = true,
+		.dry_run = o->dry_run,
+	};
+	struct ng_unlock_report rep;
+	unsigned *vmids;
 	struct ng_err e;
 	int r, status = NG_EXIT_OK;
-	size_t n;
 
-	r = ng_pve_backup_alive(ctx, why, sizeof(why), &e);
-	if (r != 0) {
-		if (r > 0)
-			ng_log(LOG_ERR, "refusing: a backup is running: %s", why);
-		else
-			ng_log(LOG_ERR, "refusing: cannot tell whether a backup runs: %s%s%s",
-			       e.file, e.file[0] ? ": " : "", e.msg);
+	if (pve_parse_vmids(o->argc, o->argv, &vmids) < 0) {
+		free(vmids);
+		return NG_EXIT_USAGE;
+	}
+	uo.vmids = vmids;
+	uo.nvmids = (size_t)o->argc;
+	r = ng_pve_unlock_stale(ctx, &uo, &rep, &e);
+	free(vmids);
+	if (r == -EAGAIN) {
+		ng_log(LOG_ERR, "refusing: %s", e.msg);
 		return NG_EXIT_FAIL;
 	}
-	if (ng_pve_guests(ctx, &g, &n, &e) < 0) {
-		ng_log(LOG_ERR, "%s%s%s", e.file, e.file[0] ? ": " : "", e.msg);
+	if (r < 0) {
+		ng_log(LOG_ERR, "refusing: %s%s%s", e.file, e.file[0] ? ": " : "", e.msg);
 		return NG_EXIT_FAIL;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *tool = g[i].type == NG_GUEST_QEMU ? "qm" : "pct";
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct ng_unlock_result *u = &rep.v[i];
+		bool bad = u->outcome == NG_UNLOCK_BUSY || u->outcome == NG_UNLOCK_FAILED ||
+			   u->outcome == NG_UNLOCK_UNREADABLE;
 
-		if (g[i].error) {
-			ng_log(LOG_ERR, "guest %u: cannot read its config: %s", g[i].vmid,
-			       strerror(-g[i].error));
+		if (bad) {
 			status = NG_EXIT_FAIL;
-		} else if (strcmp(g[i].lock, "backup") != 0) {
-			continue;
-		} else if (o->dry_run) {
-			printf("guest %u: lock: backup is stale: would run %s unlock %u\n",
-			       g[i].vmid, tool, g[i].vmid);
-		} else if (ng_pve_unlock(ctx, &g[i], &e) < 0) {
-			ng_log(LOG_ERR, "guest %u: %s", g[i].vmid, e.msg);
-			status = NG_EXIT_FAIL;
+			ng_log(LOG_ERR, "guest %u: %s: %s", u->vmid,
+			       ng_unlock_outcome_text(u->outcome), u->detail);
 		} else {
-			printf("guest %u: removed a stale lock: backup (%s unlock %u)\n", g[i].vmid,
-			       tool, g[i].vmid);
+			printf("guest %u: %s%s%s\n", u->vmid, ng_unlock_outcome_text(u->outcome),
+			       u->detail[0] ? ": " : "", u->detail);
 		}
 	}
-	free(g);
+	ng_unlock_report_free(&rep);
 	return status;
+}
+
+static int enable_hook(struct ng_ctx *ctx, const struct pve_opts *o)
+{
+	return hook(ctx, o, true);
+}
+
+static int disable_hook(struct ng_ctx *ctx, const struct pve_opts *o)
+{
+	return hook(ctx, o, false);
+}
+
+enum { O_DRY = 1, O_STORAGE = 2, O_ALL = 4, O_WAIT = 8, O_ARGS = 16, O_IF_CHANGED = 32 };
+
+/* Keep the last-known copy of the cluster policy for early boot, and this node's
+ * registration, up to date (nicguard-cluster.service runs it: after pve-cluster.service,
+ * when /etc/pve/nicguard.conf changes here, and every minute for changes made on other
+ * nodes, which no inotify watch on pmxcfs sees). */
+static int cluster_sync(struct ng_ctx *ctx, const struct pve_opts *o)
+{
+	struct ng_pve_change ch, reg;
+	struct ng_err e;
+
+	if (ng_cluster_policy_sync(ctx, o->dry_run, &ch, &e) < 0) {
+		char msg[1024];
+
+		ng_log(LOG_ERR, "%s", ng_err_str(&e, msg, sizeof(msg)));
+		return o->if_changed ? NG_EXIT_USAGE : NG_EXIT_FAIL;
+	}
+	printf("%s\n", ch.text);
+	/* A node registered while the cluster had no quorum gets its file now. */
+	if (ng_pve_register(ctx, GUEST_HOOK, o->dry_run, &reg, &e) < 0)
+		ng_log(LOG_WARNING, "this node's registration: %s", e.msg);
+	else if (reg.changed)
+		printf("%s\n", reg.text);
+	if (o->if_changed)
+		return ch.changed ? NG_EXIT_OK : NG_EXIT_FAIL;
+	return NG_EXIT_OK;
+}
+
+/* Keep sorted: bsearch. */
+static const struct sub {
+	const char *name;
+	int (*run)(struct ng_ctx *ctx, const struct pve_opts *o);
+	unsigned takes;		/* the options and arguments it accepts */
+} subs[] = {
+	{ "check-removal", pve_check_removal, 0 },
+	{ "cluster-sync", cluster_sync, O_DRY | O_IF_CHANGED },
+	{ "disable-hook", disable_hook, O_DRY },
+	{ "enable-hook", enable_hook, O_DRY },
+	{ "install-hookscript", pve_install_hookscript, O_DRY | O_STORAGE | O_ALL | O_ARGS },
+	{ "register", pve_register, O_DRY | O_STORAGE },
+	{ "remove-hookscript", pve_remove_hookscript, O_DRY | O_ALL | O_ARGS },
+	{ "unlock-stale", unlock_stale, O_DRY | O_WAIT | O_ARGS },
+	{ "unregister", pve_unregister, O_DRY },
+};
+
+static int sub_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct sub *)e)->name);
+}
+
+static int parse(const struct sub *sc, int argc, char *argv[], struct pve_opts *o)
+{
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "storage", required_argument, NULL, O_STORAGE },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "if-changed", no_argument, NULL, O_IF_CHANGED },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (c == 'h')
+			return ng_cli_help(help);
+		if (c == '?')
+			return ng_cli_bad_option("pve", argv);
+		if (!(sc->takes & (unsigned)c)) {
+			ng_log(LOG_ERR, "pve %s: takes no %s; see nicguard pve --help", sc->name,
+			       argv[optind - 1]);
+			return NG_EXIT_USAGE;
+		}
+		if (c == O_DRY)
+			o->dry_run = true;
+		else if (c == O_STORAGE)
+			o->storage = optarg;
+		else if (c == O_ALL)
+			o->all = true;
+		else if (c == O_IF_CHANGED)
+			o->if_changed = true;
+		else if ((o->wait_s = (unsigned)strtoul(optarg, &end, 10), *end || !*optarg ||
+			  o->wait_s > 3600)) {
+			ng_log(LOG_ERR, "pve %s: --wait takes seconds, 0-3600", sc->name);
+			return NG_EXIT_USAGE;
+		}
+	}
+	o->argc = argc - optind;
+	o->argv = argv + optind;
+	if (o->argc > 0 && !(sc->takes & O_ARGS)) {
+		ng_log(LOG_ERR, "pve %s: unexpected arguments; see nicguard pve --help", sc->name);
+		return NG_EXIT_USAGE;
+	}
+	return -1;
 }
 
 static int run(const struct ng_cli *cli, int argc, char *argv[])
 {
-	static const struct option options[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "storage", required_argument, NULL, 's' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct opts o = { .storage = "local" };
-	const char *sub;
+	struct pve_opts o = { .wait_s = 10 };
+	const struct sub *sc;
 	struct ng_ctx *ctx;
-	int c, r;
+	int r;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		return argc < 2 ? (fputs(help, stderr), NG_EXIT_USAGE) : ng_cli_help(help);
-	sub = argv[1];
-	argc--;
-	argv++;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (c == 'n')
-			o.dry_run = true;
-		else if (c == 's')
-			o.storage = optarg;
-		else if (c == 'a')
-			o.all = true;
-		else if (c == 'h')
-			return ng_cli_help(help);
-		else
-			return ng_cli_bad_option("pve", argv);
-	}
-	if (strcmp(sub, "install-hookscript") != 0 && (optind < argc || o.all ||
-						       strcmp(o.storage, "local") != 0)) {
-		ng_log(LOG_ERR, "pve %s: unexpected arguments; see nicguard pve --help", sub);
+	sc = bsearch(argv[1], subs, sizeof(subs) / sizeof(subs[0]), sizeof(subs[0]), sub_cmp);
+	if (!sc) {
+		ng_log(LOG_ERR, "pve: unknown subcommand \"%s\"; see nicguard pve --help", argv[1]);
 		return NG_EXIT_USAGE;
 	}
-	if (strcmp(sub, "enable-hook") != 0 && strcmp(sub, "disable-hook") != 0 &&
-	    strcmp(sub, "install-hookscript") != 0 && strcmp(sub, "unlock-stale") != 0) {
-		ng_log(LOG_ERR, "pve: unknown subcommand \"%s\"; see nicguard pve --help", sub);
-		return NG_EXIT_USAGE;
-	}
+	r = parse(sc, argc - 1, argv + 1, &o);
+	if (r >= 0)
+		return r;
 	ctx = open_ctx(cli);
 	if (!ctx)
 		return NG_EXIT_USAGE;
-	if (strcmp(sub, "install-hookscript") == 0)
-		r = install(ctx, &o, argc - optind, argv + optind);
-	else if (strcmp(sub, "unlock-stale") == 0)
-		r = unlock_stale(ctx, &o);
-	else
-		r = hook(ctx, &o, strcmp(sub, "enable-hook") == 0);
+	r = sc->run(ctx, &o);
 	ng_ctx_free(ctx);
 	if (fflush(stdout) != 0 && r == NG_EXIT_OK)
 		r = NG_EXIT_FAIL;

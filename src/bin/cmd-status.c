@@ -26,12 +26,15 @@ static const char help[] =
 	"    the value the device holds now, and whether it drifted: the device holds\n"
 	"    something else than the policy wants (`nicguard apply` would change it, or the\n"
 	"    driver refuses). Nothing is written: status compares through a dry run.\n"
+	"    The last line says which cluster policy is in effect: /etc/pve/nicguard.conf, its\n"
+	"    last-known copy (with its date, while /etc/pve is not mounted), or none.\n"
 	"\n"
 	"    --json prints one document:\n"
 	"      {\"interfaces\": [{\"name\": \"eno1\", \"ifindex\": 2, \"kind\": \"physical\",\n"
 	"        \"driver\": \"e1000e\", \"pci\": \"0000:00:1f.6\", \"mac\": \"...\", ...,\n"
 	"        \"settings\": [{\"setting\": \"tso\", \"want\": \"off\", \"actual\": \"off\",\n"
-	"          \"drift\": false, \"outcome\": \"already\", \"origin\": \"FILE:LINE\"}]}]}\n"
+	"          \"drift\": false, \"outcome\": \"already\", \"origin\": \"FILE:LINE\"}]}],\n"
+	"       \"cluster_policy\": {\"source\": \"live|copy|none\", \"path\": \"...\"}}\n"
 	"    Values that are unknown or absent are null.\n"
 	"\n"
 	"OPTIONS\n"
@@ -239,6 +242,35 @@ static void status_one(const struct ng_cli_env *env, const struct ng_iface *ifc,
 	ng_report_free(&rep);
 }
 
+/* Which cluster policy is in effect: /etc/pve/nicguard.conf, its last-known copy (at boot,
+ * before /etc/pve is mounted), or none. */
+static void cluster_policy(const struct ng_ctx *ctx, struct ng_json *j)
+{
+	static const char *const names[] = { "none", "live", "copy" };
+	struct ng_cluster_policy cp;
+	char when[32] = "";
+
+	if (ng_cluster_policy_state(ctx, &cp) < 0)
+		return;
+	if (cp.source == NG_CLUSTER_COPY)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&cp.copied));
+	if (j) {
+		ng_json_open(j, "cluster_policy", '{');
+		ng_json_str(j, "source", names[cp.source]);
+		ng_json_str(j, "path", cp.path);
+		if (cp.source == NG_CLUSTER_COPY)
+			ng_json_int(j, "copied", (long long)cp.copied);
+		ng_json_close(j, '}');
+	} else if (cp.source == NG_CLUSTER_LIVE) {
+		printf("cluster policy: %s\n", cp.path);
+	} else if (cp.source == NG_CLUSTER_COPY) {
+		printf("cluster policy: the last-known copy %s of %s (/etc/pve is not mounted)\n",
+		       cp.path, when);
+	} else {
+		printf("cluster policy: none\n");
+	}
+}
+
 static int run(const struct ng_cli *cli, int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -291,8 +323,10 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	}
 	for (size_t i = 0; i < n; i++)
 		status_one(&env, &ifs[i], events, nevents, &hist, as_json ? &json : NULL, &failed);
-	if (as_json) {
+	if (as_json)
 		ng_json_close(&json, ']');
+	cluster_policy(env.ctx, as_json ? &json : NULL);
+	if (as_json) {
 		ng_json_close(&json, '}');
 		if (ng_json_finish(&json) < 0)
 			failed = true;

@@ -41,6 +41,8 @@ extern const struct ng_cmd ng_cmd_doctor;
 extern const struct ng_cmd ng_cmd_pve;
 extern const struct ng_cmd ng_cmd_restore;
 extern const struct ng_cmd ng_cmd_report;
+extern const struct ng_cmd ng_cmd_cmdline;
+extern const struct ng_cmd ng_cmd_revert;
 
 /* A context with its policy loaded, and the resolver every interface is resolved with. */
 struct ng_cli_env {

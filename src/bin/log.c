@@ -91,6 +91,8 @@ void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng
 		       ng_outcome_name(r->outcome), r->was[0] ? r->was : "?",
 		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
 	}
+	if (!ctx)
+		return;
 	record(ctx, log_prog, rep);
 	ng_log_changes_flush();	/* a helper's run applies one interface (or a guest's few) */
 }

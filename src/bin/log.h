@@ -34,7 +34,8 @@ int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng
  * in the history (source: the program), the one place that does.
  * ng_log_report: one line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest
  * at LOG_DEBUG; each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE:
- * OUTCOME (was X)"; the history is written at once (the helpers: udev, if-up.d, guest hook).
+ * OUTCOME (was X)"; the history is written at once (the helpers: udev, if-up.d, guest hook);
+ * with ctx NULL the lines only (nicguard-watch queues the changes in its own writer).
  * ng_log_print_report: the admin CLI's lines on stdout (ng_render_result); the history is
  * written by ng_log_changes_flush(), which ng_cli_close() calls: one sync for the run. */
 void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng_report *rep);

@@ -63,6 +63,13 @@ static int run(int argc, char *argv[], bool debug)
 	}
 	if (r < 0 || ifc.kind == NG_KIND_LOOPBACK)
 		goto out;
+	/* nicguard-watch is bouncing or rebinding this port and putting it back in its bridge
+	 * or bond: it applies the policy itself once the port is in place. */
+	if (ng_runstate_port_busy(ctx, &ifc)) {
+		ng_log(LOG_INFO, "%s %s: nicguard-watch is putting the port back in place and "
+		       "applies the policy then; left to it", action, ifc.name);
+		goto out;
+	}
 	/* A bad section is ignored by resolve; the rest of the policy still holds. */
 	r = ng_log_policy_load(ctx, &p, &err);
 	if (r < 0 && r != -EINVAL)

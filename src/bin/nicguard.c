@@ -27,6 +27,8 @@ static const struct ng_cmd *const cmds[] = {
 	&ng_cmd_pve,
 	&ng_cmd_restore,
 	&ng_cmd_report,
+	&ng_cmd_cmdline,
+	&ng_cmd_revert,
 };
 
 static const char usage_head[] =

@@ -33,9 +33,13 @@ static const char *reason(const struct ng_result *r, char *buf, size_t len)
 
 const char *ng_render_setting(const struct ng_result *r, char *buf, size_t len)
 {
-	/* A pass-through line's value holds all its words, the first one included. */
+	/* A pass-through line's value holds all its words, the first one included. pause and
+	 * channels name their fields as link (autoneg) and ring (rx, tx) do: their key goes
+	 * first. */
 	if (r->group == NG_ETHTOOL)
 		snprintf(buf, len, "ethtool %s", r->want);
+	else if (r->group == NG_PAUSE || r->group == NG_CHANNELS)
+		snprintf(buf, len, "%s %s %s", ng_group_key(r->group), r->name, r->want);
 	else
 		snprintf(buf, len, "%s %s", r->name, r->want);
 	return buf;
@@ -295,6 +299,8 @@ void ng_json_result(struct ng_json *j, const struct ng_result *r)
 	char where[300];
 
 	ng_json_open(j, NULL, '{');
+	/* The key tells ring rx from channels rx, link autoneg from pause autoneg. */
+	ng_json_str(j, "key", ng_group_key(r->group) ? ng_group_key(r->group) : "");
 	ng_json_str(j, "setting", r->name);
 	ng_json_str(j, "want", r->want);
 	ng_json_str(j, "actual", r->was);

@@ -62,23 +62,78 @@ static void add_event(struct daemon *dm, const char *sig, const char *ifname, co
 	dm->events_dirty = dm->metrics_dirty = true;
 }
 
+/* What a bounce or a rebind put back, and the policy after a rebind: one line each, and one
+ * line per item that failed. The policy's changes go into the daemon's history queue, with
+ * the action's event: nicguard-watch's escalation, as a reapply's are. */
+static void log_restore(struct daemon *dm, const char *what, const struct ng_recoverstep *res)
+{
+	char line[1024];
+
+	if (res->unrecorded[0])
+		ng_log(LOG_WARNING, "%s: went ahead without its place recorded (%s)", what,
+		       res->unrecorded);
+	if (!res->restored)
+		return;
+	ng_restore_summary(&res->restore, line, sizeof(line));
+	ng_log(LOG_WARNING, "%s: %s", what, line);
+	for (size_t i = 0; i < res->restore.n; i++)
+		if (res->restore.v[i].outcome == NG_RESTORE_FAILED)
+			ng_log(LOG_ERR, "%s: could not put back %s %s: %s", what,
+			       res->restore.v[i].what, res->restore.v[i].value,
+			       res->restore.v[i].detail);
+	if (res->policy_err < 0) {
+		ng_log(LOG_ERR, "%s: policy not applied: %s", what, res->policy_msg);
+	} else if (res->policy.n) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "%.40s: policy ", what);
+		ng_log_report(NULL, prefix, &res->policy);
+		if (dm->hist && ng_history_report(dm->hist, &res->policy, (int64_t)time(NULL)) < 0)
+			ng_log(LOG_WARNING, "history: too many changes at once; some not recorded");
+	}
+}
+
+/* The name of the rung after d's, for the log of a rung with nothing to do. */
+static const char *next_step(const struct ng_watch_opts *o, const struct ng_watch_decision *d)
+{
+	return d->rung + 1 < o->nladder ? ng_watch_step_name(o->ladder[d->rung + 1]) : NULL;
+}
+
 static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 		      const struct ng_watch_decision *d, const char *sig)
 {
-	char detail[160];
+	struct ng_txprogress after;
+	char detail[160], what[96];
 	uint64_t t0 = watch_now_ms();
 	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, dm->hist,
-						 (int64_t)time(NULL), detail, sizeof(detail));
+						 (int64_t)time(NULL), detail, sizeof(detail),
+						 &dm->step);
+	const char *name = dm->step.restored ? dm->step.restore.name : d->ifname;
 
-	ng_watch_done(dm->w, o, d, r, watch_now_ms());
+	/* Judged later against the port as the step left it (a rebind: a new device). */
+	ng_txprogress_read(dm->ctx, name, &after);
+	ng_watch_done(dm->w, o, d, r, watch_now_ms(), dm->dry_run ? NULL : &after);
 	/* An action changes what sysfs says (a rebind re-creates the interface). */
 	memset(dm->lk, 0, sizeof(dm->lk));
-	if (d->step != NG_STEP_LOG && r != NG_WATCH_SKIPPED)
+	snprintf(what, sizeof(what), "%s on %s", ng_watch_step_name(d->step), d->ifname);
+	if (r == NG_WATCH_SKIPPED) {
+		/* Not an action: the log says what happened instead, and what comes next. */
+		ng_log(LOG_WARNING, "%s for %s: %s: %s%s", what, sig, detail,
+		       next_step(o, d) ? "next step " : "no further step",
+		       next_step(o, d) ? next_step(o, d) : "");
+		add_event(dm, sig, d->ifname, "none", detail);
+		watch_history_event(dm, sig, d->ifname, true, "none", detail);
+		ng_recoverstep_free(&dm->step);
+		return;
+	}
+	if (d->step != NG_STEP_LOG)
 		dm->actions++;
 	ng_log(r == NG_WATCH_FAILED ? LOG_ERR : LOG_WARNING,
-	       "action %s on %s for %s%s: %s (%" PRIu64 " ms)", ng_watch_step_name(d->step),
-	       d->ifname, sig, d->substitute ? " (backup window: instead of bounce/rebind)" : "",
-	       detail, watch_now_ms() - t0);
+	       "action %s for %s%s: %s (%" PRIu64 " ms)", what, sig,
+	       d->substitute ? " (backup window: instead of bounce/rebind)" : "", detail,
+	       watch_now_ms() - t0);
+	log_restore(dm, what, &dm->step);
+	ng_recoverstep_free(&dm->step);
 	add_event(dm, sig, d->ifname, ng_watch_step_name(d->step), detail);
 	watch_history_event(dm, sig, d->ifname, true, ng_watch_step_name(d->step), detail);
 }
@@ -106,6 +161,8 @@ static const struct lookup *lookup(struct daemon *dm, const struct ng_sig_match 
 	}
 	ng_respond_opts(dm->ctx, dm->p, &dm->opts, l->ifname, &l->o);
 	l->backup = ng_respond_backup(dm->ctx, dm->p, l->ifname);
+	if (l->ifname[0])
+		ng_txprogress_read(dm->ctx, l->ifname, &l->progress);
 	return l;
 }
 
@@ -114,7 +171,7 @@ static void on_match(struct daemon *dm, const struct ng_sig_match *m)
 	struct ng_watch_opts o;
 	struct ng_watch_decision d;
 	const char *where;
-	char ifname[NG_IFNAMSIZ] = "", why[160], rep[96] = "";
+	char ifname[NG_IFNAMSIZ] = "", why[320], rep[96] = "";
 	struct ng_watch_input in = { .sig = m->sig, .ifname = ifname, .now_ms = watch_now_ms(),
 				     .wall = (int64_t)time(NULL), .history = dm->backlog };
 	const struct lookup *l = lookup(dm, m, in.now_ms);
@@ -123,6 +180,7 @@ static void on_match(struct daemon *dm, const struct ng_sig_match *m)
 	snprintf(ifname, sizeof(ifname), "%s", l->ifname);
 	o = l->o;
 	in.backup = l->backup;
+	in.progress = &l->progress;
 	ng_watch_detect(dm->w, &o, &in, &d);
 	if (d.why == NG_WHY_DEBOUNCED)
 		return;
@@ -173,21 +231,49 @@ void watch_run_due(struct daemon *dm, uint64_t now)
 					     .wall = (int64_t)time(NULL) };
 		struct ng_watch_decision d;
 		struct ng_watch_opts o;
+		struct ng_txprogress now_p;
 		const char *sig = "held";
-		char why[160];
+		char why[320];
 
 		for (size_t i = 0; i < ng_watch_nstats(dm->w); i++)
 			if (strcmp(ng_watch_stats_at(dm->w, i)->ifname, name) == 0)
 				sig = ng_watch_stats_at(dm->w, i)->last_sig;
 		ng_respond_opts(dm->ctx, dm->p, &dm->opts, name, &o);
 		in.backup = ng_respond_backup(dm->ctx, dm->p, name);
+		ng_txprogress_read(dm->ctx, name, &now_p);
+		in.progress = &now_p;
 		ng_watch_detect(dm->w, &o, &in, &d);
-		if (d.step != NG_STEP_NONE) {
-			carry_out(dm, &o, &d, sig);
-		} else if (d.why != NG_WHY_HELD) {
+		if (d.verdict != NG_VERDICT_NONE || d.why != NG_WHY_HELD) {
 			ng_watch_why_text(&d, now, why, sizeof(why));
-			ng_log(LOG_INFO, "held step for %s on %s: %s", sig, name, why);
+			ng_log(d.why == NG_WHY_RECOVERED ? LOG_INFO : LOG_WARNING, "%s on %s: %s",
+			       d.judged != NG_STEP_NONE ? "judged" : "held step", name, why);
+			add_event(dm, sig, name, d.step != NG_STEP_NONE ?
+				  ng_watch_step_name(d.step) : ng_watch_why_name(d.why), why);
 		}
+		if (d.step != NG_STEP_NONE)
+			carry_out(dm, &o, &d, sig);
 		now = watch_now_ms();
 	}
+}
+
+static void on_pending(void *arg, const char *key, const struct ng_recoverstep *res, int r,
+		       const struct ng_err *err)
+{
+	struct daemon *dm = arg;
+	char what[96];
+
+	if (!res) {
+		ng_log(LOG_ERR, "unfinished restores: %s", err->msg);
+		return;
+	}
+	snprintf(what, sizeof(what), "unfinished restore of port %s", key);
+	if (r < 0 && !res->restored)
+		ng_log(LOG_ERR, "%s: %s (its place is kept for the next start)", what, err->msg);
+	log_restore(dm, what, res);
+}
+
+void watch_finish_restores(struct daemon *dm)
+{
+	if (!dm->dry_run)
+		ng_recoverstep_pending(dm->ctx, dm->p, on_pending, dm);
 }

@@ -151,6 +151,7 @@ int watch_setup(struct daemon *dm, const struct ng_ctx_opts *co, const char *kms
 		dm->hist = ng_history_new(dm->ctx, NG_HISTORY_WATCH);
 	ng_watch_opts_default(&dm->opts);
 	watch_load_policy(dm);
+	watch_finish_restores(dm);
 	if (kmsg)
 		snprintf(dm->kmsg_path, sizeof(dm->kmsg_path), "%s", kmsg);
 	else if (ng_path(dm->ctx, dm->kmsg_path, sizeof(dm->kmsg_path), "/dev/kmsg") < 0)

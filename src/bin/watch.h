@@ -22,6 +22,7 @@ struct lookup {
 	char why[sizeof(((struct ng_err *)0)->msg)]; /* why no interface was found */
 	struct ng_watch_opts o;
 	bool backup;
+	struct ng_txprogress progress;	/* sampled with the lookup: the detection's baseline */
 };
 
 struct daemon {
@@ -44,6 +45,7 @@ struct daemon {
 	unsigned lk_next;
 	struct ng_history *hist;	/* the event history's writer; NULL in a dry run */
 	bool hist_full, hist_failed;
+	struct ng_recoverstep step;	/* what the last bounce or rebind put back */
 };
 
 /* watch-act.c: from a record to a decision and an action, each logged. */
@@ -51,6 +53,8 @@ uint64_t watch_now_ms(void);
 void watch_load_policy(struct daemon *dm);
 void watch_on_record(void *data, const struct ng_kmsgsrc_event *ev);
 void watch_run_due(struct daemon *dm, uint64_t now);
+/* At start-up: finish the restores a crash between a step and its restore left. */
+void watch_finish_restores(struct daemon *dm);
 
 /* watch-history.c: the daemon's entries in the event history. An event (a detection, or
  * an action carried out: action true) is queued and written with the next flush, after

@@ -154,6 +154,29 @@ static int results(struct run *rn, struct ng_report *rep)
 	return 0;
 }
 
+/* revert.c: what the items about to be written hold now, in restorable form (the backup
+ * window's snapshot of each item), plus the pass-through lines about to run, into the
+ * device's record. A record that cannot be written never stops the fix: it is traced. */
+static void record_found(const struct run *rn)
+{
+	struct ng_wanted found = { 0 };
+	struct ng_err e;
+	int r = 0;
+
+	for (size_t i = 0; i < rn->plan.n && r == 0; i++) {
+		const struct ng_plan_item *pi = &rn->plan.items[i];
+
+		if (pi->res.outcome != NG_PLANNED || !pi->write)
+			continue;
+		r = pi->item->group == NG_ETHTOOL ?
+		    ng_items_put(&found.items, &found.n, pi->item, false) :
+		    ng_devstate_snap_item(&rn->s, pi, &found);
+	}
+	if (r == 0 && found.n && ng_revert_record(rn->ctx, rn->ifc, &found, &e) < 0)
+		ng_trace(rn->ctx, "%s: not recorded for nicguard revert: %s", rn->ifc->name, e.msg);
+	ng_wanted_free(&found);
+}
+
 /* Read, plan, write what differs, read back: 0, or a negative errno with err filled. A
  * device gone after the writes is no error here (rn->vanished): its results say so. */
 static int run_device(struct run *rn, const struct ng_wanted *w, struct ng_err *err)
@@ -166,6 +189,9 @@ static int run_device(struct run *rn, const struct ng_wanted *w, struct ng_err *
 	if (r == 0 && ng_plan_make(&rn->s, w, &rn->plan) < 0)
 		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 	if (r == 0 && !(rn->flags & NG_APPLY_DRY_RUN)) {
+		/* ---- revert.c: the apply path's one recording call (issue 16). Before the
+		 * first change of a setting, remember what the device held. */
+		record_found(rn);
 		ng_devstate_write(rn->ctx, fd, rn->ifc->name, &rn->plan, rn->werr);
 		for (int p = 0; p < NG_PART_MAX; p++)
 			rn->wrote |= rn->plan.write[p];

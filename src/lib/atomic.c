@@ -269,3 +269,20 @@ int ng_read_file(const char *path, bool nofollow, size_t max, char **out, size_t
 	close(fd);
 	return r;
 }
+
+int ng_link_base(const char *path, char *out, size_t len)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	out[0] = '\0';
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	snprintf(out, len, "%s", base);
+	return (int)strlen(base);
+}

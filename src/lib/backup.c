@@ -30,22 +30,54 @@ static bool bridge_port(const struct ng_iface *v, size_t n, const struct ng_ifac
 	return m && m->kind == NG_KIND_BRIDGE;
 }
 
-int ng_backup_uplinks(const struct ng_resolver *rv, struct ng_iface **out, size_t *n,
-		      struct ng_err *err)
+/* How long the storage's host names may take to resolve: job-start waits for it. */
+#define EGRESS_TIMEOUT_MS 2000
+
+/* The ports the backup storage's traffic leaves by (egress.c), as flags in port[]. */
+static void storage_ports(const struct ng_ctx *ctx, const char *storeid,
+			  const struct ng_iface *all, size_t nall, bool *port, char *why,
+			  size_t whylen, bool *any)
 {
+	struct ng_egress e;
+	struct ng_err err;
+
+	*any = false;
+	if (ng_egress_storage(ctx, storeid, EGRESS_TIMEOUT_MS, &e, &err) < 0) {
+		snprintf(why, whylen, "storage %.60s: %.400s", storeid, err.msg);
+		return;
+	}
+	snprintf(why, whylen, "%s", e.why);
+	for (size_t i = 0; i < nall; i++)
+		for (size_t j = 0; j < e.nports; j++)
+			if (strcmp(all[i].name, e.ports[j]) == 0)
+				*any = port[i] = true;
+	ng_egress_free(&e);
+}
+
+int ng_backup_uplinks(const struct ng_resolver *rv, const char *storeid, struct ng_iface **out,
+		      size_t *n, char *why, size_t whylen, struct ng_err *err)
+{
+	const struct ng_ctx *ctx = ng_resolver_ctx(rv);
+	char swhy[512] = "", dummy[1];
 	struct ng_iface *all;
 	size_t nall, nflag = 0;
-	bool *flag, *port;
+	bool *flag, *left, *port, stor = false, bystanza = false, bypolicy = false;
 	int r;
 
 	*out = NULL;
 	*n = 0;
-	r = ng_iface_list(ng_resolver_ctx(rv), &all, &nall, err);
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	why[0] = '\0';
+	r = ng_iface_list(ctx, &all, &nall, err);
 	if (r < 0)
 		return r;
 	flag = calloc(nall + 1, sizeof(bool));
+	left = calloc(nall + 1, sizeof(bool));
 	port = calloc(nall + 1, sizeof(bool));
-	if (!flag || !port) {
+	if (!flag || !left || !port) {
 		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 		goto out;
 	}
@@ -58,15 +90,39 @@ int ng_backup_uplinks(const struct ng_resolver *rv, struct ng_iface **out, size_
 		if (r < 0)
 			goto out;
 		it = ng_target_flag(t, "backup-uplink");
-		if (!ng_target_skip(t)) {
-			flag[i] = it && it->num;
-			port[i] = !it && bridge_port(all, nall, &all[i]);
-		}
+		/* skip = yes and backup-uplink = no leave a port out of every rule. */
+		left[i] = ng_target_skip(t) || (it && !it->num);
+		flag[i] = !ng_target_skip(t) && it && it->num;
+		if (flag[i] && it->origin.layer == NG_LAYER_STANZA)
+			bystanza = true;
+		else if (flag[i])
+			bypolicy = true;
 		ng_target_free(t);
 		nflag += flag[i];
 	}
-	/* Named uplinks replace the guess: the admin knows which port carries backups. */
-	*n = 0;
+	/* Named uplinks win: the admin knows which port carries backups. Else the ports the
+	 * backup storage's traffic leaves by; else, the physical ports under the bridges. */
+	if (!nflag && storeid && storeid[0])
+		storage_ports(ctx, storeid, all, nall, port, swhy, sizeof(swhy), &stor);
+	for (size_t i = 0; !nflag && i < nall; i++) {
+		if (stor)
+			port[i] = port[i] && !left[i];
+		else
+			port[i] = !left[i] && bridge_port(all, nall, &all[i]);
+	}
+	if (nflag)
+		snprintf(why, whylen, "named by %s", bystanza && bypolicy ?
+			 "the policy (backup-uplink = yes) and stanzas (nicguard-backup-uplink yes)" :
+			 bystanza ? "a stanza (nicguard-backup-uplink yes)" :
+			 "the policy (backup-uplink = yes)");
+	else if (stor)
+		snprintf(why, whylen, "%s", swhy);
+	else if (swhy[0])
+		snprintf(why, whylen, "%.400s: no port of this host found for it, so the physical "
+			 "ports under bridges", swhy);
+	else
+		snprintf(why, whylen, "no backup storage given, so the physical ports under "
+			 "bridges");
 	for (size_t i = 0; i < nall; i++)
 		if (nflag ? flag[i] : port[i])
 			all[(*n)++] = all[i];
@@ -74,9 +130,26 @@ int ng_backup_uplinks(const struct ng_resolver *rv, struct ng_iface **out, size_
 	all = NULL;
 out:
 	free(flag);
+	free(left);
 	free(port);
 	free(all);
 	return r;
+}
+
+int ng_backup_is_uplink(const struct ng_resolver *rv, const char *storeid, const char *ifname,
+			bool *yes, char *why, size_t whylen, struct ng_err *err)
+{
+	struct ng_iface *v;
+	size_t n;
+	int r = ng_backup_uplinks(rv, storeid, &v, &n, why, whylen, err);
+
+	*yes = false;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		*yes |= strcmp(v[i].name, ifname) == 0;
+	free(v);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ window */
@@ -116,9 +189,10 @@ static void uplinks_free(struct uplink *v, size_t n)
 	free(v);
 }
 
-/* The uplinks and their targets; the problem of one is a line in problems. */
-static int uplinks(const struct ng_resolver *rv, struct uplink **out, size_t *n,
-		   struct ng_diags *problems, int *first)
+/* The uplinks for storage storeid and their targets; ups (or NULL) gets their names and
+ * why; the problem of one is a line in problems. */
+static int uplinks(const struct ng_resolver *rv, const char *storeid, struct uplink **out,
+		   size_t *n, struct ng_uplinks *ups, struct ng_diags *problems, int *first)
 {
 	struct ng_iface *up = NULL;
 	struct ng_err e;
@@ -126,7 +200,11 @@ static int uplinks(const struct ng_resolver *rv, struct uplink **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	r = ng_backup_uplinks(rv, &up, n, &e);
+	r = ng_backup_uplinks(rv, storeid, &up, n, ups ? ups->why : NULL,
+			      ups ? sizeof(ups->why) : 0, &e);
+	for (size_t i = 0; r == 0 && ups && i < *n; i++)
+		snprintf(ups->names + strlen(ups->names), sizeof(ups->names) - strlen(ups->names),
+			 "%s%s", i ? " " : "", up[i].name);
 	if (r < 0) {
 		*n = 0;
 		ng_diags_problem(problems, r, first, "cannot find the backup uplinks: %s", e.msg);
@@ -184,8 +262,9 @@ static int save(const struct ng_ctx *ctx, struct uplink *v, size_t n, struct ng_
 	return dirty;
 }
 
-int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
-		      struct ng_diags *problems, bool *kept)
+int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, const char *storeid,
+		      struct ng_report *rep, struct ng_diags *problems, bool *kept,
+		      struct ng_uplinks *ups)
 {
 	struct ng_resolver *rv = NULL;
 	struct uplink *up = NULL;
@@ -203,7 +282,7 @@ int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struc
 		ng_diags_problem(problems, -ENOMEM, &first, "%s", e.msg);
 		goto out;
 	}
-	if (uplinks(rv, &up, &n, problems, &first) < 0)
+	if (uplinks(rv, storeid, &up, &n, ups, problems, &first) < 0)
 		goto out;
 	r = save(ctx, up, n, &w, problems, &first);
 	if (r < 0)

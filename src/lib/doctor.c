@@ -374,6 +374,55 @@ static int check_sysctl(const struct ng_ctx *ctx, struct ng_doctor *d)
 	return r;
 }
 
+/* --------------------------------- Proxmox VE: guests a node could not start */
+
+#ifndef NG_LIBEXECDIR
+#define NG_LIBEXECDIR "/usr/libexec/nicguard"	/* the Makefile's default */
+#endif
+
+/* A guest whose hookscript is nicguard's snippet does not start (pre-start fails) on a node
+ * that lacks it; HA recovery and migration can send it to any node of the cluster. */
+static int check_hookscripts(const struct ng_ctx *ctx, struct ng_doctor *d)
+{
+	struct ng_storage_cfg sc = { 0 };
+	struct ng_pve_cluster c;
+	struct ng_guest *g = NULL;
+	struct ng_err e;
+	size_t n = 0;
+	int r;
+
+	if (ng_pve_cluster_load(ctx, &c, &e) < 0)
+		return 0;	/* not a running Proxmox VE node */
+	r = ng_storage_load(ctx, &sc, &e);
+	if (r == 0)
+		r = ng_pve_guests_all(ctx, &g, &n, &e);
+	if (r < 0)
+		r = ng_diags_add(&d->notes, NULL, 0, "hookscripts not checked: %s", e.msg);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct ng_pve_gaps gaps;
+		char where[128], fix[512];
+
+		if (!ng_pve_volid_is_ours(g[i].hookscript))
+			continue;
+		r = ng_pve_hookscript_gaps(ctx, &c, &sc, g[i].hookscript,
+					   NG_LIBEXECDIR "/guest-hook", NULL, 0, &gaps);
+		snprintf(where, sizeof(where), "guest %u (on %s)", g[i].vmid, g[i].node);
+		snprintf(fix, sizeof(fix), "install nicguard on that node, or `nicguard pve "
+			 "remove-hookscript %u` on %s, or a snippets storage every node shares "
+			 "(`nicguard pve install-hookscript --storage NAME %u`)", g[i].vmid,
+			 g[i].node, g[i].vmid);
+		for (size_t j = 0; r == 0 && j < gaps.n; j++)
+			r = ng_doctor_add(d, "hookscript-node", where, fix, "hookscript %s: would "
+					  "not start on %s: %s", g[i].hookscript, gaps.v[j].node,
+					  gaps.v[j].why);
+		ng_pve_gaps_free(&gaps);
+	}
+	free(g);
+	ng_storage_cfg_free(&sc);
+	ng_pve_cluster_free(&c);
+	return r;
+}
+
 int ng_doctor_run(const struct ng_ctx *ctx, const struct ng_policy *p, unsigned interval_ms,
 		  struct ng_doctor *out, struct ng_err *err)
 {
@@ -386,11 +435,19 @@ int ng_doctor_run(const struct ng_ctx *ctx, const struct ng_policy *p, unsigned 
 	if (r == 0)
 		r = check_sysctl(ctx, out);
 	if (r == 0)
+		r = check_hookscripts(ctx, out);
+	if (r == 0)
 		r = ng_doctor_check_drift(ctx, p, out);
+	if (r == 0)
+		r = ng_doctor_check_eee(ctx, p, out);
 	if (r == 0)
 		r = ng_doctor_check_kmsg(ctx, out);
 	if (r == 0)
 		r = ng_doctor_check_drops(ctx, interval_ms, out);
+	if (r == 0)
+		r = ng_doctor_check_cmdline(ctx, p, out);
+	if (r == 0)
+		r = ng_doctor_check_aspm(ctx, out);
 	if (r < 0)
 		return ng_err_set(err, r, NULL, 0, "%s", strerror(-r));
 	return 0;

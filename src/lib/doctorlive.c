@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* doctorlive.c: doctor's live-machine checks: policy drift, hang signatures, rising drops. */
+/* doctorlive.c: doctor's live-machine checks: policy drift, EEE on e1000e and igc ports,
+ * hang signatures, rising drops. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -44,8 +45,11 @@ out:
 	return r == -ENOMEM ? r : 0;
 }
 
-int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
-			  struct ng_doctor *d)
+/* Run one check (what, for the note when it cannot) on every interface but lo, with one
+ * resolver over p. Returns 0 or -ENOMEM. */
+static int each_iface(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_doctor *d,
+		      const char *what, int (*one)(const struct ng_resolver *rv,
+						   const struct ng_iface *ifc, struct ng_doctor *d))
 {
 	struct ng_resolver *rv;
 	struct ng_iface *v;
@@ -54,15 +58,74 @@ int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 
 	r = ng_iface_list(ctx, &v, &n, NULL);
 	if (r < 0)
-		return ng_diags_add(&d->notes, NULL, 0, "drift not checked: cannot list "
-				    "interfaces: %s", strerror(-r));
+		return ng_diags_add(&d->notes, NULL, 0, "%s not checked: cannot list "
+				    "interfaces: %s", what, strerror(-r));
 	r = ng_resolver_new(ctx, p, &rv, NULL);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		if (v[i].kind != NG_KIND_LOOPBACK)
-			r = drift_one(rv, &v[i], d);
+			r = one(rv, &v[i], d);
 	ng_resolver_free(rv);
 	free(v);
 	return r < 0 ? r : 0;
+}
+
+int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
+			  struct ng_doctor *d)
+{
+	return each_iface(ctx, p, d, "drift", drift_one);
+}
+
+/* ------------------------------------------------- EEE on e1000e and igc */
+
+int ng_doctor_eee_finding(struct ng_doctor *d, const struct ng_iface *ifc,
+			  const struct ng_result *r)
+{
+	char fix[256];
+
+	/* Planned: `eee off` would change it, so EEE is on. Already: off. Unsupported: the
+	 * port has no EEE (82574L, 82583). Failed: unreadable, nothing to say. */
+	if (r->outcome != NG_PLANNED)
+		return 0;
+	snprintf(fix, sizeof(fix), "add `eee = eee off` to [driver %s] (or [interface %s]) and "
+		 "run `nicguard apply`; the link renegotiates once", ifc->driver, ifc->name);
+	return ng_doctor_add(d, "eee-on", ifc->name, fix, "Energy Efficient Ethernet is on "
+			     "(ethtool --show-eee: enabled) on this %s port: its low-power idle is "
+			     "the most common trigger of %s hangs after offloads", ifc->driver,
+			     strcmp(ifc->driver, "igc") == 0 ? "I225/I226" : "I217/I218/I219");
+}
+
+/* One e1000e or igc port: unless its target says something about eee itself (then drift
+ * covers it) or skips it, a dry run of `eee = eee off` through the apply path reads EEE the way apply
+ * would. A port the kernel does not have (a fixture's) is left out. */
+static int eee_one(const struct ng_resolver *rv, const struct ng_iface *ifc,
+		   struct ng_doctor *d)
+{
+	struct ng_item off = { .group = NG_EEE, .name = "eee", .origin.file = "doctor" };
+	struct ng_wanted w = { &off, 1 };
+	struct ng_report rep = { 0 };
+	struct ng_target *t;
+	bool own;
+	int r;
+
+	if (strcmp(ifc->driver, "e1000e") != 0 && strcmp(ifc->driver, "igc") != 0)
+		return 0;
+	if (ng_target_resolve(rv, ifc, NULL, &t, NULL) < 0)
+		return -ENOMEM;
+	own = ng_target_skip(t) ||
+	      ng_wanted_find(ng_target_list(t, NG_TARGET_NOW), NG_EEE, "eee") != NULL;
+	ng_target_free(t);
+	if (own)
+		return 0;
+	r = ng_apply(ng_resolver_ctx(rv), ifc, &w, NG_APPLY_DRY_RUN, &rep, NULL);
+	r = r == 0 && rep.n == 1 ? ng_doctor_eee_finding(d, ifc, &rep.v[0]) : 0;
+	ng_report_free(&rep);
+	return r == -ENOMEM ? r : 0;
+}
+
+int ng_doctor_check_eee(const struct ng_ctx *ctx, const struct ng_policy *p,
+			struct ng_doctor *d)
+{
+	return each_iface(ctx, p, d, "EEE", eee_one);
 }
 
 /* -------------------------------------------------- hang signatures in kmsg */
@@ -196,6 +259,31 @@ int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d)
 			(unsigned long long)(h->last_usec % 1000000), h->text);
 	}
 	free(hs.v);
+	return r;
+}
+
+/* What the ASPM check (doctorboot.c) asks of this boot's ring buffer: every interface or bus
+ * device with a hang or reset signature, once each, with its count. */
+int ng_doctor_kmsg_hung(const struct ng_ctx *ctx, struct ng_doctor *d, struct ng_hung **out,
+			size_t *n)
+{
+	struct sighits hs = { 0 };
+	int r = read_kmsg(ctx, &hs, d);
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; r == 0 && i < hs.n; i++) {
+		const struct sighit *h = &hs.v[i];
+
+		if (h->sig->cls == NG_SIG_HANG || h->sig->cls == NG_SIG_RESET)
+			r = ng_hung_add(out, n, h->ifname[0] ? h->ifname : h->busdev, h->count);
+	}
+	free(hs.v);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
 	return r;
 }
 

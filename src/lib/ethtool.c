@@ -27,6 +27,12 @@ static const char *cmd_name(uint32_t cmd)
 	case ETHTOOL_SCOALESCE: return "ETHTOOL_SCOALESCE";
 	case ETHTOOL_GRINGPARAM: return "ETHTOOL_GRINGPARAM";
 	case ETHTOOL_SRINGPARAM: return "ETHTOOL_SRINGPARAM";
+	case ETHTOOL_GPAUSEPARAM: return "ETHTOOL_GPAUSEPARAM";
+	case ETHTOOL_SPAUSEPARAM: return "ETHTOOL_SPAUSEPARAM";
+	case ETHTOOL_GEEE: return "ETHTOOL_GEEE";
+	case ETHTOOL_SEEE: return "ETHTOOL_SEEE";
+	case ETHTOOL_GCHANNELS: return "ETHTOOL_GCHANNELS";
+	case ETHTOOL_SCHANNELS: return "ETHTOOL_SCHANNELS";
 	case ETHTOOL_GDRVINFO: return "ETHTOOL_GDRVINFO";
 	default: return "SIOCETHTOOL";
 	}
@@ -348,47 +354,36 @@ int ng_eth_link_set(int fd, const char *ifname, const struct ng_link *l, struct 
 	return r < 0 ? r : 0;
 }
 
-int ng_eth_coalesce_get(int fd, const char *ifname, struct ethtool_coalesce *c,
-			struct ng_err *err)
+/* The largest struct through ng_eth_param_*: struct ethtool_coalesce, 23 words. */
+#define PARAM_MAX 128
+
+int ng_eth_param_get(int fd, const char *ifname, uint32_t cmd, void *data, size_t size,
+		     struct ng_err *err)
 {
 	int r;
 
-	memset(c, 0, sizeof(*c));
-	c->cmd = ETHTOOL_GCOALESCE;
-	r = eth_ioctl(fd, ifname, c, err);
+	if (size < sizeof(cmd) || size > PARAM_MAX)
+		return ng_err_set(err, -EINVAL, NULL, 0, "%s: %s: bad size %zu", ifname,
+				  cmd_name(cmd), size);
+	memset(data, 0, size);
+	memcpy(data, &cmd, sizeof(cmd));
+	r = eth_ioctl(fd, ifname, data, err);
 	return r < 0 ? r : 0;
 }
 
-int ng_eth_coalesce_set(int fd, const char *ifname, const struct ethtool_coalesce *c,
-			struct ng_err *err)
+int ng_eth_param_set(int fd, const char *ifname, uint32_t cmd, const void *data, size_t size,
+		     struct ng_err *err)
 {
-	struct ethtool_coalesce s = *c;
+	uint32_t buf[PARAM_MAX / sizeof(uint32_t)];
 	int r;
 
-	s.cmd = ETHTOOL_SCOALESCE;
-	r = eth_ioctl(fd, ifname, &s, err);
-	return r < 0 ? r : 0;
-}
-
-int ng_eth_ring_get(int fd, const char *ifname, struct ethtool_ringparam *rp,
-		    struct ng_err *err)
-{
-	int r;
-
-	memset(rp, 0, sizeof(*rp));
-	rp->cmd = ETHTOOL_GRINGPARAM;
-	r = eth_ioctl(fd, ifname, rp, err);
-	return r < 0 ? r : 0;
-}
-
-int ng_eth_ring_set(int fd, const char *ifname, const struct ethtool_ringparam *rp,
-		    struct ng_err *err)
-{
-	struct ethtool_ringparam s = *rp;
-	int r;
-
-	s.cmd = ETHTOOL_SRINGPARAM;
-	r = eth_ioctl(fd, ifname, &s, err);
+	if (size < sizeof(cmd) || size > sizeof(buf))
+		return ng_err_set(err, -EINVAL, NULL, 0, "%s: %s: bad size %zu", ifname,
+				  cmd_name(cmd), size);
+	/* A copy: the caller's struct keeps its read command. */
+	memcpy(buf, data, size);
+	buf[0] = cmd;
+	r = eth_ioctl(fd, ifname, buf, err);
 	return r < 0 ? r : 0;
 }
 

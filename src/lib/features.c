@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <linux/ethtool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,37 +127,79 @@ static const char *const kernel_features[] = {
 
 /* struct ethtool_coalesce fields by `ethtool -C` name. Keep sorted. */
 static const struct ng_param coalesce_params[] = {
-	{ "adaptive-rx", offsetof(struct ethtool_coalesce, use_adaptive_rx_coalesce) },
-	{ "adaptive-tx", offsetof(struct ethtool_coalesce, use_adaptive_tx_coalesce) },
-	{ "pkt-rate-high", offsetof(struct ethtool_coalesce, pkt_rate_high) },
-	{ "pkt-rate-low", offsetof(struct ethtool_coalesce, pkt_rate_low) },
-	{ "rx-frames", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames) },
-	{ "rx-frames-high", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames_high) },
-	{ "rx-frames-irq", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames_irq) },
-	{ "rx-frames-low", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames_low) },
-	{ "rx-usecs", offsetof(struct ethtool_coalesce, rx_coalesce_usecs) },
-	{ "rx-usecs-high", offsetof(struct ethtool_coalesce, rx_coalesce_usecs_high) },
-	{ "rx-usecs-irq", offsetof(struct ethtool_coalesce, rx_coalesce_usecs_irq) },
-	{ "rx-usecs-low", offsetof(struct ethtool_coalesce, rx_coalesce_usecs_low) },
-	{ "sample-interval", offsetof(struct ethtool_coalesce, rate_sample_interval) },
-	{ "stats-block-usecs", offsetof(struct ethtool_coalesce, stats_block_coalesce_usecs) },
-	{ "tx-frames", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames) },
-	{ "tx-frames-high", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames_high) },
-	{ "tx-frames-irq", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames_irq) },
-	{ "tx-frames-low", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames_low) },
-	{ "tx-usecs", offsetof(struct ethtool_coalesce, tx_coalesce_usecs) },
-	{ "tx-usecs-high", offsetof(struct ethtool_coalesce, tx_coalesce_usecs_high) },
-	{ "tx-usecs-irq", offsetof(struct ethtool_coalesce, tx_coalesce_usecs_irq) },
-	{ "tx-usecs-low", offsetof(struct ethtool_coalesce, tx_coalesce_usecs_low) },
+	{ "adaptive-rx", offsetof(struct ethtool_coalesce, use_adaptive_rx_coalesce), true },
+	{ "adaptive-tx", offsetof(struct ethtool_coalesce, use_adaptive_tx_coalesce), true },
+	{ "pkt-rate-high", offsetof(struct ethtool_coalesce, pkt_rate_high), false },
+	{ "pkt-rate-low", offsetof(struct ethtool_coalesce, pkt_rate_low), false },
+	{ "rx-frames", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames), false },
+	{ "rx-frames-high", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames_high), false },
+	{ "rx-frames-irq", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames_irq), false },
+	{ "rx-frames-low", offsetof(struct ethtool_coalesce, rx_max_coalesced_frames_low), false },
+	{ "rx-usecs", offsetof(struct ethtool_coalesce, rx_coalesce_usecs), false },
+	{ "rx-usecs-high", offsetof(struct ethtool_coalesce, rx_coalesce_usecs_high), false },
+	{ "rx-usecs-irq", offsetof(struct ethtool_coalesce, rx_coalesce_usecs_irq), false },
+	{ "rx-usecs-low", offsetof(struct ethtool_coalesce, rx_coalesce_usecs_low), false },
+	{ "sample-interval", offsetof(struct ethtool_coalesce, rate_sample_interval), false },
+	{ "stats-block-usecs", offsetof(struct ethtool_coalesce, stats_block_coalesce_usecs), false },
+	{ "tx-frames", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames), false },
+	{ "tx-frames-high", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames_high), false },
+	{ "tx-frames-irq", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames_irq), false },
+	{ "tx-frames-low", offsetof(struct ethtool_coalesce, tx_max_coalesced_frames_low), false },
+	{ "tx-usecs", offsetof(struct ethtool_coalesce, tx_coalesce_usecs), false },
+	{ "tx-usecs-high", offsetof(struct ethtool_coalesce, tx_coalesce_usecs_high), false },
+	{ "tx-usecs-irq", offsetof(struct ethtool_coalesce, tx_coalesce_usecs_irq), false },
+	{ "tx-usecs-low", offsetof(struct ethtool_coalesce, tx_coalesce_usecs_low), false },
 };
 
 /* struct ethtool_ringparam fields by `ethtool -G` name. Keep sorted. */
 static const struct ng_param ring_params[] = {
-	{ "rx", offsetof(struct ethtool_ringparam, rx_pending) },
-	{ "rx-jumbo", offsetof(struct ethtool_ringparam, rx_jumbo_pending) },
-	{ "rx-mini", offsetof(struct ethtool_ringparam, rx_mini_pending) },
-	{ "tx", offsetof(struct ethtool_ringparam, tx_pending) },
+	{ "rx", offsetof(struct ethtool_ringparam, rx_pending), false },
+	{ "rx-jumbo", offsetof(struct ethtool_ringparam, rx_jumbo_pending), false },
+	{ "rx-mini", offsetof(struct ethtool_ringparam, rx_mini_pending), false },
+	{ "tx", offsetof(struct ethtool_ringparam, tx_pending), false },
 };
+
+/* struct ethtool_pauseparam fields by `ethtool -A` name. Keep sorted. */
+static const struct ng_param pause_params[] = {
+	{ "autoneg", offsetof(struct ethtool_pauseparam, autoneg), true },
+	{ "rx", offsetof(struct ethtool_pauseparam, rx_pause), true },
+	{ "tx", offsetof(struct ethtool_pauseparam, tx_pause), true },
+};
+
+/* struct ethtool_eee fields by `ethtool --set-eee` name (advertise, a link mode mask, is left
+ * to an ethtool = line). Keep sorted. */
+static const struct ng_param eee_params[] = {
+	{ "eee", offsetof(struct ethtool_eee, eee_enabled), true },
+	{ "tx-lpi", offsetof(struct ethtool_eee, tx_lpi_enabled), true },
+	{ "tx-timer", offsetof(struct ethtool_eee, tx_lpi_timer), false },
+};
+
+/* struct ethtool_channels counts by `ethtool -L` name. Keep sorted. */
+static const struct ng_param channel_params[] = {
+	{ "combined", offsetof(struct ethtool_channels, combined_count), false },
+	{ "other", offsetof(struct ethtool_channels, other_count), false },
+	{ "rx", offsetof(struct ethtool_channels, rx_count), false },
+	{ "tx", offsetof(struct ethtool_channels, tx_count), false },
+};
+
+/* The parameter table of each key group that has one. */
+static const struct param_table {
+	const struct ng_param *v;
+	size_t n;
+} param_tables[NG_GROUP_MAX] = {
+#define TABLE(t) { t, NG_ARRAY_SIZE(t) }
+	[NG_COALESCE] = TABLE(coalesce_params),
+	[NG_RING] = TABLE(ring_params),
+	[NG_PAUSE] = TABLE(pause_params),
+	[NG_EEE] = TABLE(eee_params),
+	[NG_CHANNELS] = TABLE(channel_params),
+#undef TABLE
+};
+
+static const struct param_table *param_table(enum ng_group g)
+{
+	return (unsigned)g < NG_GROUP_MAX && param_tables[g].n ? &param_tables[g] : NULL;
+}
 
 /* The name tables (kernel features, parameters) start each entry with its name. */
 static int cmp_name(const void *key, const void *entry)
@@ -226,15 +269,23 @@ int ng_feature_canonical(const char *written, char *out, size_t len)
 	return 0;
 }
 
-const struct ng_param *ng_coalesce_param(const char *name)
+const struct ng_param *ng_param_find(enum ng_group g, const char *name)
 {
-	return find(name, coalesce_params, NG_ARRAY_SIZE(coalesce_params),
-		    sizeof(coalesce_params[0]));
+	const struct param_table *t = param_table(g);
+
+	return t ? find(name, t->v, t->n, sizeof(t->v[0])) : NULL;
 }
 
-const struct ng_param *ng_ring_param(const char *name)
+const char *ng_param_names(enum ng_group g, char *buf, size_t len)
 {
-	return find(name, ring_params, NG_ARRAY_SIZE(ring_params), sizeof(ring_params[0]));
+	const struct param_table *t = param_table(g);
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; t && i < t->n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i == 0 ? "" :
+				      i + 1 == t->n ? " or " : ", ", t->v[i].name);
+	return buf;
 }
 
 /* The name of entry i of a table of structs of size bytes whose first member is the name.
@@ -309,20 +360,12 @@ const char *ng_feature_suggest(const char *word)
 			  sizeof(kernel_features[0]), best, &d);
 }
 
-const char *ng_coalesce_suggest(const char *word)
+const char *ng_param_suggest(enum ng_group g, const char *word)
 {
+	const struct param_table *t = param_table(g);
 	size_t d = (size_t)-1;
 
-	return suggest_in(word, coalesce_params, NG_ARRAY_SIZE(coalesce_params),
-			  sizeof(coalesce_params[0]), NULL, &d);
-}
-
-const char *ng_ring_suggest(const char *word)
-{
-	size_t d = (size_t)-1;
-
-	return suggest_in(word, ring_params, NG_ARRAY_SIZE(ring_params), sizeof(ring_params[0]),
-			  NULL, &d);
+	return t ? suggest_in(word, t->v, t->n, sizeof(t->v[0]), NULL, &d) : NULL;
 }
 
 bool ng_table_sorted(const void *base, size_t n, size_t size)
@@ -337,8 +380,11 @@ bool ng_table_sorted(const void *base, size_t n, size_t size)
 bool ng_features_tables_sorted(void)
 {
 #define SORTED(t) ng_table_sorted(t, NG_ARRAY_SIZE(t), sizeof((t)[0]))
-	return SORTED(groups) && SORTED(aliases) && SORTED(kernel_features) &&
-	       SORTED(coalesce_params) && SORTED(ring_params);
+	for (size_t g = 0; g < NG_GROUP_MAX; g++)
+		if (param_tables[g].n && !ng_table_sorted(param_tables[g].v, param_tables[g].n,
+							  sizeof(param_tables[g].v[0])))
+			return false;
+	return SORTED(groups) && SORTED(aliases) && SORTED(kernel_features);
 #undef SORTED
 }
 

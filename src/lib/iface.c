@@ -105,20 +105,14 @@ static int read_attr(const struct ng_ctx *ctx, const char *name, const char *att
 static int link_base(const struct ng_ctx *ctx, const char *name, const char *attr, char *out,
 		     size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX];
+	int r;
 
 	out[0] = '\0';
 	if (ng_path(ctx, path, sizeof(path), "/sys/class/net/%s/%s", name, attr) < 0)
 		return -ENAMETOOLONG;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	copy_str(out, len, base ? base + 1 : target);
-	return 0;
+	r = ng_link_base(path, out, len);
+	return r < 0 ? r : 0;
 }
 
 /* A sysfs decimal attribute (ifindex, iflink): -EINVAL unless it is a whole int. */
@@ -267,6 +261,10 @@ static int read_sysfs(struct probe *pr, const char *name, struct ng_iface *out,
 		return ng_err_set(err, -EINVAL, NULL, 0, "%s: ifindex: not a number: \"%.20s\"",
 				  name, val);
 	read_attr(ctx, name, "address", out->mac, sizeof(out->mac));
+	/* sysfs has no permanent address; an address the device still has from birth is one. */
+	if (read_attr(ctx, name, "addr_assign_type", val, sizeof(val)) == 0 &&
+	    strcmp(val, "0") == 0 && strcmp(out->mac, "00:00:00:00:00:00") != 0)
+		copy_str(out->perm_mac, sizeof(out->perm_mac), out->mac);
 	flags = read_attr(ctx, name, "flags", val, sizeof(val)) == 0 ?
 		(unsigned)strtoul(val, NULL, 16) : 0;
 	out->up = flags & IFF_UP;
@@ -301,6 +299,7 @@ static void fill_live(struct probe *pr, const struct ng_nl_link *l, const char *
 	copy_str(out->name, sizeof(out->name), l->name);
 	out->ifindex = l->ifindex;
 	copy_str(out->mac, sizeof(out->mac), l->mac);
+	copy_str(out->perm_mac, sizeof(out->perm_mac), l->perm_mac);
 	out->up = l->flags & IFF_UP;
 	copy_str(out->master, sizeof(out->master), master);
 	if (!software_kind(l->kind))

@@ -59,13 +59,21 @@ int ng_atomic_open_dir(const char *path, const char *dir, struct ng_err *err);
  * tmp. Returns the fd or a negative errno. */
 int ng_atomic_temp(int dfd, const char *base, char *tmp, size_t len);
 
+/* The last part of the target of the symbolic link at path (sysfs's ../../bus/pci/drivers/
+ * e1000e, pmxcfs's nodes/pve1) into out, cut to len - 1 bytes. Returns its whole length
+ * (>= len when cut, as snprintf does), or readlink's negative errno. */
+int ng_link_base(const char *path, char *out, size_t len);
+
 /* ------------------------------------------------------------- features.c */
 
-/* A coalesce or ring parameter: its ethtool(8) name and where it sits in struct
- * ethtool_coalesce or struct ethtool_ringparam. */
+/* A parameter of a key group that is one ethtool struct (coalesce: struct ethtool_coalesce,
+ * ring: ethtool_ringparam, pause: ethtool_pauseparam, eee: ethtool_eee, channels:
+ * ethtool_channels): its ethtool(8) name, the __u32 field it is, and whether it takes on|off
+ * rather than a number. */
 struct ng_param {
 	const char *name;
 	size_t offset;
+	bool onoff;
 };
 
 /* Does the canonical offload item name (short name or kernel feature) cover this kernel
@@ -80,16 +88,18 @@ int ng_feature_canonical(const char *written, char *out, size_t len);
 bool ng_feature_is_group(const char *canonical);
 bool ng_feature_is_kernel(const char *name);
 
-/* The coalesce (ethtool -C) or ring (ethtool -G) parameter of that name, or NULL. */
-const struct ng_param *ng_coalesce_param(const char *name);
-const struct ng_param *ng_ring_param(const char *name);
+/* The parameter NAME of key group g (ethtool -C, -G, -A, --set-eee, -L words), or NULL (also
+ * for a group that has no parameter table). */
+const struct ng_param *ng_param_find(enum ng_group g, const char *name);
+
+/* Group g's parameter names, in table order, as "a, b or c" into buf; returns buf. */
+const char *ng_param_names(enum ng_group g, char *buf, size_t len);
 
 /* "Did you mean": the candidate closest to word (edit distance at most 2), or NULL. The
- * _suggest variants search the feature (all spellings), coalesce and ring tables. */
+ * other two search the feature table (all spellings) and group g's parameters. */
 const char *ng_suggest(const char *word, const char *const *cands, size_t n);
 const char *ng_feature_suggest(const char *word);
-const char *ng_coalesce_suggest(const char *word);
-const char *ng_ring_suggest(const char *word);
+const char *ng_param_suggest(enum ng_group g, const char *word);
 
 /* True when n entries of size bytes, each starting with a name pointer, are in strictly
  * increasing strcmp order (bsearch needs it; unit tests check every keyword table). */
@@ -159,14 +169,13 @@ int ng_eth_features_set(int fd, const char *ifname, const uint32_t *valid,
 int ng_eth_link_get(int fd, const char *ifname, struct ng_link *l, struct ng_err *err);
 /* Writes l->speed, duplex and autoneg through the interface l was read with. */
 int ng_eth_link_set(int fd, const char *ifname, const struct ng_link *l, struct ng_err *err);
-int ng_eth_coalesce_get(int fd, const char *ifname, struct ethtool_coalesce *c,
-			struct ng_err *err);
-int ng_eth_coalesce_set(int fd, const char *ifname, const struct ethtool_coalesce *c,
-			struct ng_err *err);
-int ng_eth_ring_get(int fd, const char *ifname, struct ethtool_ringparam *r,
-		    struct ng_err *err);
-int ng_eth_ring_set(int fd, const char *ifname, const struct ethtool_ringparam *r,
-		    struct ng_err *err);
+/* A get or set of one ethtool struct that starts with its u32 command (ETHTOOL_GCOALESCE,
+ * ETHTOOL_SPAUSEPARAM, ...): data is size bytes (at most 128); get zeroes it first, each sets
+ * the command word itself. */
+int ng_eth_param_get(int fd, const char *ifname, uint32_t cmd, void *data, size_t size,
+		     struct ng_err *err);
+int ng_eth_param_set(int fd, const char *ifname, uint32_t cmd, const void *data, size_t size,
+		     struct ng_err *err);
 int ng_eth_drvinfo(int fd, const char *ifname, struct ethtool_drvinfo *d, struct ng_err *err);
 int ng_eth_flags_get(int fd, const char *ifname, unsigned *flags, struct ng_err *err);
 int ng_eth_flags_set(int fd, const char *ifname, unsigned flags, struct ng_err *err);
@@ -198,6 +207,19 @@ int ng_rps_apply(const struct ng_ctx *ctx, const char *ifname, const char *mask,
 
 /* Possible CPUs of the machine (root/sys/devices/system/cpu/possible), at least 1. */
 unsigned ng_rps_ncpus(const struct ng_ctx *ctx);
+
+/* RFS: the global flow table net.core.rps_sock_flow_entries (root/proc/sys; only the host's
+ * network namespace has it) and every rx queue's rps_flow_cnt, queue order. Caller frees
+ * *counts. Returns 0, -ENOENT when the global file is missing, -EOPNOTSUPP (no rx queue or
+ * no rps_flow_cnt: a kernel without RFS), or an errno; err says which file. */
+int ng_rfs_read(const struct ng_ctx *ctx, const char *ifname, unsigned long *global,
+		unsigned long **counts, size_t *n, struct ng_err *err);
+
+/* Raise rps_sock_flow_entries to global when it is lower (read again under a lock on the
+ * file, so two nicguard runs never lower each other's value; 0: leave it), then give each rx
+ * queue ng_rfs_per_queue(entries, queues now) where it differs. *written counts the writes. */
+int ng_rfs_apply(const struct ng_ctx *ctx, const char *ifname, unsigned long global,
+		 unsigned long entries, unsigned *written, struct ng_err *err);
 
 /* ---------------------------------------------------------------- rpsmask.c */
 
@@ -238,17 +260,35 @@ int ng_exec(const char *path, const char *const *argv, const char *const *envp,
 
 /* ----------------------------------------------------------------- plan.c */
 
+/* The largest RFS table the kernel takes (rps_sock_flow_sysctl: 1 << 29 entries). */
+#define NG_RFS_MAX (1UL << 29)
+
+/* What the kernel makes of a flow table size: the next power of two (0 stays 0). */
+unsigned long ng_rfs_round(unsigned long v);
+
+/* Each rx queue's rps_flow_cnt for rfs = entries on nqueues queues, as the kernel's
+ * documentation divides it (Documentation/networking/scaling.rst: entries / N) and the
+ * kernel rounds it; at least 1 when entries is not 0. */
+unsigned long ng_rfs_per_queue(unsigned long entries, size_t nqueues);
+
 /* The parts of a device's state that settings are read from and written to. devstate.c
  * reads and writes each (one row of its table), plan.c plans each key group against the part
  * it names (one row of its table). A new key group is a row in value.c's key table with its
  * value parser, a row in plan.c's group table with its plan function and, when it touches a
- * part of its own, a part here with a row in devstate.c's table (its read and write). */
+ * part of its own, a part here with a row in devstate.c's table (its read and write); a part
+ * that is one ethtool struct also gets a row in plan.c's part_structs (and its words a table
+ * in features.c). Parts are read and written in this order. */
 enum ng_part {
 	NG_PART_FEATURES,	/* ETHTOOL_GFEATURES, one SFEATURES for every feature */
 	NG_PART_LINK,		/* ETHTOOL_GLINKSETTINGS (or GSET) and its write */
 	NG_PART_COALESCE,	/* ETHTOOL_GCOALESCE, SCOALESCE: coalesce, interrupt-throttle-rate */
 	NG_PART_RING,		/* ETHTOOL_GRINGPARAM, SRINGPARAM */
+	NG_PART_PAUSE,		/* ETHTOOL_GPAUSEPARAM, SPAUSEPARAM */
+	NG_PART_EEE,		/* ETHTOOL_GEEE, SEEE */
+	NG_PART_CHANNELS,	/* ETHTOOL_GCHANNELS, SCHANNELS: written before the rx queue parts
+				 * below, whose queues it makes */
 	NG_PART_RPS,		/* the rx queues' rps_cpus files */
+	NG_PART_RFS,		/* rps_sock_flow_entries and the rx queues' rps_flow_cnt files */
 	NG_PART_MAX,
 	NG_PART_NONE = NG_PART_MAX,	/* a group that reads no part: ethtool =, flags */
 };
@@ -266,12 +306,28 @@ struct ng_devstate {
 	struct ng_link link;
 	struct ethtool_coalesce coal;
 	struct ethtool_ringparam ring;
+	struct ethtool_pauseparam pause;
+	struct ethtool_eee eee;
+	struct ethtool_channels chan;
 	char **rps;			/* rps_cpus of every rx queue */
 	size_t nrps;
 	unsigned ncpus;
+	unsigned long rfs_global;	/* rps_sock_flow_entries */
+	unsigned long *rfs;		/* rps_flow_cnt of every rx queue */
+	size_t nrfs;
 };
 
 void ng_devstate_free(struct ng_devstate *s);
+
+/* Where the ethtool struct of a parameter part (coalesce, ring, pause, eee, channels) sits in
+ * struct ng_devstate and struct ng_plan, its size, and its ioctl pair; size 0 for the other
+ * parts. The one table of them (plan.c); devstate.c reads and writes through it. */
+struct ng_part_struct {
+	size_t state_off, plan_off, size;
+	uint32_t get, set;
+};
+
+const struct ng_part_struct *ng_part_struct(enum ng_part p);
 
 /* One wanted item: what to write, and its result. ng_plan_make fills res as planned
  * (NG_PLANNED: to be written; the outcome when nothing is), apply.c settles it after the
@@ -283,6 +339,8 @@ struct ng_plan_item {
 	bool no_result;			/* a group that has no outcome (flags) */
 	uint32_t *feats;		/* NG_OFFLOAD: the kernel features this item decides */
 	uint32_t target;		/* NG_ITR: the rx-usecs it becomes */
+	bool recount;			/* NG_RPS: failed only for its number of per-queue
+					 * values: the channels written first may fit it */
 };
 
 /* The changes for one device: at most one write per part. */
@@ -295,7 +353,12 @@ struct ng_plan {
 	struct ng_link link;		/* NG_PART_LINK, _COALESCE, _RING: what is written */
 	struct ethtool_coalesce coal;
 	struct ethtool_ringparam ring;
+	struct ethtool_pauseparam pause;	/* NG_PART_PAUSE, _EEE, _CHANNELS: likewise */
+	struct ethtool_eee eee;
+	struct ethtool_channels chan;
 	char rps_mask[NG_RPS_QUEUES_MAX * 64];	/* NG_PART_RPS: one mask, or one per queue */
+	unsigned long rfs_entries;	/* NG_PART_RFS: divided among the queues at write time */
+	unsigned long rfs_global;	/* rps_sock_flow_entries to raise to; 0: leave it */
 };
 
 /* Compare s with w and fill plan (items point into w). Pure. Returns 0 or -ENOMEM. */
@@ -323,6 +386,14 @@ void ng_devstate_write(const struct ng_ctx *ctx, int fd, const char *ifname,
 
 /* The operation that writes part p, for messages ("ETHTOOL_SFEATURES"). */
 const char *ng_devstate_write_op(enum ng_part p);
+
+/* Append to out the value(s) the item of pi holds in s, in restorable form: an offload
+ * group as one item per kernel feature, a forced link or autoneg on, rps as every queue's
+ * mask. Nothing for an item that is unsupported or failed, or of a group that cannot be
+ * read back (ethtool =, flags). The backup window's snapshot and nicguard revert's record
+ * both take it. Returns 0 or -ENOMEM. */
+int ng_devstate_snap_item(const struct ng_devstate *s, const struct ng_plan_item *pi,
+			  struct ng_wanted *out);
 
 /* ------------------------------------------------------------------ lex.c */
 
@@ -384,6 +455,9 @@ const char *ng_key_name(enum ng_group group, enum ng_set set);
  * when by_set), or is appended. Returns 0 or -ENOMEM. */
 int ng_items_put(struct ng_item **items, size_t *n, const struct ng_item *it, bool by_set);
 
+/* True for a kernel parameter kernel-cmdline accepts ("pcie_aspm=off", ...). */
+bool ng_cmdline_param_known(const char *word);
+
 /* A list of settings, at most one item per (group, name): a set of a target, what an
  * interface should hold now, a snapshot to restore. */
 struct ng_wanted {
@@ -404,6 +478,10 @@ int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct n
 
 /* The policy key closest to word (for "did you mean"), or NULL. */
 const char *ng_key_suggest(const char *word);
+
+/* For a word like "backup-eee" or "watch-rfs": the key it varies ("eee") when that key has
+ * no such variant, with the set ("backup") into set; NULL otherwise. */
+const char *ng_key_without_variant(const char *word, char *set, size_t len);
 bool ng_value_tables_sorted(void);
 
 /* The valid InterruptThrottleRate values, for messages (ng_itr_valid decides). */
@@ -478,11 +556,29 @@ long long ng_initramfs_mtime(const struct ng_ctx *ctx);
 
 /* ------------------------------------------------------------------ pve.c */
 
+/* The node directories of root/etc/pve/nodes (a missing one: none). Free with
+ * ng_strv_free. Returns 0 or a negative errno with err filled. */
+int ng_pve_node_dirs(const struct ng_ctx *ctx, char ***names, size_t *n, struct ng_err *err);
+
+/* --------------------------------------------------------------- pveopt.c */
+
 /* Validate the key = value pairs of one [pve] section: each bad one becomes a diagnostic
  * (file and its line). Returns the number of bad pairs, or -ENOMEM. policy.c calls it for
  * every [pve] section and marks the section bad when it returns more than 0. */
 int ng_pve_section_check(const struct ng_section *s, const char *file, struct ng_diags *d);
 bool ng_pve_tables_sorted(void);
+
+/* -------------------------------------------------------------- cmdline.c */
+
+/* Is word among the blank-separated words of the first line of buf[0..len)? */
+bool ng_cmdline_has(const char *buf, size_t len, const char *word);
+
+/* A kernel command-line file edited on its first line: every word of del taken out (with
+ * the blanks before it), then every word of add that is missing appended after one space;
+ * the rest of the file, and a missing final newline, kept byte for byte. *out is NUL-
+ * terminated; the caller frees it. Returns 0 or -ENOMEM. Pure. */
+int ng_cmdline_edit(const char *buf, size_t len, const char *add, const char *del, char **out,
+		    size_t *outlen);
 
 /* --------------------------------------------------------------- doctor.c */
 
@@ -508,7 +604,39 @@ unsigned ng_ifupdown2_conf_value(const char *buf, size_t len, const char *key, c
 int ng_doctor_check_drift(const struct ng_ctx *ctx, const struct ng_policy *p,
 			  struct ng_doctor *d);
 int ng_doctor_check_kmsg(const struct ng_ctx *ctx, struct ng_doctor *d);
+
+/* EEE on: every e1000e and igc port whose target says nothing of eee (nor skips it), read
+ * through a dry run of `eee = eee off`; ng_doctor_eee_finding turns that dry run's result
+ * into the finding (only NG_PLANNED, EEE on, is one). Return 0 or -ENOMEM. */
+int ng_doctor_check_eee(const struct ng_ctx *ctx, const struct ng_policy *p,
+			struct ng_doctor *d);
+int ng_doctor_eee_finding(struct ng_doctor *d, const struct ng_iface *ifc,
+			  const struct ng_result *r);
 int ng_doctor_check_drops(const struct ng_ctx *ctx, unsigned interval_ms, struct ng_doctor *d);
+
+/* An interface or bus device a hang or reset signature named, and how often. */
+struct ng_hung {
+	char name[32];		/* ifname, or the bus device (PCI address) */
+	unsigned count;
+};
+
+/* Add count to name's entry (a new one when there is none). Returns 0 or -ENOMEM. */
+int ng_hung_add(struct ng_hung **v, size_t *n, const char *name, unsigned count);
+
+/* Every interface or bus device with a hang or reset signature in this boot's kernel ring
+ * buffer (as ng_doctor_check_kmsg reads it). The caller frees *out. */
+int ng_doctor_kmsg_hung(const struct ng_ctx *ctx, struct ng_doctor *d, struct ng_hung **out,
+			size_t *n);
+
+/* ---------------------------------------------------------- doctorboot.c */
+
+/* Kernel parameters the policy asks for that are written but not booted (or not written);
+ * the PCIe ASPM state of r8169 and e1000e ports that hung in this boot or, where a
+ * persistent journal keeps them, in the boots before. Each adds findings or notes; returns
+ * 0 or -ENOMEM. */
+int ng_doctor_check_cmdline(const struct ng_ctx *ctx, const struct ng_policy *p,
+			    struct ng_doctor *d);
+int ng_doctor_check_aspm(const struct ng_ctx *ctx, struct ng_doctor *d);
 
 /* -------------------------------------------------------------- netlink.c */
 
@@ -518,6 +646,7 @@ struct ng_nl_link {
 	int ifindex;
 	unsigned flags;			/* ifi_flags: IFF_UP, IFF_LOOPBACK, ... */
 	char mac[18];			/* IFLA_ADDRESS as sysfs prints it, cut to fit; "" if none */
+	char perm_mac[18];		/* IFLA_PERM_ADDRESS, likewise; "" if none */
 	int master;			/* IFLA_MASTER ifindex, 0 if none */
 	char kind[32];			/* IFLA_INFO_KIND: "veth", "bridge", ...; "" if none */
 	int tun_type;			/* IFLA_TUN_TYPE (IFF_TUN, IFF_TAP) or -1 when absent */
@@ -538,6 +667,216 @@ int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *
 /* The link of that name (when name is not NULL) or that ifindex: -ENODEV when none. */
 int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 		   struct ng_err *err);
+
+/* Attributes of [p, p + len) into tb[type] (type < max; others ignored): -EINVAL when one
+ * overruns its container. Attributes are byte pointers: a message need not be aligned. */
+int ng_nla_parse(const unsigned char *p, size_t len, const unsigned char **tb, size_t max);
+/* The next attribute of [*p, *p + *len), moving past it; NULL at the end, or (with *len
+ * left at least NLA_HDRLEN) at an attribute that overruns. For repeated attributes. */
+const unsigned char *ng_nla_next(const unsigned char **p, size_t *len);
+int ng_nla_type(const unsigned char *a);	/* without the NESTED and BYTEORDER bits */
+const unsigned char *ng_nla_data(const unsigned char *a);
+size_t ng_nla_len(const unsigned char *a);
+/* The value of attribute a (NULL allowed): -EINVAL when absent or too short. */
+int ng_nla_u8(const unsigned char *a, uint8_t *v);
+int ng_nla_u16(const unsigned char *a, uint16_t *v);
+int ng_nla_u32(const unsigned char *a, uint32_t *v);
+int ng_nla_str(const unsigned char *a, char *out, size_t len);
+/* A hardware address as sysfs prints it (hex bytes joined by ':'), cut to fit out. */
+void ng_nla_hwaddr(const unsigned char *a, char *out, size_t len);
+
+/* Message msg (len bytes) of this type: its family header copied to hdr (hdrlen bytes), its
+ * attributes into tb. -EINVAL for another type or a truncated message. Pure. */
+int ng_nlmsg_attrs(const void *msg, size_t len, uint16_t type, void *hdr, size_t hdrlen,
+		   const unsigned char **tb, size_t max);
+
+/* A request being built: header, family header, attributes (nests with ng_nlreq_nest and
+ * ng_nlreq_end). A request that outgrew the buffer is refused by ng_nl_talk. */
+struct ng_nlreq {
+	unsigned char buf[8192];
+	size_t len;
+	bool overflow;
+};
+
+void ng_nlreq_init(struct ng_nlreq *q, uint16_t type, uint16_t flags, const void *hdr,
+		   size_t hdrlen);
+void ng_nlreq_put(struct ng_nlreq *q, uint16_t type, const void *data, size_t len);
+void ng_nlreq_u8(struct ng_nlreq *q, uint16_t type, uint8_t v);
+void ng_nlreq_u16(struct ng_nlreq *q, uint16_t type, uint16_t v);
+void ng_nlreq_u32(struct ng_nlreq *q, uint16_t type, uint32_t v);
+void ng_nlreq_str(struct ng_nlreq *q, uint16_t type, const char *s);
+size_t ng_nlreq_nest(struct ng_nlreq *q, uint16_t type);
+void ng_nlreq_end(struct ng_nlreq *q, size_t nest);
+
+struct nlmsghdr;
+
+/* Send q (NLM_F_ACK added unless it is a dump) and read its answer: each reply message to
+ * cb (NULL: none expected). Returns 0, cb's first negative value, or the kernel's negative
+ * errno with err holding its words (extended ack). *intr (may be NULL): the dump was
+ * marked interrupted. */
+int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, void *),
+	       void *arg, bool *intr, struct ng_err *err);
+
+/* -------------------------------------------------------------- portnl.c */
+
+#define NG_PORT_ALTNAMES 8	/* alternative names kept per port */
+#define NG_PORT_BRFLAGS 24
+#define NG_PORT_VLANS 128	/* VLAN ranges (pvid and untagged ones alone) */
+#define NG_PORT_ADDRS 32
+#define NG_PORT_ROUTES 32
+#define NG_PORT_UPPERS 8	/* VLAN and macvlan devices on the port */
+
+/* One RTM_NEWLINK (AF_UNSPEC) as a port's place needs it. */
+struct ng_portlink {
+	char name[NG_IFNAMSIZ];
+	int ifindex;
+	unsigned flags;			/* IFF_UP, ... */
+	uint32_t mtu;
+	int master;			/* ifindex, 0: none */
+	int link;			/* IFLA_LINK: a VLAN's or macvlan's lower device; 0 */
+	char mac[18];
+	char permaddr[18];		/* IFLA_PERM_ADDRESS, or a bond slave's own MAC; "" */
+	char kind[16];			/* IFLA_INFO_KIND: bridge, bond, veth, ... */
+	char slave_kind[16];		/* IFLA_INFO_SLAVE_KIND: bridge, bond; "" */
+	char altnames[NG_PORT_ALTNAMES][128];	/* ALTIFNAMSIZ */
+	size_t naltnames;
+	uint8_t bond_mode;		/* kind bond: BOND_MODE_ACTIVEBACKUP is 1 */
+	int bond_primary, bond_active;	/* kind bond: ifindex, 0 none */
+	bool vlan_filtering;		/* kind bridge */
+	uint32_t stp_state;		/* kind bridge */
+};
+
+struct ng_brflag {
+	uint16_t attr;			/* IFLA_BRPORT_* */
+	uint32_t value;
+};
+
+struct ng_vlanrange {
+	uint16_t vid, end;		/* 1-4094, vid <= end */
+	uint16_t flags;			/* BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED */
+};
+
+/* One RTM_NEWLINK of family AF_BRIDGE: a bridge port's options and VLANs. */
+struct ng_portbr {
+	int ifindex, master;
+	struct ng_brflag flags[NG_PORT_BRFLAGS];
+	size_t nflags;
+	struct ng_vlanrange vlans[NG_PORT_VLANS];
+	size_t nvlans;
+	bool have_vlans;		/* the answer carried a VLAN list (vlan_filtering) */
+	bool vlans_cut;			/* more ranges than NG_PORT_VLANS */
+};
+
+struct ng_portaddr {
+	uint8_t family, prefixlen, scope;
+	uint32_t flags;			/* IFA_F_* */
+	int ifindex;
+	unsigned char local[16], address[16], brd[16];
+	bool has_local, has_address, has_brd;
+	char label[NG_IFNAMSIZ];
+	uint32_t valid, preferred;	/* seconds left; UINT32_MAX: forever */
+};
+
+struct ng_portroute {
+	uint8_t family, dst_len, tos, protocol, scope, type;
+	unsigned rtm_flags;
+	uint32_t table, priority;
+	bool has_priority;
+	int oif;
+	unsigned char dst[16], gw[16], prefsrc[16];
+	bool has_dst, has_gw, has_prefsrc, multipath;
+};
+
+/* Parse one answer message of len bytes; -EINVAL when it is not of that kind or cut. */
+int ng_portnl_link(const void *msg, size_t len, struct ng_portlink *l);
+int ng_portnl_bridge(const void *msg, size_t len, struct ng_portbr *b);
+int ng_portnl_addr(const void *msg, size_t len, struct ng_portaddr *a);
+int ng_portnl_route(const void *msg, size_t len, struct ng_portroute *r);
+
+/* The bridge port options nicguard keeps: name <-> IFLA_BRPORT_* and its size in bytes. */
+const char *ng_brflag_name(uint16_t attr);
+int ng_brflag_attr(const char *name, uint16_t *attr, unsigned *size);
+bool ng_portnl_tables_sorted(void);
+
+/* ------------------------------------------------------------ portstate.c */
+
+struct ng_portstate {
+	struct ng_portlink link;	/* the port as it was */
+	char busdev[32];		/* its bus device; "" none */
+	char master[NG_IFNAMSIZ];	/* the bridge or bond it was in; "" none */
+	char master_kind[16];		/* "bridge", "bond", ... */
+	char bridge[NG_IFNAMSIZ];	/* the bridge over the port or over its bond; "" */
+	bool vlan_filtering;		/* of that bridge, when it is the master */
+	uint32_t stp_state;
+	struct ng_portbr br;		/* its bridge port options and VLANs */
+	uint8_t bond_mode;
+	bool bond_primary, bond_active;
+	struct ng_portaddr addrs[NG_PORT_ADDRS];
+	size_t naddrs;
+	struct ng_portroute routes[NG_PORT_ROUTES];
+	size_t nroutes;
+	/* Devices stacked on the port (ens4.100): a rebind deletes them with it. */
+	struct {
+		char name[NG_IFNAMSIZ];
+		char kind[16];
+	} uppers[NG_PORT_UPPERS];
+	size_t nuppers;
+};
+
+/* The key a port is found again by, and its files named: its bus device, or its name
+ * when it has none. */
+const char *ng_port_key(const char *busdev, const char *name);
+
+/* The link of that ifindex, or of that name when name is not NULL (-ENODEV: none); a
+ * bridge port's options and VLANs (RTM_GETLINK AF_BRIDGE). */
+int ng_portget_link(int fd, int ifindex, const char *name, struct ng_portlink *l,
+		    struct ng_err *err);
+int ng_portget_brport(int fd, int ifindex, struct ng_portbr *b, struct ng_err *err);
+
+/* --------------------------------------------------------------- portset.c */
+
+/* Each sends one request on rtnetlink socket fd and returns 0 or the kernel's negative errno
+ * with err holding its words. */
+int ng_portset_u32(int fd, int ifindex, uint16_t attr, uint32_t v, struct ng_err *err);
+int ng_portset_name(int fd, int ifindex, const char *name, struct ng_err *err);
+int ng_portset_up(int fd, int ifindex, bool up, struct ng_err *err);
+int ng_portset_altname(int fd, int ifindex, const char *name, struct ng_err *err);
+/* One option of bond (IFLA_BOND_*, a u32 such as an ifindex). */
+int ng_portset_bond(int fd, int bond, uint16_t attr, uint32_t v, struct ng_err *err);
+int ng_portset_brflags(int fd, int ifindex, const struct ng_brflag *f, size_t n,
+		       struct ng_err *err);
+int ng_portset_addr(int fd, int ifindex, const struct ng_portaddr *a, const char *label,
+		    struct ng_err *err);
+int ng_portset_route(int fd, int oif, const struct ng_portroute *r, struct ng_err *err);
+
+/* A bridge port's VLANs as one byte per vid (4096): these bits. */
+#define NG_VLAN_ON 1
+#define NG_VLAN_PVID 2
+#define NG_VLAN_UNTAGGED 4
+void ng_vlan_expand(const struct ng_vlanrange *v, size_t n, uint8_t *map);
+/* Add (RTM_SETLINK, add) the vids wanted that the port has not as wanted, or remove
+ * (RTM_DELLINK) the vids it has and should not; *n counts them (0: nothing sent). */
+int ng_portset_vlans(int fd, int ifindex, uint16_t type, const uint8_t *want,
+		     const uint8_t *have, bool add, unsigned *n, struct ng_err *err);
+/* The request ng_portset_vlans sends (pure): runs of equal bits as RANGE_BEGIN/RANGE_END
+ * pairs, a PVID alone (the kernel refuses it in a range). */
+void ng_vlan_req(struct ng_nlreq *q, uint16_t type, int ifindex, const uint8_t *want,
+		 const uint8_t *have, bool add, unsigned *n);
+
+/* The kernel's route to addr (4 bytes for AF_INET, 16 for AF_INET6), as `ip route get`
+ * asks for it (RTM_GETROUTE): its output interface and route type (RTN_UNICAST, RTN_LOCAL,
+ * ...). Returns 0, or the kernel's negative errno (-ENETUNREACH, ...) with err filled. */
+int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rtype,
+		    struct ng_err *err);
+
+/* --------------------------------------------------------------- egress.c */
+
+/* The server hosts of storage s (see ng_egress_storage), pure: mountinfo is the text of
+ * /proc/self/mountinfo (or NULL), ceph_mon_host the mon_host value of /etc/pve/ceph.conf (or
+ * NULL). Ports and brackets are stripped; each host once. 0 or -ENOMEM; free with
+ * ng_strv_free. */
+int ng_storage_hosts(const struct ng_storage *s, const char *mountinfo,
+		     const char *ceph_mon_host, char ***out, size_t *n);
 
 /* --------------------------------------------------------------- histrec.c */
 
@@ -621,6 +960,20 @@ bool ng_runstate_holds(const struct ng_runstate *rs, const char *ifname);
 bool ng_runstate_is_escalated(const struct ng_runstate *rs, const char *ifname);
 void ng_runstate_free(struct ng_runstate *rs);
 
+/* A port under a bounce or a rebind. Take its lock (root/run/nicguard/port-KEY.lock, KEY
+ * ng_portstate_key's): the fd (release with ng_runstate_port_unlock), -EBUSY when another
+ * process holds it. Its place file root/run/nicguard/port-KEY: written atomically (marker
+ * line), read back, removed; and the keys of those left (sorted; free with ng_strv_free). */
+int ng_runstate_port_lock(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+void ng_runstate_port_unlock(int fd);
+int ng_runstate_port_save(const struct ng_ctx *ctx, const struct ng_portstate *ps,
+			  struct ng_err *err);
+int ng_runstate_port_load(const struct ng_ctx *ctx, const char *key, struct ng_portstate **ps,
+			  struct ng_err *err);
+int ng_runstate_port_drop(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+int ng_runstate_port_pending(const struct ng_ctx *ctx, char ***keys, size_t *n,
+			     struct ng_err *err);
+
 /* --------------------------------------------------------------- target.c */
 
 /* The context a resolver was made with (NULL: it reads no files). */
@@ -657,11 +1010,22 @@ int ng_apply_target(const struct ng_resolver *rv, const struct ng_iface *ifc,
 int ng_snapshot(const struct ng_ctx *ctx, const struct ng_iface *ifc, const struct ng_wanted *w,
 		struct ng_wanted *out, struct ng_err *err);
 
+/* ---------------------------------------------------------------- revert.c */
+
+/* Add what ifc holds now (found: ng_devstate_snap_item's restorable form, plus the
+ * pass-through lines about to run) to its record; a setting already recorded keeps its first
+ * value, and nothing is written when nothing is new. On the live root only devices of the
+ * host's network namespace are recorded. The apply path calls it before each write.
+ * Returns 0, -ENOSPC (NG_REVERT_MAX records), or a negative errno with err set. */
+int ng_revert_record(const struct ng_ctx *ctx, const struct ng_iface *ifc,
+		     const struct ng_wanted *found, struct ng_err *err);
+
 /* ---------------------------------------------------------------- backup.c */
 
-/* The backup uplinks (see ng_backup_tighten), from rv's targets. Caller frees *out. Returns
- * 0 or a negative errno. */
-int ng_backup_uplinks(const struct ng_resolver *rv, struct ng_iface **out, size_t *n,
-		      struct ng_err *err);
+/* The backup uplinks of a job whose storage is storeid (or NULL), chosen as
+ * ng_backup_tighten says from rv's targets; why (whylen bytes, or NULL) gets one line saying
+ * which rule chose them. Caller frees *out. Returns 0 or a negative errno. */
+int ng_backup_uplinks(const struct ng_resolver *rv, const char *storeid, struct ng_iface **out,
+		      size_t *n, char *why, size_t whylen, struct ng_err *err);
 
 #endif

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* netlink.c: interface facts from rtnetlink RTM_GETLINK, one request for many interfaces. */
+/* netlink.c: rtnetlink: requests and their answers, attributes, the link facts of RTM_GETLINK,
+ * the route to one address (RTM_GETROUTE) and link events as they happen (RTMGRP_LINK). */
 #include <errno.h>
+#include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
@@ -22,10 +26,13 @@
 
 int ng_nl_open(struct ng_err *err)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), one = 1;
 
 	if (fd < 0)
 		return ng_err_set(err, -errno, NULL, 0, "netlink socket: %s", strerror(errno));
+	/* The kernel's own words for a refused request ("Device can not be enslaved while
+	 * up") are worth more in a log than an errno; kernels before 4.12 refuse the option. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	return fd;
 }
 
@@ -39,70 +46,86 @@ static struct nlattr attr_hdr(const unsigned char *a)
 	return h;
 }
 
-/* Walk the attributes of [p, p + len): each in tb[type] when type < max. -EINVAL when an
- * attribute overruns its container. */
-static int parse_attrs(const unsigned char *p, size_t len, const unsigned char **tb, size_t max)
+const unsigned char *ng_nla_next(const unsigned char **p, size_t *len)
 {
-	memset(tb, 0, max * sizeof(*tb));
-	while (len >= NLA_HDRLEN) {
-		struct nlattr h = attr_hdr(p);
-		size_t alen = h.nla_len, step = NLA_ALIGN(alen);
-		unsigned type = h.nla_type & NLA_TYPE_MASK;
+	const unsigned char *a = *p;
+	struct nlattr h;
+	size_t step;
 
-		if (alen < NLA_HDRLEN || alen > len)
-			return -EINVAL;
-		if (type < max)
-			tb[type] = p;
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
+	if (*len < NLA_HDRLEN)
+		return NULL;
+	h = attr_hdr(a);
+	if (h.nla_len < NLA_HDRLEN || h.nla_len > *len)
+		return NULL;	/* overruns: *len stays, which the caller can tell */
+	step = NLA_ALIGN(h.nla_len);
+	if (step >= *len) {
+		*len = 0;
+	} else {
+		*p += step;
+		*len -= step;
 	}
-	return 0;
+	return a;
 }
 
-static const unsigned char *attr_data(const unsigned char *a)
+int ng_nla_type(const unsigned char *a)
+{
+	return attr_hdr(a).nla_type & NLA_TYPE_MASK;
+}
+
+int ng_nla_parse(const unsigned char *p, size_t len, const unsigned char **tb, size_t max)
+{
+	const unsigned char *a;
+
+	memset(tb, 0, max * sizeof(*tb));
+	while ((a = ng_nla_next(&p, &len)) != NULL)
+		if ((size_t)ng_nla_type(a) < max)
+			tb[ng_nla_type(a)] = a;
+	/* ng_nla_next leaves a whole header's worth only before an attribute that overruns. */
+	return len >= NLA_HDRLEN ? -EINVAL : 0;
+}
+
+const unsigned char *ng_nla_data(const unsigned char *a)
 {
 	return a + NLA_HDRLEN;
 }
 
-static size_t attr_len(const unsigned char *a)
+size_t ng_nla_len(const unsigned char *a)
 {
 	return attr_hdr(a).nla_len - NLA_HDRLEN;
 }
 
-static int attr_u32(const unsigned char *a, uint32_t *v)
+int ng_nla_u32(const unsigned char *a, uint32_t *v)
 {
-	if (!a || attr_len(a) < sizeof(*v))
+	if (!a || ng_nla_len(a) < sizeof(*v))
 		return -EINVAL;
-	memcpy(v, attr_data(a), sizeof(*v));
+	memcpy(v, ng_nla_data(a), sizeof(*v));
 	return 0;
 }
 
 /* A NUL-terminated string attribute into out (len bytes): -EINVAL when it does not fit. */
-static int attr_str(const unsigned char *a, char *out, size_t len)
+int ng_nla_str(const unsigned char *a, char *out, size_t len)
 {
 	size_t n;
 
 	if (!a)
 		return -EINVAL;
-	n = strnlen((const char *)attr_data(a), attr_len(a));
+	n = strnlen((const char *)ng_nla_data(a), ng_nla_len(a));
 	if (n >= len)
 		return -EINVAL;
-	memcpy(out, attr_data(a), n);
+	memcpy(out, ng_nla_data(a), n);
 	out[n] = '\0';
 	return 0;
 }
 
 /* Hardware address as sysfs prints it (bytes in hex joined by ':'), cut to fit out. */
-static void format_addr(const unsigned char *a, char *out, size_t len)
+void ng_nla_hwaddr(const unsigned char *a, char *out, size_t len)
 {
-	const unsigned char *b = attr_data(a);
-	size_t n = attr_len(a) < NL_ADDR_MAX ? attr_len(a) : NL_ADDR_MAX;
+	const unsigned char *b = ng_nla_data(a);
+	size_t n = ng_nla_len(a);
 	char full[3 * NL_ADDR_MAX + 1] = "";
 	size_t pos = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < NL_ADDR_MAX; i++)
 		pos += (size_t)snprintf(full + pos, sizeof(full) - pos, i ? ":%02x" : "%02x", b[i]);
 	snprintf(out, len, "%s", full);
 }
@@ -112,21 +135,22 @@ static void parse_linkinfo(const unsigned char *info, struct ng_nl_link *l)
 	const unsigned char *li[IFLA_INFO_MAX + 1], *td[IFLA_TUN_MAX + 1];
 	uint8_t type;
 
-	if (parse_attrs(attr_data(info), attr_len(info), li, NG_ARRAY_SIZE(li)) < 0 ||
-	    attr_str(li[IFLA_INFO_KIND], l->kind, sizeof(l->kind)) < 0) {
+	if (ng_nla_parse(ng_nla_data(info), ng_nla_len(info), li, NG_ARRAY_SIZE(li)) < 0 ||
+	    ng_nla_str(li[IFLA_INFO_KIND], l->kind, sizeof(l->kind)) < 0) {
 		l->kind[0] = '\0';
 		return;
 	}
 	if (strcmp(l->kind, "tun") != 0 || !li[IFLA_INFO_DATA] ||
-	    parse_attrs(attr_data(li[IFLA_INFO_DATA]), attr_len(li[IFLA_INFO_DATA]), td,
+	    ng_nla_parse(ng_nla_data(li[IFLA_INFO_DATA]), ng_nla_len(li[IFLA_INFO_DATA]), td,
 			NG_ARRAY_SIZE(td)) < 0 || !td[IFLA_TUN_TYPE] ||
-	    attr_len(td[IFLA_TUN_TYPE]) < 1)
+	    ng_nla_len(td[IFLA_TUN_TYPE]) < 1)
 		return;
-	memcpy(&type, attr_data(td[IFLA_TUN_TYPE]), 1);
+	memcpy(&type, ng_nla_data(td[IFLA_TUN_TYPE]), 1);
 	l->tun_type = type;
 }
 
-int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
+/* RTM_NEWLINK, or (dellink) RTM_DELLINK too: the two carry the same attributes. */
+static int parse_link(const void *msg, size_t len, bool dellink, struct ng_nl_link *l)
 {
 	const unsigned char *tb[IFLA_MAX + 1];
 	struct ifinfomsg ifi;
@@ -139,72 +163,152 @@ int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 	if (len < NLMSG_HDRLEN)
 		return -EINVAL;
 	memcpy(&h, msg, sizeof(h));
-	if (h.nlmsg_len > len || h.nlmsg_len < hdr || h.nlmsg_type != RTM_NEWLINK)
+	if (h.nlmsg_len > len || h.nlmsg_len < hdr ||
+	    (h.nlmsg_type != RTM_NEWLINK && !(dellink && h.nlmsg_type == RTM_DELLINK)))
 		return -EINVAL;
 	memcpy(&ifi, (const unsigned char *)msg + NLMSG_HDRLEN, sizeof(ifi));
-	if (parse_attrs((const unsigned char *)msg + NLMSG_ALIGN(hdr),
+	if (ng_nla_parse((const unsigned char *)msg + NLMSG_ALIGN(hdr),
 			h.nlmsg_len > NLMSG_ALIGN(hdr) ? h.nlmsg_len - NLMSG_ALIGN(hdr) : 0,
 			tb, NG_ARRAY_SIZE(tb)) < 0 ||
-	    attr_str(tb[IFLA_IFNAME], l->name, sizeof(l->name)) < 0 || ifi.ifi_index <= 0)
+	    ng_nla_str(tb[IFLA_IFNAME], l->name, sizeof(l->name)) < 0 || ifi.ifi_index <= 0)
 		return -EINVAL;
 	l->ifindex = ifi.ifi_index;
 	l->flags = ifi.ifi_flags;
 	if (tb[IFLA_ADDRESS])
-		format_addr(tb[IFLA_ADDRESS], l->mac, sizeof(l->mac));
-	if (attr_u32(tb[IFLA_MASTER], &v) == 0)
+		ng_nla_hwaddr(tb[IFLA_ADDRESS], l->mac, sizeof(l->mac));
+	/* The kernel sends it only for a device with a burnt-in address (not veth, bridge). */
+	if (tb[IFLA_PERM_ADDRESS])
+		ng_nla_hwaddr(tb[IFLA_PERM_ADDRESS], l->perm_mac, sizeof(l->perm_mac));
+	if (ng_nla_u32(tb[IFLA_MASTER], &v) == 0)
 		l->master = (int)v;
-	if (attr_u32(tb[IFLA_NUM_RX_QUEUES], &v) == 0)
+	if (ng_nla_u32(tb[IFLA_NUM_RX_QUEUES], &v) == 0)
 		l->num_rx_queues = v;
 	if (tb[IFLA_LINKINFO])
 		parse_linkinfo(tb[IFLA_LINKINFO], l);
 	return 0;
 }
 
-/* One RTM_GETLINK: a dump (flags NLM_F_DUMP), or the link of ifindex or name. Statistics are
- * left out of the replies (RTEXT_FILTER_SKIP_STATS; older kernels ignore the bit). */
-static int send_getlink(int fd, uint32_t seq, uint16_t flags, int ifindex, const char *name)
+int ng_nl_parse_link(const void *msg, size_t len, struct ng_nl_link *l)
 {
-	struct {
-		struct nlmsghdr h;
-		struct ifinfomsg ifi;
-		unsigned char attrs[2 * NLA_HDRLEN + NLA_ALIGN(NG_IFNAMSIZ) + 4];
-	} req;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct nlattr *a;
-	uint32_t mask = RTEXT_FILTER_SKIP_STATS;
-	size_t off = 0;
-
-	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_type = RTM_GETLINK;
-	req.h.nlmsg_flags = NLM_F_REQUEST | flags;
-	req.h.nlmsg_seq = seq;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = ifindex;
-	a = (struct nlattr *)(req.attrs + off);
-	a->nla_type = IFLA_EXT_MASK;
-	a->nla_len = NLA_HDRLEN + sizeof(mask);
-	memcpy(req.attrs + off + NLA_HDRLEN, &mask, sizeof(mask));
-	off += NLA_ALIGN(a->nla_len);
-	if (name) {
-		size_t n = strlen(name) + 1;
-
-		a = (struct nlattr *)(req.attrs + off);
-		a->nla_type = IFLA_IFNAME;
-		a->nla_len = NLA_HDRLEN + n;
-		memcpy(req.attrs + off + NLA_HDRLEN, name, n);
-		off += NLA_ALIGN(a->nla_len);
-	}
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + off;
-	for (;;) {
-		ssize_t w = sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&sa,
-				   sizeof(sa));
-
-		if (w >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
+	return parse_link(msg, len, false, l);
 }
+
+
+int ng_nla_u8(const unsigned char *a, uint8_t *v)
+{
+	if (!a || ng_nla_len(a) < sizeof(*v))
+		return -EINVAL;
+	memcpy(v, ng_nla_data(a), sizeof(*v));
+	return 0;
+}
+
+int ng_nla_u16(const unsigned char *a, uint16_t *v)
+{
+	if (!a || ng_nla_len(a) < sizeof(*v))
+		return -EINVAL;
+	memcpy(v, ng_nla_data(a), sizeof(*v));
+	return 0;
+}
+
+int ng_nlmsg_attrs(const void *msg, size_t len, uint16_t type, void *hdr, size_t hdrlen,
+		   const unsigned char **tb, size_t max)
+{
+	struct nlmsghdr h;
+	size_t off = NLMSG_ALIGN(NLMSG_LENGTH(hdrlen));
+
+	memset(tb, 0, max * sizeof(*tb));
+	if (len < NLMSG_HDRLEN)
+		return -EINVAL;
+	memcpy(&h, msg, sizeof(h));
+	if (h.nlmsg_len > len || h.nlmsg_len < NLMSG_LENGTH(hdrlen) || h.nlmsg_type != type)
+		return -EINVAL;
+	memcpy(hdr, (const unsigned char *)msg + NLMSG_HDRLEN, hdrlen);
+	return ng_nla_parse((const unsigned char *)msg + off, h.nlmsg_len > off ?
+			    h.nlmsg_len - off : 0, tb, max);
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* The header's length follows the request as it grows: it is a whole message at any time. */
+static void set_len(struct ng_nlreq *q)
+{
+	uint32_t len = (uint32_t)q->len;
+
+	memcpy(q->buf + offsetof(struct nlmsghdr, nlmsg_len), &len, sizeof(len));
+}
+
+void ng_nlreq_init(struct ng_nlreq *q, uint16_t type, uint16_t flags, const void *hdr,
+		   size_t hdrlen)
+{
+	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = NLM_F_REQUEST | flags };
+
+	q->len = NLMSG_ALIGN(NLMSG_LENGTH(hdrlen));
+	q->overflow = q->len > sizeof(q->buf);
+	if (q->overflow)
+		return;
+	memset(q->buf, 0, q->len);
+	memcpy(q->buf, &h, sizeof(h));
+	memcpy(q->buf + NLMSG_HDRLEN, hdr, hdrlen);
+	set_len(q);
+}
+
+void ng_nlreq_put(struct ng_nlreq *q, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type };
+
+	if (q->overflow || len > 0xffff - NLA_HDRLEN ||
+	    q->len + NLA_ALIGN(NLA_HDRLEN + len) > sizeof(q->buf)) {
+		q->overflow = true;
+		return;
+	}
+	memset(q->buf + q->len, 0, NLA_ALIGN(NLA_HDRLEN + len));
+	memcpy(q->buf + q->len, &a, sizeof(a));
+	if (len)
+		memcpy(q->buf + q->len + NLA_HDRLEN, data, len);
+	q->len += NLA_ALIGN(NLA_HDRLEN + len);
+	set_len(q);
+}
+
+void ng_nlreq_u8(struct ng_nlreq *q, uint16_t type, uint8_t v)
+{
+	ng_nlreq_put(q, type, &v, sizeof(v));
+}
+
+void ng_nlreq_u16(struct ng_nlreq *q, uint16_t type, uint16_t v)
+{
+	ng_nlreq_put(q, type, &v, sizeof(v));
+}
+
+void ng_nlreq_u32(struct ng_nlreq *q, uint16_t type, uint32_t v)
+{
+	ng_nlreq_put(q, type, &v, sizeof(v));
+}
+
+void ng_nlreq_str(struct ng_nlreq *q, uint16_t type, const char *s)
+{
+	ng_nlreq_put(q, type, s, strlen(s) + 1);
+}
+
+size_t ng_nlreq_nest(struct ng_nlreq *q, uint16_t type)
+{
+	size_t at = q->len;
+
+	ng_nlreq_put(q, type | NLA_F_NESTED, NULL, 0);
+	return at;
+}
+
+void ng_nlreq_end(struct ng_nlreq *q, size_t nest)
+{
+	struct nlattr a;
+
+	if (q->overflow || q->len - nest > 0xffff)
+		return;
+	memcpy(&a, q->buf + nest, sizeof(a));
+	a.nla_len = (uint16_t)(q->len - nest);
+	memcpy(q->buf + nest, &a, sizeof(a));
+}
+
+/* ------------------------------------------------------------- answers */
 
 static ssize_t recv_some(int fd, void *buf, size_t len)
 {
@@ -231,11 +335,30 @@ static ssize_t recv_some(int fd, void *buf, size_t len)
 	}
 }
 
-/* Read the replies to request seq until NLMSG_DONE (dump) or one link (single get); each
- * RTM_NEWLINK goes to add(). *intr is set when the kernel flagged the dump inconsistent. */
-static int read_replies(int fd, uint32_t seq, bool dump, unsigned char *buf,
-			int (*add)(const struct ng_nl_link *, void *), void *arg, bool *intr,
-			struct ng_err *err)
+/* The kernel's extended ack message, when NLM_F_ACK_TLVS says one follows the error. */
+static void ext_ack(const struct nlmsghdr *h, const struct nlmsgerr *e, char *msg, size_t len)
+{
+	const unsigned char *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+	msg[0] = '\0';
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* Unless NLM_F_CAPPED, the error carries the whole request back. */
+	if (!(h->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len > sizeof(e->msg))
+		off += NLMSG_ALIGN(e->msg.nlmsg_len) - sizeof(e->msg);
+	if (off >= h->nlmsg_len ||
+	    ng_nla_parse((const unsigned char *)h + off, h->nlmsg_len - off, tb,
+			 NG_ARRAY_SIZE(tb)) < 0 || !tb[NLMSGERR_ATTR_MSG])
+		return;
+	(void)ng_nla_str(tb[NLMSGERR_ATTR_MSG], msg, len);
+}
+
+/* The answers to request seq until its ack, error or NLMSG_DONE; each other message of
+ * seq goes to cb. Returns cb's first negative value, the kernel's negative errno, or 0. */
+static int read_answer(int fd, uint32_t seq, unsigned char *buf,
+		       int (*cb)(const struct nlmsghdr *, void *), void *arg, bool *intr,
+		       struct ng_err *err)
 {
 	int r = 0;
 
@@ -249,40 +372,109 @@ static int read_replies(int fd, uint32_t seq, bool dump, unsigned char *buf,
 		left = (size_t)n;
 		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 		     NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			struct ng_nl_link l;
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+			char msg[256];
 
 			if (h->nlmsg_seq != seq)
 				continue;
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+			if ((h->nlmsg_flags & NLM_F_DUMP_INTR) && intr)
 				*intr = true;
 			if (h->nlmsg_type == NLMSG_DONE)
 				return r;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return ng_err_set(err, -EBADMSG, NULL, 0,
-							  "netlink: short error message");
-				if (e->error == 0)
-					return r;
-				return ng_err_set(err, e->error, NULL, 0, "RTM_GETLINK: %s",
-						  strerror(-e->error));
-			}
-			if (h->nlmsg_type != RTM_NEWLINK)
+			if (h->nlmsg_type != NLMSG_ERROR) {
+				if (r == 0 && cb)
+					r = cb(h, arg);
 				continue;
-			/* A message that does not parse is skipped: the others still count. */
-			if (r == 0 && ng_nl_parse_link(h, h->nlmsg_len, &l) == 0)
-				r = add(&l, arg);
-			if (!dump)
+			}
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return ng_err_set(err, -EBADMSG, NULL, 0,
+						  "netlink: short error message");
+			if (e->error == 0)
 				return r;
+			ext_ack(h, e, msg, sizeof(msg));
+			return ng_err_set(err, e->error, NULL, 0, "%s%s%s", strerror(-e->error),
+					  msg[0] ? ": " : "", msg);
 		}
 	}
+}
+
+static bool is_dump(const struct nlmsghdr *h)
+{
+	return (h->nlmsg_type & 3) == (RTM_GETLINK & 3) &&
+	       (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+}
+
+int ng_nl_talk(int fd, struct ng_nlreq *q, int (*cb)(const struct nlmsghdr *, void *),
+	       void *arg, bool *intr, struct ng_err *err)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timespec ts;
+	struct nlmsghdr h;
+	unsigned char *buf;
+	int r;
+
+	if (q->overflow)
+		return ng_err_set(err, -EMSGSIZE, NULL, 0, "netlink request too large");
+	/* A sequence number of its own: answers to an earlier, abandoned request are skipped. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	memcpy(&h, q->buf, sizeof(h));
+	h.nlmsg_len = (uint32_t)q->len;
+	h.nlmsg_seq = (uint32_t)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	/* Without a dump, the ack ends the answer (a GET's reply comes before it). The dump
+	 * bits mean another thing (NLM_F_EXCL) in a NEW request: only a GET dumps. */
+	if (!is_dump(&h))
+		h.nlmsg_flags |= NLM_F_ACK;
+	memcpy(q->buf, &h, sizeof(h));
+	if (intr)
+		*intr = false;
+	buf = malloc(NL_BUFSIZE);
+	if (!buf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	for (;;) {
+		if (sendto(fd, q->buf, q->len, 0, (struct sockaddr *)&sa, sizeof(sa)) >= 0) {
+			r = read_answer(fd, h.nlmsg_seq, buf, cb, arg, intr, err);
+			break;
+		}
+		if (errno != EINTR) {
+			r = ng_err_set(err, -errno, NULL, 0, "netlink send: %s", strerror(errno));
+			break;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/* ------------------------------------------------------------- links */
+
+/* One RTM_GETLINK: a dump (flags NLM_F_DUMP), or the link of ifindex or name. Statistics are
+ * left out of the replies (RTEXT_FILTER_SKIP_STATS; older kernels ignore the bit). */
+static void getlink_req(struct ng_nlreq *q, uint16_t flags, int ifindex, const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+
+	ng_nlreq_init(q, RTM_GETLINK, flags, &ifi, sizeof(ifi));
+	ng_nlreq_u32(q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (name)
+		ng_nlreq_str(q, IFLA_IFNAME, name);
 }
 
 struct link_vec {
 	struct ng_nl_link *v;
 	size_t n, cap;
+	int (*add)(const struct ng_nl_link *, void *);
+	void *arg;
 };
+
+/* A message that does not parse is skipped: the others still count. */
+static int on_link(const struct nlmsghdr *h, void *arg)
+{
+	struct link_vec *lv = arg;
+	struct ng_nl_link l;
+
+	if (h->nlmsg_type != RTM_NEWLINK || ng_nl_parse_link(h, h->nlmsg_len, &l) < 0)
+		return 0;
+	return lv->add(&l, lv->arg ? lv->arg : lv);
+}
 
 static int vec_add(const struct ng_nl_link *l, void *arg)
 {
@@ -303,26 +495,22 @@ static int vec_add(const struct ng_nl_link *l, void *arg)
 
 int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *err)
 {
-	unsigned char *buf = malloc(NL_BUFSIZE);
-	struct link_vec lv = { 0 };
+	struct link_vec lv = { .add = vec_add };
+	struct ng_nlreq *q = malloc(sizeof(*q));
 	int r = -EAGAIN;
 
 	*out = NULL;
 	*n = 0;
-	if (!buf)
+	if (!q)
 		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 	/* A dump the kernel marks interrupted (links changed under it) may miss or repeat
 	 * links: read it again, a few times, as iproute2 does. */
-	for (uint32_t try = 1; try <= NL_DUMP_TRIES; try++) {
+	for (int try = 1; try <= NL_DUMP_TRIES; try++) {
 		bool intr = false;
 
 		lv.n = 0;
-		r = send_getlink(fd, try, NLM_F_DUMP, 0, NULL);
-		if (r < 0) {
-			ng_err_set(err, r, NULL, 0, "netlink send: %s", strerror(-r));
-			break;
-		}
-		r = read_replies(fd, try, true, buf, vec_add, &lv, &intr, err);
+		getlink_req(q, NLM_F_DUMP, 0, NULL);
+		r = ng_nl_talk(fd, q, on_link, &lv, &intr, err);
 		if (r == -ENOMEM)
 			ng_err_set(err, r, NULL, 0, "out of memory");
 		if (r < 0 || !intr)
@@ -330,7 +518,7 @@ int ng_nl_dump_links(int fd, struct ng_nl_link **out, size_t *n, struct ng_err *
 		r = ng_err_set(err, -EAGAIN, NULL, 0, "link dump interrupted %d times",
 			       NL_DUMP_TRIES);
 	}
-	free(buf);
+	free(q);
 	if (r < 0) {
 		free(lv.v);
 		return r;
@@ -349,23 +537,124 @@ static int one_add(const struct ng_nl_link *l, void *arg)
 int ng_nl_get_link(int fd, int ifindex, const char *name, struct ng_nl_link *l,
 		   struct ng_err *err)
 {
-	unsigned char *buf;
-	bool intr = false;
+	struct link_vec lv = { .add = one_add, .arg = l };
+	struct ng_nlreq *q;
 	int r;
 
 	memset(l, 0, sizeof(*l));
 	if (name && strlen(name) >= NG_IFNAMSIZ)
 		return ng_err_set(err, -EINVAL, NULL, 0, "invalid interface name");
-	buf = malloc(NL_BUFSIZE);
-	if (!buf)
+	q = malloc(sizeof(*q));
+	if (!q)
 		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	r = send_getlink(fd, 1, 0, name ? 0 : ifindex, name);
-	if (r < 0)
-		ng_err_set(err, r, NULL, 0, "netlink send: %s", strerror(-r));
-	else
-		r = read_replies(fd, 1, false, buf, one_add, l, &intr, err);
-	free(buf);
+	getlink_req(q, 0, name ? 0 : ifindex, name);
+	r = ng_nl_talk(fd, q, on_link, &lv, NULL, err);
+	free(q);
 	if (r == 0 && l->ifindex <= 0)
 		r = ng_err_set(err, -EBADMSG, NULL, 0, "RTM_GETLINK: no link in the reply");
 	return r;
+}
+
+/* ------------------------------------------------------------------ routes */
+
+struct route_answer {
+	int *oif;
+	unsigned *rtype;
+	bool seen;
+};
+
+static int on_route(const struct nlmsghdr *h, void *arg)
+{
+	struct route_answer *ra = arg;
+	const unsigned char *tb[RTA_MAX + 1];
+	struct rtmsg rt;
+	uint32_t v;
+
+	if (ra->seen || ng_nlmsg_attrs(h, h->nlmsg_len, RTM_NEWROUTE, &rt, sizeof(rt), tb,
+				       NG_ARRAY_SIZE(tb)) < 0)
+		return 0;
+	ra->seen = true;
+	*ra->rtype = rt.rtm_type;
+	if (ng_nla_u32(tb[RTA_OIF], &v) == 0)
+		*ra->oif = (int)v;
+	return 0;
+}
+
+int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rtype,
+		    struct ng_err *err)
+{
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	struct rtmsg rt = { .rtm_family = (unsigned char)family,
+			    .rtm_dst_len = (unsigned char)(alen * 8) };
+	struct route_answer ra = { .oif = oif, .rtype = rtype };
+	struct ng_nlreq *q = malloc(sizeof(*q));
+	int r;
+
+	*oif = 0;
+	*rtype = 0;
+	if (!q)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	ng_nlreq_init(q, RTM_GETROUTE, 0, &rt, sizeof(rt));
+	ng_nlreq_put(q, RTA_DST, addr, alen);
+	r = ng_nl_talk(fd, q, on_route, &ra, NULL, err);
+	free(q);
+	if (r == 0 && !ra.seen)
+		r = ng_err_set(err, -EBADMSG, NULL, 0, "RTM_GETROUTE: no route in the reply");
+	return r;
+}
+
+/* ------------------------------------------------------------- link events */
+
+int ng_link_watch_open(struct ng_err *err)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return ng_err_set(err, -errno, NULL, 0, "netlink socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = ng_err_set(err, -errno, NULL, 0, "netlink bind: %s", strerror(errno));
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ng_link_watch_read(int fd, unsigned timeout_ms,
+		       void (*cb)(const char *ifname, bool gone, void *arg), void *arg,
+		       struct ng_err *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned char *buf;
+	ssize_t n;
+	size_t left;
+	int r;
+
+	r = poll(&p, 1, (int)timeout_ms);
+	if (r < 0 && errno == EINTR)
+		return 0;
+	if (r < 0)
+		return ng_err_set(err, -errno, NULL, 0, "poll: %s", strerror(errno));
+	if (r == 0)
+		return 0;
+	buf = malloc(NL_BUFSIZE);
+	if (!buf)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	n = recv_some(fd, buf, NL_BUFSIZE);
+	if (n < 0) {
+		free(buf);
+		/* -ENOBUFS: the kernel dropped events; the caller looks at everything again. */
+		return ng_err_set(err, (int)n, NULL, 0, "netlink recv: %s", strerror((int)-n));
+	}
+	left = (size_t)n;
+	for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
+	     h = NLMSG_NEXT(h, left)) {
+		struct ng_nl_link l;
+
+		if (parse_link(h, h->nlmsg_len, true, &l) == 0)
+			cb(l.name, h->nlmsg_type == RTM_DELLINK, arg);
+	}
+	free(buf);
+	return 1;
 }

@@ -7,10 +7,12 @@
 #ifndef NICGUARD_H
 #define NICGUARD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #define NG_IFNAMSIZ 16		/* IFNAMSIZ, including the NUL */
 #define NG_NAME_MAX 48		/* a setting's name: "tx-tcp-mangleid-segmentation" fits */
@@ -121,6 +123,9 @@ struct ng_iface {
 	char bus_addr[32];	/* PCI address (0000:00:1f.6) or bus device (virtio0); "" if none */
 	char pci_addr[16];	/* PCI address of the device or its parent; "" if none */
 	char mac[18];		/* aa:bb:cc:dd:ee:ff */
+	char perm_mac[18];	/* the burnt-in address: rtnetlink's IFLA_PERM_ADDRESS; under a
+				 * fixture root the address when addr_assign_type is 0 (permanent);
+				 * "" for devices without one (veth, bridge, tap) */
 	char master[NG_IFNAMSIZ]; /* bridge or bond this port is enslaved to; "" if none */
 	bool up;		/* IFF_UP */
 };
@@ -161,6 +166,14 @@ enum ng_group {
 	NG_ETHTOOL,	/* ethtool = --set-eee {} eee off; name: the first word */
 	NG_ITR,		/* interrupt-throttle-rate = 3; name: "interrupt-throttle-rate" */
 	NG_FLAG,	/* skip = yes, backup-uplink = yes; name: the key */
+	NG_CMDLINE,	/* kernel-cmdline = pcie_aspm=off; name: "kernel-cmdline"; text: the
+			 * parameters in canonical order, "" for none. Not applied to the device:
+			 * `nicguard cmdline` writes it to the boot configuration (cmdline.c) */
+	NG_PAUSE,	/* pause = autoneg off rx off tx off (ethtool -A); name: autoneg|rx|tx */
+	NG_EEE,		/* eee = eee off (ethtool --set-eee); name: eee|tx-lpi|tx-timer */
+	NG_CHANNELS,	/* channels = combined 4 (ethtool -L); name: rx|tx|other|combined */
+	NG_RFS,		/* rfs = 32768: RFS flow entries (rps_sock_flow_entries, never lowered),
+			 * divided among the rx queues (rps_flow_cnt); name: "rfs" */
 	NG_GROUP_MAX,
 };
 
@@ -218,9 +231,13 @@ const char *ng_item_str(const struct ng_item *it, char *buf, size_t len);
 /* Free the text of items[0..n) and the array. */
 void ng_items_free(struct ng_item *items, size_t n);
 
+/* The key of group g's normal set ("offload", "pause", "channels"), or NULL. */
+const char *ng_group_key(enum ng_group g);
+
 /* Section kinds of the policy file: [driver NAME...], [interface GLOB...], [mac MAC...],
  * [pci ADDR-GLOB...] match interfaces and hold settings; [watch] and [pve] are option
- * sections holding plain key = value pairs that their own files validate (watch.c, pve.c).
+ * sections holding plain key = value pairs that their own files validate (watchopt.c,
+ * pveopt.c).
  * The built-in defaults are sections of kind driver. */
 enum ng_match {
 	NG_MATCH_DRIVER,
@@ -270,6 +287,33 @@ int ng_policy_parse(struct ng_policy *p, const char *buf, size_t len, const char
  * on -EINVAL so the caller can print p->diags. Returns 0, -EINVAL (diagnostics), or an
  * errno for a file that exists but cannot be read (err says which). */
 int ng_policy_load(const struct ng_ctx *ctx, struct ng_policy **out, struct ng_err *err);
+
+/* Which cluster policy ng_policy_load reads in place of root/etc/pve/nicguard.conf: the
+ * file itself while pmxcfs is mounted (root/etc/pve/local exists), else its last-known copy
+ * root/var/lib/nicguard/cluster.conf (at boot, before pve-cluster.service), else none. */
+enum ng_cluster_source {
+	NG_CLUSTER_NONE,
+	NG_CLUSTER_LIVE,
+	NG_CLUSTER_COPY,
+};
+
+struct ng_cluster_policy {
+	enum ng_cluster_source source;
+	char path[PATH_MAX];	/* the file read; "" for none */
+	time_t copied;		/* COPY: when the copy was written */
+	bool pmxcfs;		/* /etc/pve is mounted */
+};
+
+int ng_cluster_policy_state(const struct ng_ctx *ctx, struct ng_cluster_policy *out);
+
+struct ng_pve_change;
+
+/* Keep the last-known copy equal to root/etc/pve/nicguard.conf: written (NG_MARKER and one
+ * comment line, then the file's bytes) when it differs, removed when the cluster file is
+ * gone; nothing while pmxcfs is not mounted. out->changed says whether the policy in effect
+ * at the next boot changed. Returns 0 or a negative errno with err filled. */
+int ng_cluster_policy_sync(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
+			   struct ng_err *err);
 
 /* Print the policy in its own syntax; the output parses back to the same policy. */
 int ng_policy_print(const struct ng_policy *p, FILE *out);
@@ -355,14 +399,17 @@ int ng_read_file(const char *path, bool nofollow, size_t max, char **buf, size_t
 /* ---------------------------------------------------- pve.c, pvetask.c, vzdump.c */
 
 enum ng_guest_type {
-	NG_GUEST_QEMU,		/* /etc/pve/local/qemu-server/VMID.conf, unlocked with qm */
-	NG_GUEST_LXC,		/* /etc/pve/local/lxc/VMID.conf, unlocked with pct */
+	NG_GUEST_QEMU,		/* /etc/pve/nodes/NODE/qemu-server/VMID.conf */
+	NG_GUEST_LXC,		/* /etc/pve/nodes/NODE/lxc/VMID.conf */
 };
 
-/* One guest of this node, as its config file says. */
+#define NG_NODE_MAX 64		/* a node name, as /etc/pve/nodes/NODE names it */
+
+/* One guest, as its config file says. */
 struct ng_guest {
 	unsigned vmid;
 	enum ng_guest_type type;
+	char node[NG_NODE_MAX];	/* the node whose /etc/pve/nodes/NODE holds its config */
 	char lock[24];		/* the main section's `lock:` value; "" when there is none */
 	char hookscript[128];	/* its `hookscript:` volume id; "" when there is none */
 	int error;		/* negative errno when the config could not be read, else 0 */
@@ -370,20 +417,38 @@ struct ng_guest {
 
 /* The value of key (e.g. "lock") in a guest config held in memory, main section only:
  * reading stops at the first section header ([snapshot name], [PENDING],
- * [special:cloudinit]); comment lines do not count; a later line overrides. val gets ""
- * when there is none. Returns 0, or -EINVAL when the value is too long for val. */
+ * [special:cloudinit]); comment lines do not count; a later line overrides; a line without
+ * a value ("lock:") is ignored, as PVE's parser ignores it. val gets "" when there is none.
+ * Returns 0, or -EINVAL when the value is too long for val. */
 int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val, size_t vlen);
 
-/* This node's guests: root/etc/pve/local/{qemu-server,lxc}/VMID.conf, sorted by type, then
- * vmid. A config that cannot be read is listed with error set. A missing directory counts
- * as empty. Caller frees *out. Returns 0 or a negative errno with err filled. */
+/* The config text without the main section's key lines (those ng_guest_conf_value reads);
+ * everything else byte for byte. *out is NUL-terminated; caller frees. 0 or -ENOMEM. */
+int ng_guest_conf_drop(const char *buf, size_t len, const char *key, char **out, size_t *outlen);
+
+/* This node's name: the last part of the root/etc/pve/local link pmxcfs makes (nodes/NODE).
+ * Returns 0, -ENOENT (no such link: pmxcfs is not up, or not Proxmox), or another errno. */
+int ng_pve_node_name(const struct ng_ctx *ctx, char *node, size_t len);
+
+/* This node's guests: root/etc/pve/nodes/NODE/{qemu-server,lxc}/VMID.conf, sorted by type,
+ * then vmid. A config that cannot be read is listed with error set. Without
+ * /etc/pve/local, or a missing directory: none. Caller frees *out. Returns 0 or a negative
+ * errno with err filled. */
 int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
 		  struct ng_err *err);
 
+/* Every node's guests (every root/etc/pve/nodes/NODE/), sorted by node, type, vmid. */
+int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		      struct ng_err *err);
+
 /* Is ifname one of guest vmid's host-side devices: tap<VMID>i<N> (QEMU), veth<VMID>i<N>
- * (LXC), fwpr<VMID>p<N> or fwln<VMID>i<N> (firewall bridge ports)? fwbr<VMID>i<N>, the
+ * (LXC), fwpr<VMID>p<N>, fwln<VMID>i<N> or, on an Open vSwitch bridge, fwln<VMID>o<N>
+ * (firewall bridge ports)? fwbr<VMID>i<N>, the
  * firewall bridge itself, is not: it has no settings of its own to keep. */
 bool ng_pve_guest_dev(const char *ifname, unsigned vmid);
+
+/* Is ifname any guest's host-side device, by those names? */
+bool ng_pve_guest_port(const char *ifname);
 
 
 /* A Proxmox task id: UPID:NODE:PID:PSTART:STARTTIME:TYPE:ID:USER: (numbers in hex). */
@@ -412,20 +477,90 @@ int ng_upid_alive(const struct ng_ctx *ctx, const struct ng_upid *u);
  * with why saying which, 0, or a negative errno (err filled) when it cannot tell. */
 int ng_pve_backup_alive(const struct ng_ctx *ctx, char *why, size_t whylen, struct ng_err *err);
 
-/* Unlock a guest through the context's "qm" or "pct" program: argv `unlock VMID`, empty
- * environment, 30 s timeout. Returns 0, or a negative errno (-EIO for a non-zero exit)
- * with err holding the program's first line of output. */
-int ng_pve_unlock(const struct ng_ctx *ctx, const struct ng_guest *g, struct ng_err *err);
+/* --------------------------------------------------------------- pvelock.c */
 
-/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID`, like ng_pve_unlock. */
+/* The flock file Proxmox takes around every change of g's config: root +
+ * /var/lock/qemu-server/lock-VMID.conf (PVE::QemuConfig) or /run/lock/lxc/pve-config-VMID.lock
+ * (PVE::LXC::Config). Returns 0 or -ENAMETOOLONG. */
+int ng_pve_lock_path(const struct ng_ctx *ctx, const struct ng_guest *g, char *path, size_t len);
+
+/* Remove `lock: VALUE` from g's config as PVE::AbstractConfig remove_lock($vmid, VALUE)
+ * does: take g's flock (waiting up to timeout_ms; Proxmox waits 10000), read the config
+ * again, remove the main section's lock only if it is still value, write NAME.tmp.PID and
+ * rename it over the config. With unless_backup_alive, a running backup (checked under the
+ * flock) keeps it. Returns 0 when removed; -EBUSY when the flock stayed taken; -ESTALE when
+ * the lock is another value or none by now; -EAGAIN when a backup runs; another negative
+ * errno (read or write failed). err says which, in Proxmox's words where it has some. */
+int ng_pve_remove_lock(const struct ng_ctx *ctx, const struct ng_guest *g, const char *value,
+		       unsigned timeout_ms, bool unless_backup_alive, struct ng_err *err);
+
+/* What happened to one guest's `lock: backup`. */
+enum ng_unlock_outcome {
+	NG_UNLOCK_REMOVED,	/* it was stale and is gone */
+	NG_UNLOCK_WOULD,	/* dry run: it would be removed */
+	NG_UNLOCK_CHANGED,	/* under the flock it was another value, or none: left alone */
+	NG_UNLOCK_BUSY,		/* the config's flock stayed taken */
+	NG_UNLOCK_ALIVE,	/* a backup runs (seen under the flock): kept */
+	NG_UNLOCK_UNREADABLE,	/* its config could not be read at all: its lock is unknown */
+	NG_UNLOCK_FAILED,	/* the config could not be read again or written */
+};
+
+struct ng_unlock_result {
+	unsigned vmid;
+	enum ng_guest_type type;
+	enum ng_unlock_outcome outcome;
+	char detail[256];	/* why, for every outcome but REMOVED and WOULD */
+};
+
+struct ng_unlock_report {
+	struct ng_unlock_result *v;
+	size_t n;
+};
+
+struct ng_unlock_opts {
+	const unsigned *vmids;	/* only these guests (nvmids of them); every one when 0 */
+	size_t nvmids;
+	unsigned timeout_ms;	/* the flock wait per guest: 0 tries once */
+	bool unless_backup_alive; /* refuse while a backup runs (not inside vzdump's own job) */
+	bool dry_run;
+};
+
+/* The stale-lock sweep every caller shares (vzdump hook at job-end, guest hook at post-stop,
+ * `nicguard pve unlock-stale`): each of this node's guests whose config says `lock: backup`
+ * goes through ng_pve_remove_lock(..., "backup", ...), one result each; an unreadable config
+ * is an UNREADABLE result. No other lock value is ever touched. Returns 0; -EAGAIN (err says
+ * why) when unless_backup_alive and a backup runs; or a negative errno when the guests
+ * cannot be listed. Free rep with ng_unlock_report_free. */
+int ng_pve_unlock_stale(const struct ng_ctx *ctx, const struct ng_unlock_opts *o,
+			struct ng_unlock_report *rep, struct ng_err *err);
+void ng_unlock_report_free(struct ng_unlock_report *rep);
+
+/* How long a removal handed over by the guest hook waits for the guest's flock: the stop
+ * that holds it (qm cleanup: lock_config_full with 60 s) releases it when it is done. */
+#define NG_UNLOCK_LATER_MS 120000
+
+/* Hand guest vmid's stale-lock removal to systemd: `systemctl --no-block start
+ * nicguard-unlock@VMID.service`, whose `nicguard pve unlock-stale --wait` runs in a cgroup
+ * of its own, so it outlives the guest's (an LXC post-stop hook's processes die with the
+ * container's unit). Returns 0; -ENOSYS when systemd does not run (root/run/systemd/system
+ * is no directory): the caller does it in a process of its own; another errno on failure. */
+int ng_pve_unlock_later(const struct ng_ctx *ctx, unsigned vmid, struct ng_err *err);
+
+/* `systemctl --no-block start UNIT` (/usr/bin/systemctl, its own PATH, 10 s): 0, -ENOSYS
+ * when systemd does not run (root/run/systemd/system is no directory), -EIO on its failure. */
+int ng_pve_start_unit(const struct ng_ctx *ctx, const char *unit, struct ng_err *err);
+
+/* The outcome in words, e.g. "removed a stale lock: backup". */
+const char *ng_unlock_outcome_text(enum ng_unlock_outcome o);
+
+/* ------------------------------------------------------------- pve.c (more) */
+
+/* Set g's hookscript: `qm|pct set VMID --hookscript VOLID` (volid NULL: `--delete
+ * hookscript`) through the context's "qm" or "pct" program, with an environment of its own
+ * (PATH, LC_ALL=C) and a 30 s timeout. Returns 0, or a negative errno (-EIO for a non-zero
+ * exit) with err holding the program's output on one line. */
 int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
 			  struct ng_err *err);
-
-/* The snippets directory of storage (root + its `path` in /etc/pve/storage.cfg, or
- * /var/lib/vz for the built-in "local") + "/snippets". *snippets tells whether the storage
- * allows the snippets content type. Returns 0, -ENOENT (no such storage with a path). */
-int ng_pve_snippets_dir(const struct ng_ctx *ctx, const char *storage, char *dir, size_t len,
-			bool *snippets, struct ng_err *err);
 
 /* Run program path with argv and envp as given, on the caller's stdin, stdout and stderr,
  * and wait for it (no timeout: a chained vzdump hook gets the time vzdump gives it).
@@ -445,12 +580,15 @@ struct ng_pve_opts {
 
 void ng_pve_opts_get(const struct ng_policy *p, struct ng_pve_opts *out);
 
-/* The value of the `script:` line of a vzdump.conf held in memory into script ("" when
- * there is none). Returns 0 or -ENAMETOOLONG. */
+/* The value of the `script:` line of a vzdump.conf held in memory that vzdump uses, into
+ * script ("" when there is none): lines as PVE::JSONSchema::parse_config reads them
+ * (trimmed, '#' lines skipped, any blanks after the colon), the last one winning; an empty
+ * value means no hook, as in vzdump. Returns 0 or -ENAMETOOLONG. */
 int ng_vzdump_conf_script(const char *buf, size_t len, char *script, size_t scriptlen);
 
-/* Make vzdump.conf text call hook: an existing `script:` line gets hook as its value (the
- * rest of the file is kept byte for byte), else `script: HOOK` is appended. The new text
+/* Make vzdump.conf text call hook: every `script:` line vzdump reads (indented ones too)
+ * becomes `script: HOOK` (the rest of the file is kept byte for byte), else `script: HOOK`
+ * is appended. The new text
  * goes to *out (caller frees). Returns 0 or -ENOMEM. */
 int ng_vzdump_conf_enable(const char *buf, size_t len, const char *hook, char **out,
 			  size_t *outlen);
@@ -464,7 +602,7 @@ int ng_vzdump_conf_disable(const char *buf, size_t len, const char *hook, const 
 /* What `nicguard pve enable-hook` and `disable-hook` did or would do. */
 struct ng_pve_hook_change {
 	bool changed;		/* false: already so, nothing written */
-	char chain[4096];	/* the admin's hook kept as the chained one; "" if none */
+	char chain[PATH_MAX];	/* the admin's hook kept as the chained one; "" if none */
 	char text[640];		/* one line for the admin */
 };
 
@@ -491,19 +629,217 @@ int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len);
  * stays exactly as vzdump makes it. root gets "/" or R. Returns 0 or -ENAMETOOLONG. */
 int ng_pve_root_from_exe(const char *exe, const char *install_path, char *root, size_t len);
 
+/* --------------------------------------------------------------- storage.c */
+
+/* One storage of /etc/pve/storage.cfg: "TYPE: ID" and its indented "key value" lines. */
+struct ng_storage {
+	char *type;		/* lowercased: dir, nfs, cifs, pbs, rbd, cephfs, lvmthin, ... */
+	char *id;
+	unsigned line;		/* of its header; 0 for the built-in `local` */
+	bool builtin;		/* the `local` Proxmox puts in when the file has none */
+	char **keys, **values;	/* n pairs, in file order; a flag's value is "" */
+	size_t n;
+};
+
+struct ng_storage_cfg {
+	struct ng_storage *v;
+	size_t n;
+};
+
+/* Parse storage.cfg text as Proxmox does (PVE::SectionConfig parse_config, PVE::Storage::
+ * Plugin's section header and `local` rule): '#' lines skipped, an empty line ends a
+ * section, a section starts only at "TYPE: ID" (an invalid id skips it), properties are
+ * indented "key value" lines (a repeated key keeps its first value), other lines ignored;
+ * then `local` is a dir storage at /var/lib/vz with snippets unless the file says so.
+ * Pure. Returns 0 or -ENOMEM. Free out with ng_storage_cfg_free. */
+int ng_storage_parse(const char *buf, size_t len, struct ng_storage_cfg *out);
+void ng_storage_cfg_free(struct ng_storage_cfg *c);
+
+/* root/etc/pve/storage.cfg through ng_storage_parse; a missing file gives only `local`. */
+int ng_storage_load(const struct ng_ctx *ctx, struct ng_storage_cfg *out, struct ng_err *err);
+
+/* The storage of that id (the later section when there are two), or NULL. */
+const struct ng_storage *ng_storage_find(const struct ng_storage_cfg *c, const char *id);
+
+/* A key's value, or NULL when the storage does not set it. */
+const char *ng_storage_get(const struct ng_storage *s, const char *key);
+
+/* Is word an item of a PVE list (items separated by ',', ';' or blanks)? */
+bool ng_storage_list_has(const char *list, const char *word);
+
+/* Shared: `shared 1`, or a type shared by nature (PVE::Storage::Plugin @SHARED_STORAGE:
+ * nfs, cifs, cephfs, rbd, pbs, iscsi, iscsidirect, zfs, drbd). */
+bool ng_storage_shared(const struct ng_storage *s);
+bool ng_storage_has_content(const struct ng_storage *s, const char *content);
+/* Not restricted away from node by a `nodes` list; not `disable`d. */
+bool ng_storage_on_node(const struct ng_storage *s, const char *node);
+bool ng_storage_enabled(const struct ng_storage *s);
+
+/* root + the storage's snippets directory: its path and "snippets" (or what content-dirs
+ * says). Returns 0, -ENOENT (no path: not a directory storage), -ENAMETOOLONG. */
+int ng_storage_snippets_dir(const struct ng_ctx *ctx, const struct ng_storage *s, char *dir,
+			    size_t len);
+
+/* --------------------------------------------------------------- pvenode.c */
+
+/* The name of nicguard's guest hookscript snippet: STORAGE:snippets/nicguard-guest-hook. */
+#define NG_SNIPPET "nicguard-guest-hook"
+
+/* What a command did or would do to one file, in one line. */
+struct ng_pve_change {
+	bool changed;
+	char text[768];
+};
+
+/* What one cluster node says of itself in root/etc/pve/nodes/NODE/nicguard-node (a file
+ * every node sees): nicguard is installed there, with these snippet volids. */
+struct ng_pve_node {
+	char name[NG_NODE_MAX];
+	bool nicguard;		/* the file is there and is nicguard's */
+	char **snippets;	/* "STORAGE:snippets/nicguard-guest-hook" volids it provides */
+	size_t nsnippets;
+};
+
+struct ng_pve_cluster {
+	struct ng_pve_node *v;	/* sorted by name; this node is always among them */
+	size_t n;
+	char self[NG_NODE_MAX];
+	bool quorate_known, quorate; /* from /etc/pve/.members, when it says */
+};
+
+/* The node file's text (pure): NG_MARKER, `guest-hook HOOK`, one `snippet VOLID` line each;
+ * and back. A file without the marker says nothing (nicguard false). 0 or -ENOMEM. */
+int ng_pve_node_render(const char *hook, char *const *snippets, size_t n, char **out,
+		       size_t *len);
+int ng_pve_node_parse(const char *buf, size_t len, struct ng_pve_node *nd);
+bool ng_pve_node_provides(const struct ng_pve_node *nd, const char *volid);
+
+/* The cluster's nodes (the members in root/etc/pve/.members; without a cluster, the
+ * directories of /etc/pve/nodes) and what each one's node file says. Returns 0, or a
+ * negative errno with err filled (-ENOENT: no /etc/pve/local, pmxcfs is not up). */
+int ng_pve_cluster_load(const struct ng_ctx *ctx, struct ng_pve_cluster *c, struct ng_err *err);
+void ng_pve_cluster_free(struct ng_pve_cluster *c);
+struct ng_pve_node *ng_pve_cluster_node(struct ng_pve_cluster *c, const char *name);
+
+/* Count node as having nicguard and (volid not NULL) providing volid: what a command is about
+ * to make true there. Returns 0, -ENOENT (no such node in c), -ENOMEM. */
+int ng_pve_cluster_assume(struct ng_pve_cluster *c, const char *node, const char *volid);
+
+/* Is volid nicguard's snippet (any storage)? */
+bool ng_pve_volid_is_ours(const char *volid);
+
+/* Put nicguard's snippet into storage s's snippets directory: on a node's own storage a link
+ * to root + hook (so upgrades reach it); on a shared one a small script that runs hook where
+ * nicguard is installed and exits 0 elsewhere, so a guest starts on every node. An existing
+ * file that is not nicguard's is left alone (-EEXIST). dry_run changes nothing. */
+int ng_pve_snippet_install(const struct ng_ctx *ctx, const struct ng_storage *s,
+			   const char *hook, bool dry_run, struct ng_pve_change *out,
+			   struct ng_err *err);
+
+/* Say that this node has nicguard: root/etc/pve/nodes/NODE/nicguard-node (0640, as pmxcfs
+ * allows) listing the snippet volids this node's own storages hold (nicguard's link to hook),
+ * written only when it changes. Without /etc/pve/local there is nothing to do (out says so).
+ * Without quorum pmxcfs refuses the write: err says so. Unregister removes the file. */
+int ng_pve_register(const struct ng_ctx *ctx, const char *hook, bool dry_run,
+		    struct ng_pve_change *out, struct ng_err *err);
+int ng_pve_unregister(const struct ng_ctx *ctx, bool dry_run, struct ng_pve_change *out,
+		      struct ng_err *err);
+
+/* A node where a guest with a given hookscript would not start, and why. */
+struct ng_pve_gap {
+	char node[NG_NODE_MAX];
+	char why[192];
+};
+
+struct ng_pve_gaps {
+	struct ng_pve_gap *v;
+	size_t n;
+};
+
+/* The nodes of c on which a guest whose hookscript is volid would not start (PVE's
+ * pre-start needs the snippet as an executable file there): the storage is missing,
+ * disabled or not available on the node; or, on a node-local storage, the node's file does
+ * not list volid; or a shared storage's snippet is a link to hook and the node has no
+ * nicguard. A shared storage's shim starts everywhere. leaving (or NULL) names a node to
+ * count as without nicguard (the one removing it); NG_GAPS_SHIM_COMING counts the shim as
+ * already on a shared storage (the caller is about to write it). Only nicguard's own volid
+ * is judged: another is no gap. Returns 0 or -ENOMEM; free out with ng_pve_gaps_free. */
+#define NG_GAPS_SHIM_COMING 1u
+int ng_pve_hookscript_gaps(const struct ng_ctx *ctx, const struct ng_pve_cluster *c,
+			   const struct ng_storage_cfg *sc, const char *volid, const char *hook,
+			   const char *leaving, unsigned flags, struct ng_pve_gaps *out);
+void ng_pve_gaps_free(struct ng_pve_gaps *g);
+
+/* ---------------------------------------------------------------- egress.c */
+
+/* The ports a storage's traffic leaves by, and how they were found, in one line. */
+struct ng_egress {
+	char **ports;		/* interface names, no duplicates */
+	size_t nports;
+	char why[512];		/* "storage nas (nfs): 198.51.100.2 via eno2" */
+};
+
+/* Storage storeid's servers (nfs, cifs, pbs, glusterfs: server; rbd, cephfs: monhost, else
+ * /etc/pve/ceph.conf's mon_host; iscsi: portal; a dir storage: the source of the network
+ * mount its path is on, from root/proc/self/mountinfo), each resolved (numeric addresses
+ * directly, names through getaddrinfo_a, all within timeout_ms), routed (rtnetlink
+ * RTM_GETROUTE, as `ip route get`) and followed from the route's device down through VLAN,
+ * bridge (not its guests' ports) and bond to the ports underneath. No ports (a local
+ * storage, no route, a name that does not resolve) is no error: why says so. Returns 0 or
+ * a negative errno with err filled; free e with ng_egress_free. */
+int ng_egress_storage(const struct ng_ctx *ctx, const char *storeid, unsigned timeout_ms,
+		      struct ng_egress *e, struct ng_err *err);
+
+/* The ports under ifname (ifname itself when nothing is under it), appended to e->ports. */
+int ng_egress_ports_of(const struct ng_ctx *ctx, const char *ifname, struct ng_egress *e);
+void ng_egress_free(struct ng_egress *e);
+
+/* ------------------------------------------------------- netlink.c (events) */
+
+/* A socket that hears of every link change in the caller's network namespace (rtnetlink
+ * RTMGRP_LINK: devices added, removed, changed; a feature change, e.g. QEMU's TUNSETOFFLOAD
+ * on a tap, is one: NETDEV_FEAT_CHANGE makes an RTM_NEWLINK). The fd, or a negative errno. */
+int ng_link_watch_open(struct ng_err *err);
+
+/* Wait up to timeout_ms; for each link message, cb(ifname, gone). Returns 1 when messages
+ * came, 0 on timeout, -ENOBUFS when the kernel dropped some (look at everything again),
+ * another negative errno with err filled. */
+int ng_link_watch_read(int fd, unsigned timeout_ms,
+		       void (*cb)(const char *ifname, bool gone, void *arg), void *arg,
+		       struct ng_err *err);
+
 /* ---------------------------------------------------------------- backup.c */
 
-/* Open the backup window on the backup uplinks (the interfaces whose target says
- * backup-uplink = yes, policy or stanza key; when none does, the physical ports enslaved to a
- * bridge directly or through a bond; never a skipped one): save the current values of the
- * settings their backup set names to root/run/nicguard/backup-state (mode 0600, atomically),
- * then apply that backup set (policy and stanza keys, as ng_target_resolve gives it). A state
- * file already there (a crashed job) is kept: its interfaces keep their saved originals,
- * only uplinks it lacks are added. Nothing is applied to an uplink whose original values
- * could not be saved. Results go to rep; each problem is one line in problems. *kept tells
- * whether an earlier state was kept. Returns 0, or the negative errno of the first problem. */
-int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_report *rep,
-		      struct ng_diags *problems, bool *kept);
+/* The uplinks ng_backup_tighten chose, for the hook's log. */
+struct ng_uplinks {
+	char names[512];	/* space-separated */
+	char why[512];
+};
+
+/* Open the backup window on the backup uplinks of a job whose storage is storeid (vzdump's
+ * STOREID; NULL or "" when there is none). They are chosen from each interface's target
+ * (policy and stanza keys): the interfaces that say backup-uplink = yes; when none does,
+ * the ports the storage's traffic leaves by (ng_egress_storage); when that finds none (no
+ * storeid, a local storage, no route), the physical ports enslaved to a bridge directly or
+ * through a bond. `skip = yes` and `backup-uplink = no` leave a port out of every rule.
+ * Save the current values of the settings their backup set names to
+ * root/run/nicguard/backup-state (mode 0600, atomically), then apply that backup set
+ * (policy and stanza keys, as ng_target_resolve gives it). A state file already there (a
+ * crashed job) is kept: its interfaces keep their saved originals, only uplinks it lacks
+ * are added. Nothing is applied to an uplink whose original values could not be saved.
+ * Results go to rep; each problem is one line in problems. *kept tells whether an earlier
+ * state was kept. ups (or NULL) gets the uplinks' names and one line saying which rule
+ * chose them. Returns 0, or the negative errno of the first problem. */
+int ng_backup_tighten(const struct ng_ctx *ctx, const struct ng_policy *p, const char *storeid,
+		      struct ng_report *rep, struct ng_diags *problems, bool *kept,
+		      struct ng_uplinks *ups);
+
+struct ng_resolver;
+
+/* Would ng_backup_tighten make ifname a backup uplink for storage storeid, and why (the
+ * same choice, the same line)? For explain. Returns 0 or a negative errno with err filled. */
+int ng_backup_is_uplink(const struct ng_resolver *rv, const char *storeid, const char *ifname,
+			bool *yes, char *why, size_t whylen, struct ng_err *err);
 
 /* Close the window: apply the saved values, then remove the state file. Interfaces that
  * are gone are dropped (with a problem line); those whose restore failed stay in the file
@@ -516,7 +852,8 @@ int ng_backup_restore(const struct ng_ctx *ctx, struct ng_report *rep,
 
 /* Everything under root/run/nicguard (gone at reboot) is read and written by runstate.c
  * alone: the backup window's saved settings (backup-state), the interfaces nicguard-watch
- * escalated (watch-escalated) and its recent events (watch-events). Each file is nicguard's
+ * escalated (watch-escalated), its recent events (watch-events), and the place and lock of
+ * a port it is bouncing or rebinding (port-KEY, port-KEY.lock). Each file is nicguard's
  * (marker line), written atomically. */
 
 /* True when a backup window is open: its saved state exists. */
@@ -539,6 +876,12 @@ int ng_runstate_events_write(const struct ng_ctx *ctx, const struct ng_watch_eve
 /* Read them back, oldest first; no file: 0 events. Caller frees *v. */
 int ng_runstate_events_read(const struct ng_ctx *ctx, struct ng_watch_event **v, size_t *n,
 			    struct ng_err *err);
+
+/* True while nicguard-watch holds the lock of ifc's port (root/run/nicguard/port-KEY.lock,
+ * KEY its bus device or, without one, its name): it is bouncing or rebinding the port and
+ * putting it back, and applies the policy itself once the port is in place. The udev
+ * helper asks, and keeps off. */
+bool ng_runstate_port_busy(const struct ng_ctx *ctx, const struct ng_iface *ifc);
 
 /* ---------------------------------------------------------------- target.c */
 
@@ -710,6 +1053,113 @@ enum ng_initramfs ng_initramfs_e1000e(const struct ng_ctx *ctx, char *why, size_
  * output. Returns 0 when it ran, or a negative errno with err filled. */
 int ng_initramfs_update(const struct ng_ctx *ctx, int *status, char *out, size_t outlen,
 			struct ng_err *err);
+
+/* ---------------------------------------------------------------- revert.c */
+
+/* The way back: for each device, the value each setting had before nicguard first changed
+ * it, one file per device (mode 0644, atomic, marker line) named by its key. Bounded: at
+ * most NG_REVERT_MAX devices, 64 KiB each. Purging the package removes them. */
+#define NG_REVERT_DIR "/var/lib/nicguard/revert"
+#define NG_REVERT_MAX 4096
+
+/* A device's record key, stable across renames and reboots: "mac-" and the permanent
+ * address when it has one, else "pci-" and its PCI address (virtio-net: its virtio PCI
+ * function), else "bus-" and its bus device, else "name-" and its name (veth, bridge, tap:
+ * software devices are re-created under their names). Returns 0, -EINVAL, -ENAMETOOLONG. */
+int ng_revert_key(const struct ng_iface *ifc, char *key, size_t len);
+
+/* One device's record. */
+struct ng_revert {
+	char key[64];
+	char ifname[NG_IFNAMSIZ];	/* the name it had when last recorded */
+	bool found;			/* a record exists */
+	char *file;			/* its path without the root; item origins point here */
+	/* The first values, in the policy's words (set normal); NG_ETHTOOL items are
+	 * pass-throughs nicguard ran. */
+	struct ng_item *items;
+	size_t n;
+};
+
+/* Read ifc's record (found false when there is none). Returns 0 or a negative errno. */
+int ng_revert_read(const struct ng_ctx *ctx, const struct ng_iface *ifc, struct ng_revert *out,
+		   struct ng_err *err);
+
+/* Put back on ifc what rec holds, through the device half of the apply path (read, write
+ * what differs, read back; flags NG_APPLY_DRY_RUN): one result per setting in rep. The
+ * pass-through lines (NG_ETHTOOL) are not run: nobody knows what they changed. -EBUSY when
+ * an open backup window holds ifc (its restore comes first). Returns 0 when the interface
+ * could be worked on (per-setting failures are in rep), or a negative errno with err set. */
+int ng_revert_apply(const struct ng_ctx *ctx, const struct ng_iface *ifc,
+		    const struct ng_revert *rec, unsigned flags, struct ng_report *rep,
+		    struct ng_err *err);
+
+/* Remove the record of key (none: 0). */
+int ng_revert_forget(const struct ng_ctx *ctx, const char *key, struct ng_err *err);
+
+/* Every record, sorted by key. Free with ng_revert_list_free. */
+int ng_revert_list(const struct ng_ctx *ctx, struct ng_revert **out, size_t *n,
+		   struct ng_err *err);
+void ng_revert_list_free(struct ng_revert *v, size_t n);
+void ng_revert_free(struct ng_revert *r);
+
+/* --------------------------------------------------------------- cmdline.c */
+
+/* The places `nicguard cmdline` writes: a GRUB drop-in of its own, and on hosts booted by
+ * proxmox-boot-tool with systemd-boot the admin's /etc/kernel/cmdline (first line), whose
+ * bytes are kept in NG_CMDLINE_ORIG until --remove puts them back. */
+#define NG_CMDLINE_DROPIN "/etc/default/grub.d/nicguard.cfg"
+#define NG_CMDLINE_KERNEL "/etc/kernel/cmdline"
+#define NG_CMDLINE_ORIG "/var/lib/nicguard/kernel-cmdline.orig"
+
+/* One kernel parameter the policy asks for (kernel-cmdline), and where it stands. */
+struct ng_cmdline_param {
+	char word[64];			/* pcie_aspm=off */
+	char file[256];			/* the policy line of the first interface asking */
+	unsigned line;
+	char ifnames[128];		/* every interface asking, space-separated */
+	unsigned grub_default_line;	/* the /etc/default/grub line already giving it; 0 */
+	bool kernel_admin;		/* the admin's /etc/kernel/cmdline has it already */
+	bool kernel_written;		/* /etc/kernel/cmdline has it now */
+	bool rendered;			/* /boot/grub/grub.cfg has it (plain GRUB hosts only) */
+	bool booted;			/* /proc/cmdline has it: the running kernel got it */
+};
+
+struct ng_cmdline {
+	struct ng_cmdline_param *v;	/* the parameters wanted, in the order first asked */
+	size_t n;
+	bool pbt;			/* /etc/kernel/proxmox-boot-uuids: proxmox-boot-tool */
+	bool grub;			/* /etc/default/grub: the drop-in is a place */
+	bool efi;			/* booted through EFI (/sys/firmware/efi) */
+	bool kernel;			/* /etc/kernel/cmdline is a place (pbt, efi, file exists) */
+	bool proc_read;			/* /proc/cmdline could be read */
+	bool grub_cfg_read;		/* /boot/grub/grub.cfg could be read (not under pbt) */
+	char refresh[32];		/* "update-grub" or "proxmox-boot-tool refresh" */
+	char dropin[NG_TEXT_MAX];	/* the parameters nicguard's drop-in holds now */
+	char kernel_added[NG_TEXT_MAX];	/* those nicguard added to /etc/kernel/cmdline */
+};
+
+/* Find the boot setup under the root and the parameters the policy asks for: kernel-cmdline
+ * resolved for every interface not skipped. Returns 0 or a negative errno with err set. */
+int ng_cmdline_plan(const struct ng_ctx *ctx, const struct ng_policy *p, struct ng_cmdline *c,
+		    struct ng_err *err);
+void ng_cmdline_free(struct ng_cmdline *c);
+
+/* True when every place of c holds pm (the drop-in or /etc/default/grub, and
+ * /etc/kernel/cmdline when that is a place). */
+bool ng_cmdline_param_configured(const struct ng_cmdline *c, const struct ng_cmdline_param *pm);
+
+/* Make the places hold exactly what c wants: the drop-in (written, or removed when nothing is
+ * left for it) and /etc/kernel/cmdline (nicguard's earlier words replaced; the original kept
+ * in NG_CMDLINE_ORIG before the first change). Each file changed is one line in done (also
+ * with dry_run, which writes nothing). Never runs update-grub or proxmox-boot-tool. Returns
+ * 0, -ENOENT (no place: err says), or a negative errno with err set. */
+int ng_cmdline_write(const struct ng_ctx *ctx, const struct ng_cmdline *c, bool dry_run,
+		     struct ng_diags *done, struct ng_err *err);
+
+/* Take out everything nicguard put there: remove the drop-in; put /etc/kernel/cmdline back
+ * byte for byte when it is still as nicguard left it, else take out only nicguard's words. */
+int ng_cmdline_remove(const struct ng_ctx *ctx, const struct ng_cmdline *c, bool dry_run,
+		      struct ng_diags *done, struct ng_err *err);
 
 /* ---------------------------------------------------------------- sysctl.c */
 
@@ -929,8 +1379,38 @@ struct ng_watch;
 struct ng_watch *ng_watch_new(void);
 void ng_watch_free(struct ng_watch *w);
 
+/* Transmit progress of an interface at one moment (ng_txprogress_read): what tells a port
+ * that sends again from one that is still hung. */
+struct ng_txprogress {
+	bool ok;			/* sampled */
+	int ifindex;			/* counters restart with a new device */
+	uint64_t tx_packets;		/* statistics/tx_packets: counted when sent */
+	uint64_t tx_timeouts;		/* sum of queues/tx-N/tx_timeout: the kernel's watchdog */
+	uint64_t inflight;		/* sum of queues/tx-N/byte_queue_limits/inflight */
+	bool bql;			/* the driver keeps byte queue limits: inflight means it */
+	bool carrier;
+};
+
+/* Sample ifname's transmit progress from root/sys/class/net/IF. Returns 0, or a negative
+ * errno (p->ok false). */
+int ng_txprogress_read(const struct ng_ctx *ctx, const char *ifname, struct ng_txprogress *p);
+
+/* What two samples, before and after, say about a port. */
+enum ng_watch_verdict {
+	NG_VERDICT_NONE,	/* no samples to compare (or another device) */
+	NG_VERDICT_RECOVERED,	/* packets went out, no new transmit timeout */
+	NG_VERDICT_HUNG,	/* a new transmit timeout, or bytes queued and none sent */
+	NG_VERDICT_IDLE,	/* nothing sent, nothing stuck: no evidence either way */
+	NG_VERDICT_NO_CARRIER,	/* no link: not a transmit hang to judge */
+};
+
+enum ng_watch_verdict ng_watch_judge(const struct ng_txprogress *before,
+				     const struct ng_txprogress *after);
+const char *ng_watch_verdict_name(enum ng_watch_verdict v);	/* "recovered", ... */
+
 struct ng_watch_input {
-	const struct ng_sig *sig;	/* the detection; NULL: a held step came due */
+	const struct ng_sig *sig;	/* the detection; NULL: a held step or a judgement due */
+	const struct ng_txprogress *progress;	/* the interface's progress now; NULL: none */
 	const char *ifname;		/* "" or NULL: host-wide, or no interface found */
 	uint64_t now_ms;		/* CLOCK_BOOTTIME: monotonic, and the uptime */
 	int64_t wall;			/* time(NULL), for last-event times */
@@ -949,6 +1429,10 @@ enum ng_watch_why {
 	NG_WHY_LIMIT,		/* max-per-hour reached: nothing (a slot frees at due_ms) */
 	NG_WHY_BACKUP,		/* backup window: step is the gentle substitute or NONE; the
 				 * disruptive step is held and re-checked at due_ms */
+	NG_WHY_RECOVERED,	/* transmit resumed (verdict): the step worked, or the hang
+				 * cleared by itself before a held step was due */
+	NG_WHY_NO_EVIDENCE,	/* judged after a step: no traffic to tell by; the next
+				 * kernel record decides */
 };
 
 const char *ng_watch_why_name(enum ng_watch_why why);
@@ -962,13 +1446,20 @@ struct ng_watch_decision {
 	unsigned rung;			/* the ladder rung this decision is about */
 	bool substitute;		/* step stands in for a held one (backup window) */
 	char ifname[NG_IFNAMSIZ];
+	enum ng_watch_verdict verdict;	/* the judgement this decision rests on, if any */
+	enum ng_watch_step judged;	/* the step judged (a judgement after a step) */
+	uint64_t judged_after_ms;	/* how long after it */
+	uint64_t sent, timeouts;	/* packets sent and new transmit timeouts meanwhile */
 };
 
 /* Decision d in words for the log and the events file: "action bounce", "no action yet
  * (waiting; rung 2 due in 9.500 s)", ... now_ms tells how long a held step still waits. */
 void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char *buf, size_t len);
 
-/* Decide about one detection, or (in->sig NULL) about the held step of in->ifname. */
+/* Decide about one detection, or (in->sig NULL) about what came due for in->ifname: the
+ * judgement settle after a step (in->progress against the sample taken after the step:
+ * recovered, the next step if still hung, nothing without evidence), or a held step
+ * (dropped when transmit resumed since the detection, taken otherwise). */
 void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		     const struct ng_watch_input *in, struct ng_watch_decision *d);
 
@@ -978,11 +1469,16 @@ enum ng_watch_result {
 	NG_WATCH_SKIPPED,	/* nothing to do on that rung: the next rung comes due at once */
 };
 
-/* Tell the engine what became of decision d, carried out at now_ms. */
+/* Tell the engine what became of decision d, carried out at now_ms; after (may be NULL)
+ * is the port's progress sampled once the step was done, against which it is judged
+ * settle later. A rung with nothing to do (NG_WATCH_SKIPPED) is no action: it counts
+ * against no limit, and the next rung comes due at once. */
 void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
-		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms);
+		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms,
+		   const struct ng_txprogress *after);
 
-/* When the earliest held step comes due (UINT64_MAX: none), and for which interface. */
+/* When the earliest held step or judgement comes due (UINT64_MAX: none), and for which
+ * interface. */
 uint64_t ng_watch_next_due(const struct ng_watch *w, char *ifname, size_t len);
 
 /* Counters per interface ("" is the host), for metrics and status. */
@@ -992,6 +1488,7 @@ struct ng_watch_stats {
 	uint64_t actions[NG_STEP_MAX];		/* actions carried out per step */
 	uint64_t failed;			/* of which failed */
 	uint64_t suppressed;			/* debounced repeats */
+	uint64_t recovered;			/* judged recovered after a step */
 	int64_t last_event;			/* wall clock; 0: never */
 	char last_sig[32];			/* the last signature logged */
 	unsigned rung;
@@ -1105,6 +1602,112 @@ int ng_recover_reapply(const struct ng_ctx *ctx, const struct ng_policy *p,
 int ng_recover_reassert(const struct ng_ctx *ctx, const struct ng_policy *p,
 			struct ng_report *rep, struct ng_diags *problems);
 
+/* ------------------------------------------------------------ portstate.c */
+
+/* A port's place in the network, recorded before a bounce or a rebind so that the step can
+ * put back what it disturbed: its master (bridge, or bond and the bridge over it), the bond
+ * role it held (primary, active slave), its bridge port options and VLANs, MTU, up state,
+ * the addresses and routes it holds itself, its alternative names, its bus device and MAC
+ * (to find it again under a new ifindex, maybe a new name). */
+struct ng_portstate;
+
+/* Record ifname's place from rtnetlink. Returns 0, or a negative errno with err filled.
+ * Free with ng_portstate_free. */
+int ng_portstate_record(const struct ng_ctx *ctx, const char *ifname, struct ng_portstate **out,
+			struct ng_err *err);
+void ng_portstate_free(struct ng_portstate *ps);
+
+/* The port's name when recorded, and the key it is found again by: its bus device (PCI
+ * address, virtioN) or, without one, its name. */
+const char *ng_portstate_name(const struct ng_portstate *ps);
+const char *ng_portstate_key(const struct ng_portstate *ps);
+
+enum ng_restore_outcome {
+	NG_RESTORED,		/* put back */
+	NG_RESTORE_ALREADY,	/* it was still in place */
+	NG_RESTORE_FAILED,	/* detail says why */
+	NG_RESTORE_SKIPPED,	/* could not apply here (detail says why) */
+};
+
+#define NG_RESTORE_ITEMS 96
+
+/* One thing put back: "master", "mtu", "vlans", "address", ... with its value. */
+struct ng_restore_item {
+	char what[16];
+	char value[96];
+	enum ng_restore_outcome outcome;
+	char detail[160];
+};
+
+/* What a restore did: the port as found again, and each item. */
+struct ng_restore {
+	char name[NG_IFNAMSIZ];		/* the port's name now */
+	int ifindex_before, ifindex_after;
+	unsigned waited_ms;		/* until the device was back (and renamed) */
+	struct ng_restore_item v[NG_RESTORE_ITEMS];
+	size_t n;
+};
+
+/* Find ps's port again (same bus device and MAC, or same name and MAC without a bus
+ * device), waiting up to wait_ms for it to appear and for udev to name it (its name
+ * recorded, or udev's database entry for it); give it back its recorded name if it has
+ * another and that name is free; then put back everything recorded, in the order the
+ * kernel needs (MTU before the master, a bond slave enslaved while down, addresses before
+ * routes). rep tells item by item. Returns 0 when every item is back, -EIO when some
+ * failed, -ENODEV when the port did not come back (err says). */
+int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps,
+			 unsigned wait_ms, struct ng_restore *rep, struct ng_err *err);
+
+/* rep in one line for the log: "put back master vmbr0, mtu 9000, vlans 1 pvid untagged 10
+ * 20-30, up, 2 routes (ens4 ifindex 3 -> 7, back after 84 ms)", or "nothing to put back
+ * (...)"; items still in place are not named, failures are ("failed: vlans ..."). */
+void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len);
+
+/* ------------------------------------------------------------- portfile.c */
+
+/* ps as text for a file under /run/nicguard (marker line first), and parsed back (pure;
+ * name is used in diagnostics). Parse returns 0 or -EINVAL with err at the bad line. */
+int ng_portstate_format(const struct ng_portstate *ps, char **text, size_t *len);
+int ng_portstate_parse(const char *buf, size_t len, const char *name, struct ng_portstate **out,
+		       struct ng_err *err);
+
+/* ----------------------------------------------------------- recoverstep.c */
+
+/* What a bounce or a rebind put back. */
+struct ng_recoverstep {
+	bool restored;			/* the port was found again and restore ran */
+	struct ng_restore restore;
+	struct ng_report policy;	/* the policy applied after a rebind */
+	int policy_err;
+	char policy_msg[512];
+	char unrecorded[512];		/* why a bounce went ahead without its place recorded */
+};
+
+/* Carry out step (NG_STEP_BOUNCE or NG_STEP_REBIND) on ifc and put back what it disturbed:
+ * record its place (when that fails, refuse a rebind; a bounce goes ahead, and
+ * res->unrecorded says why nothing is put back), hold its lock, save the place to
+ * root/run/nicguard/port-KEY, act, find the port again (a rebind: up to 5 s for the device
+ * and udev's name), restore its place, after a rebind apply the policy, drop the file.
+ * Returns 0, or a negative errno with err filled (the step's or the restore's). Free res's
+ * report with ng_recoverstep_free. */
+int ng_recoverstep_run(const struct ng_ctx *ctx, const struct ng_policy *p,
+		       enum ng_watch_step step, const struct ng_iface *ifc,
+		       struct ng_recoverstep *res, struct ng_err *err);
+void ng_recoverstep_free(struct ng_recoverstep *res);
+
+/* At start-up: finish every restore a crash left in root/run/nicguard/port-* (restore, apply
+ * the policy, drop the file); fn hears of each (key "" and res NULL: the directory could not
+ * be listed). Returns 0 or -ENOMEM. */
+int ng_recoverstep_pending(const struct ng_ctx *ctx, const struct ng_policy *p,
+			   void (*fn)(void *arg, const char *key, const struct ng_recoverstep *res,
+				      int r, const struct ng_err *err),
+			   void *arg);
+
+/* Apply the policy (stanza keys, backup window and watch escalation included) to ifname:
+ * the one place nicguard-watch does so after putting a port back. */
+int ng_recoverstep_apply_policy(const struct ng_ctx *ctx, const struct ng_policy *p,
+				const char *ifname, struct ng_report *rep, struct ng_err *err);
+
 /* -------------------------------------------------------------- respond.c */
 
 /* The [watch] options for ifname, as it is now: ng_watch_opts_resolve over its sysfs facts,
@@ -1120,13 +1723,16 @@ bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, cons
 struct ng_history;	/* history.c */
 
 /* Carry out d's step on d->ifname (dry_run: decide and report, change nothing), and say
- * how it went in detail ("done", "failed: ...", "skipped: ...", "2 of 5 settings changed").
- * The settings a reapply changed are queued in hist (may be NULL) as changes at time now:
- * the history marks the escalation. Returns what to tell ng_watch_done(). */
+ * how it went in detail ("done", "failed: ...", "2 of 5 settings changed"; for a rung with
+ * nothing to do, "nothing to re-apply (no watch-* settings)"). A bounce or a rebind puts
+ * back the port's place (ng_recoverstep_run): res tells what (free with
+ * ng_recoverstep_free). The settings a reapply changed are queued in hist (may be NULL) as
+ * changes at time now: the history marks the escalation. Returns what to tell
+ * ng_watch_done(). */
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
 				     struct ng_history *hist, int64_t now, char *detail,
-				     size_t len);
+				     size_t len, struct ng_recoverstep *res);
 
 /* -------------------------------------------------------------- kmsgsrc.c */
 

@@ -14,6 +14,49 @@ void ng_devstate_free(struct ng_devstate *s)
 	ng_strv_free(s->rps, s->nrps);
 	s->rps = NULL;
 	s->nrps = 0;
+	free(s->rfs);
+	s->rfs = NULL;
+	s->nrfs = 0;
+}
+
+/* The parts held as one ethtool struct, and its ioctl pair. One row per such part. */
+static const struct ng_part_struct part_structs[NG_PART_MAX] = {
+#define PART(f, g, s) { offsetof(struct ng_devstate, f), offsetof(struct ng_plan, f), \
+			sizeof(((struct ng_devstate *)NULL)->f), g, s }
+	[NG_PART_COALESCE] = PART(coal, ETHTOOL_GCOALESCE, ETHTOOL_SCOALESCE),
+	[NG_PART_RING] = PART(ring, ETHTOOL_GRINGPARAM, ETHTOOL_SRINGPARAM),
+	[NG_PART_PAUSE] = PART(pause, ETHTOOL_GPAUSEPARAM, ETHTOOL_SPAUSEPARAM),
+	[NG_PART_EEE] = PART(eee, ETHTOOL_GEEE, ETHTOOL_SEEE),
+	[NG_PART_CHANNELS] = PART(chan, ETHTOOL_GCHANNELS, ETHTOOL_SCHANNELS),
+#undef PART
+};
+
+const struct ng_part_struct *ng_part_struct(enum ng_part p)
+{
+	static const struct ng_part_struct none;
+
+	return (unsigned)p < NG_PART_MAX ? &part_structs[p] : &none;
+}
+
+unsigned long ng_rfs_round(unsigned long v)
+{
+	unsigned long r = 1;
+
+	if (v == 0)
+		return 0;
+	while (r < v && r < (1UL << 31))
+		r <<= 1;
+	return r;
+}
+
+unsigned long ng_rfs_per_queue(unsigned long entries, size_t nqueues)
+{
+	unsigned long per;
+
+	if (entries == 0)
+		return 0;
+	per = nqueues > 1 ? entries / nqueues : entries;
+	return ng_rfs_round(per ? per : 1);
 }
 
 void ng_plan_free(struct ng_plan *plan)
@@ -211,35 +254,42 @@ static void plan_link(struct planning *pl, struct ng_plan_item *pi)
 	pi->res.outcome = differs ? NG_PLANNED : NG_ALREADY;
 }
 
-/* A u32 field of struct ethtool_coalesce or ethtool_ringparam. */
-static void plan_u32(struct ng_plan_item *pi, const void *cur, void *next, size_t off,
-		     uint32_t want, bool *any)
+/* A u32 field of a part's ethtool struct (cur as read, next as it will be written); an
+ * on|off field counts any value but 0 as on, as the drivers do. */
+static void plan_u32(struct ng_plan_item *pi, const struct ng_param *p, const void *cur,
+		     void *next, uint32_t want, bool *any)
 {
 	uint32_t v;
 
-	memcpy(&v, (const char *)cur + off, sizeof(v));
-	snprintf(pi->res.was, sizeof(pi->res.was), "%u", v);
-	memcpy((char *)next + off, &want, sizeof(want));
-	pi->write = v != want;
+	memcpy(&v, (const char *)cur + p->offset, sizeof(v));
+	if (p->onoff)
+		snprintf(pi->res.was, sizeof(pi->res.was), "%s", v ? "on" : "off");
+	else
+		snprintf(pi->res.was, sizeof(pi->res.was), "%u", v);
+	pi->write = p->onoff ? (v != 0) != (want != 0) : v != want;
+	/* Another item may already have changed this field of next: only a change writes. */
+	if (pi->write)
+		memcpy((char *)next + p->offset, &want, sizeof(want));
 	*any |= pi->write;
 	pi->res.outcome = pi->write ? NG_PLANNED : NG_ALREADY;
 }
 
+/* coalesce, ring, pause, eee, channels: one field of the part's ethtool struct. */
 static void plan_param(struct planning *pl, struct ng_plan_item *pi)
 {
-	const struct ng_devstate *s = pl->s;
-	struct ng_plan *plan = pl->plan;
-	bool ring = pi->item->group == NG_RING;
-	const struct ng_param *p = ring ? ng_ring_param(pi->item->name) :
-				   ng_coalesce_param(pi->item->name);
-	int error = ring ? s->err[NG_PART_RING] : s->err[NG_PART_COALESCE];
+	enum ng_group g = pi->item->group;
+	enum ng_part part = ng_group_part(g);
+	const struct ng_part_struct *ps = ng_part_struct(part);
+	const struct ng_param *p = ng_param_find(g, pi->item->name);
+	char what[64];
 
+	snprintf(what, sizeof(what), "%s parameters", ng_key_name(g, NG_SET_NORMAL));
 	if (!p) {
-		unsupported(pi, ring ? "unknown ring parameter" : "unknown coalesce parameter");
+		unsupported(pi, "unknown parameter");
 		return;
 	}
-	if (error) {
-		read_failed(pi, error, ring ? "ring parameters" : "coalesce parameters");
+	if (pl->s->err[part]) {
+		read_failed(pi, pl->s->err[part], what);
 		return;
 	}
 	if (pi->item->num < 0 || pi->item->num > UINT32_MAX) {
@@ -248,12 +298,8 @@ static void plan_param(struct planning *pl, struct ng_plan_item *pi)
 		snprintf(pi->res.detail, sizeof(pi->res.detail), "value out of range");
 		return;
 	}
-	if (ring)
-		plan_u32(pi, &s->ring, &plan->ring, p->offset, (uint32_t)pi->item->num,
-			 &plan->write[NG_PART_RING]);
-	else
-		plan_u32(pi, &s->coal, &plan->coal, p->offset, (uint32_t)pi->item->num,
-			 &plan->write[NG_PART_COALESCE]);
+	plan_u32(pi, p, (const char *)pl->s + ps->state_off, (char *)pl->plan + ps->plan_off,
+		 (uint32_t)pi->item->num, &pl->plan->write[part]);
 }
 
 static void plan_itr(struct planning *pl, struct ng_plan_item *pi)
@@ -281,8 +327,8 @@ static void plan_itr(struct planning *pl, struct ng_plan_item *pi)
 		return;
 	}
 	snprintf(pi->res.detail, sizeof(pi->res.detail), "rx-usecs %u", pi->target);
-	plan_u32(pi, &s->coal, &plan->coal, offsetof(struct ethtool_coalesce, rx_coalesce_usecs),
-		 pi->target, &plan->write[NG_PART_COALESCE]);
+	plan_u32(pi, ng_param_find(NG_COALESCE, "rx-usecs"), &s->coal, &plan->coal, pi->target,
+		 &plan->write[NG_PART_COALESCE]);
 }
 
 static void plan_rps(struct planning *pl, struct ng_plan_item *pi)
@@ -307,6 +353,7 @@ static void plan_rps(struct planning *pl, struct ng_plan_item *pi)
 	if (nmasks > 1 && nmasks != s->nrps) {
 		pi->res.outcome = NG_FAILED;
 		pi->res.error = -EINVAL;
+		pi->recount = true;
 		snprintf(pi->res.detail, sizeof(pi->res.detail), "%zu masks for %zu rx queue%s", nmasks,
 			 s->nrps, s->nrps == 1 ? "" : "s");
 		return;
@@ -333,6 +380,77 @@ static void plan_rps(struct planning *pl, struct ng_plan_item *pi)
 	pi->res.outcome = pi->write ? NG_PLANNED : NG_ALREADY;
 }
 
+/* rfs = N: rps_sock_flow_entries at least N (the kernel's power of two; never lowered: it
+ * is the host's, and an admin may have more), each rx queue N / queues. */
+static void plan_rfs(struct planning *pl, struct ng_plan_item *pi)
+{
+	const struct ng_devstate *s = pl->s;
+	struct ng_plan *plan = pl->plan;
+	unsigned long entries = (unsigned long)pi->item->num, global = ng_rfs_round(entries);
+	unsigned long per = ng_rfs_per_queue(entries, s->nrfs);
+	bool mixed = false;
+
+	if (s->err[NG_PART_RFS] == -ENOENT) {
+		pi->res.outcome = NG_FAILED;
+		pi->res.error = -ENOENT;
+		snprintf(pi->res.detail, sizeof(pi->res.detail), "no net.core.rps_sock_flow_entries "
+			 "here: only the host's network namespace has it");
+		return;
+	}
+	if (s->err[NG_PART_RFS]) {
+		read_failed(pi, s->err[NG_PART_RFS], "rps_flow_cnt");
+		return;
+	}
+	plan->rfs_entries = entries;
+	plan->rfs_global = global > s->rfs_global ? global : 0;
+	pi->write = plan->rfs_global != 0;
+	for (size_t q = 0; q < s->nrfs; q++) {
+		mixed |= s->rfs[q] != s->rfs[0];
+		pi->write |= s->rfs[q] != per;
+	}
+	if (mixed)
+		snprintf(pi->res.was, sizeof(pi->res.was), "%lu, rps_flow_cnt mixed",
+			 s->rfs_global);
+	else
+		snprintf(pi->res.was, sizeof(pi->res.was), "%lu, rps_flow_cnt %lu",
+			 s->rfs_global, s->rfs[0]);
+	snprintf(pi->res.detail, sizeof(pi->res.detail), "%zu rx queue%s, rps_flow_cnt %lu each; "
+		 "rps_sock_flow_entries %s %lu", s->nrfs, s->nrfs == 1 ? "" : "s", per,
+		 global <= s->rfs_global ? "stays at" : "raised to",
+		 global <= s->rfs_global ? s->rfs_global : global);
+	plan->write[NG_PART_RFS] = pi->write;
+	pi->res.outcome = pi->write ? NG_PLANNED : NG_ALREADY;
+}
+
+/* New channels are new rx queues, whose rps_cpus and rps_flow_cnt start from the kernel's
+ * defaults: rps and rfs are written again after them (the writes take the queues there are
+ * then, and a per-queue rps value is checked against those: counted against the queues of
+ * now, it may be the one that fits the channels to come). */
+static void renew_queue_parts(struct ng_plan *plan)
+{
+	if (!plan->write[NG_PART_CHANNELS])
+		return;
+	for (size_t i = 0; i < plan->n; i++) {
+		struct ng_plan_item *pi = &plan->items[i];
+		enum ng_part part = ng_group_part(pi->item->group);
+		size_t o;
+
+		if (pi->recount) {
+			pi->res.error = 0;
+			snprintf(pi->res.detail, sizeof(pi->res.detail), "%zu masks",
+				 ng_rps_nmasks(plan->rps_mask));
+		} else if ((part != NG_PART_RPS && part != NG_PART_RFS) ||
+			   pi->res.outcome != NG_ALREADY) {
+			continue;
+		}
+		o = strlen(pi->res.detail);
+		pi->write = plan->write[part] = true;
+		pi->res.outcome = NG_PLANNED;
+		snprintf(pi->res.detail + o, sizeof(pi->res.detail) - o, "%snew channels",
+			 o ? "; " : "");
+	}
+}
+
 /* Run by apply: the program alone knows whether it worked. */
 static void plan_ethtool(struct planning *pl, struct ng_plan_item *pi)
 {
@@ -355,6 +473,11 @@ static const struct group_plan {
 	[NG_ETHTOOL] = { NG_PART_NONE, plan_ethtool },
 	[NG_ITR] = { NG_PART_COALESCE, plan_itr },
 	[NG_FLAG] = { NG_PART_NONE, NULL },
+	[NG_CMDLINE] = { NG_PART_NONE, NULL },
+	[NG_PAUSE] = { NG_PART_PAUSE, plan_param },
+	[NG_EEE] = { NG_PART_EEE, plan_param },
+	[NG_CHANNELS] = { NG_PART_CHANNELS, plan_param },
+	[NG_RFS] = { NG_PART_RFS, plan_rfs },
 };
 
 enum ng_part ng_group_part(enum ng_group g)
@@ -399,8 +522,14 @@ int ng_plan_make(const struct ng_devstate *s, const struct ng_wanted *w, struct 
 	if (nb)
 		assign_features(&s->feat, w, pl.owner, pl.covered);
 	plan->link = s->link;
-	plan->coal = s->coal;
-	plan->ring = s->ring;
+	for (int p = 0; p < NG_PART_MAX; p++) {
+		const struct ng_part_struct *ps = ng_part_struct((enum ng_part)p);
+
+		/* What is written starts as what was read: only wanted fields change. */
+		if (ps->size)
+			memcpy((char *)plan + ps->plan_off, (const char *)s + ps->state_off,
+			       ps->size);
+	}
 	for (size_t i = 0; i < w->n; i++) {
 		struct ng_plan_item *pi = &plan->items[i];
 		enum ng_group g = pi->item->group;
@@ -411,6 +540,7 @@ int ng_plan_make(const struct ng_devstate *s, const struct ng_wanted *w, struct 
 		else
 			pi->no_result = true;
 	}
+	renew_queue_parts(plan);
 	free(pl.owner);
 	free(pl.covered);
 	return 0;

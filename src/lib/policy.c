@@ -357,7 +357,12 @@ static int parse_setting(struct parser *ps, struct ng_section *s, const char *ke
 
 	if (ng_key_lookup(key, &group, &set) < 0) {
 		const char *hint = ng_key_suggest(key);
+		char which[16];
+		const char *base = ng_key_without_variant(key, which, sizeof(which));
 
+		if (base)
+			return diag(ps, lineno, "unknown key \"%s\": %s has no %s-* variant "
+				    "(see nicguard.conf(5))", key, base, which);
 		if (hint)
 			return diag(ps, lineno, "unknown key \"%s\" (did you mean \"%s\"?)", key,
 				    hint);

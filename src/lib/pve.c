@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pve.c: Proxmox VE guests of this node, their locks, unlocking, [pve] options, guest devices
+/* pve.c: Proxmox VE guests of this node, their locks, unlocking, guest devices
  * (is a backup alive: pvetask.c). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,46 @@ int ng_guest_conf_value(const char *buf, size_t len, const char *key, char *val,
 			while (e > v && isspace((unsigned char)e[-1]))
 				e--;
 			n = (size_t)(e - v);
+			/* PVE's regex needs a value (`:\s*(.+?)\s*$`): "key:" alone is ignored. */
 			if (n >= vlen)
 				return -EINVAL;
-			memcpy(val, v, n);
-			val[n] = '\0';
+			if (e != v) {
+				memcpy(val, v, n);
+				val[n] = '\0';
+			}
 		}
 		p = next;
 	}
+	return 0;
+}
+
+int ng_guest_conf_drop(const char *buf, size_t len, const char *key, char **out, size_t *outlen)
+{
+	const char *p = buf, *end = buf + len;
+	size_t kl = strlen(key), o = 0;
+	bool main_section = true;
+	char *t = malloc(len + 1);
+
+	if (!t)
+		return -ENOMEM;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol ? eol + 1 : end;
+
+		if (*p == '[')
+			main_section = false;
+		/* The lines ng_guest_conf_value reads: every one of them, as PVE's writer drops
+		 * the key from its hash and writes the rest. */
+		if (!(main_section && (size_t)(next - p) > kl && memcmp(p, key, kl) == 0 &&
+		      p[kl] == ':')) {
+			memcpy(t + o, p, (size_t)(next - p));
+			o += (size_t)(next - p);
+		}
+		p = next;
+	}
+	t[o] = '\0';
+	*out = t;
+	*outlen = o;
 	return 0;
 }
 
@@ -120,15 +154,16 @@ static int read_at(struct sweep *s, int dfd, const char *name, size_t *len)
 	return r;
 }
 
-static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
+/* One directory of guest configs: root/etc/pve/nodes/NODE/SUB (qemu-server or lxc). */
+static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *node, const char *sub,
 		     enum ng_guest_type type, struct ng_err *err)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
 
-	if (ng_path(ctx, path, sizeof(path), "/etc/pve/local/%s", sub) < 0)
+	if (ng_path(ctx, path, sizeof(path), "/etc/pve/nodes/%s/%s", node, sub) < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
 	d = opendir(path);
 	if (!d) {
@@ -158,6 +193,7 @@ static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
 		memset(g, 0, sizeof(*g));
 		g->vmid = vmid;
 		g->type = type;
+		snprintf(g->node, sizeof(g->node), "%s", node);
 		g->error = read_at(s, dirfd(d), de->d_name, &len);
 		if (g->error == -ENOMEM) {
 			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
@@ -175,39 +211,136 @@ static int sweep_dir(const struct ng_ctx *ctx, struct sweep *s, const char *sub,
 	return r;
 }
 
+static int sweep_node(const struct ng_ctx *ctx, struct sweep *s, const char *node,
+		      struct ng_err *err)
+{
+	int r = sweep_dir(ctx, s, node, "qemu-server", NG_GUEST_QEMU, err);
+
+	return r < 0 ? r : sweep_dir(ctx, s, node, "lxc", NG_GUEST_LXC, err);
+}
+
 static int guest_cmp(const void *a, const void *b)
 {
 	const struct ng_guest *x = a, *y = b;
+	int c = strcmp(x->node, y->node);
 
+	if (c)
+		return c;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	return x->vmid < y->vmid ? -1 : x->vmid > y->vmid;
+}
+
+/* A node directory name as pmxcfs has them (the node name, no domain). */
+static bool node_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len > 0 && len < NG_NODE_MAX && n[0] != '.' && !strchr(n, '/');
+}
+
+int ng_pve_node_name(const struct ng_ctx *ctx, char *node, size_t len)
+{
+	char path[PATH_MAX];
+	int r;
+
+	node[0] = '\0';
+	if (ng_path(ctx, path, sizeof(path), "/etc/pve/local") < 0)
+		return -ENAMETOOLONG;
+	/* pmxcfs's own link: local -> nodes/NODE. */
+	r = ng_link_base(path, node, len);
+	if (r < 0)
+		return r;
+	if ((size_t)r >= len || !node_name(node)) {
+		node[0] = '\0';
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sweep_finish(struct sweep *s, int r, struct ng_guest **out, size_t *n)
+{
+	free(s->buf);
+	if (r < 0) {
+		free(s->v);
+		return r;
+	}
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), guest_cmp);
+	*out = s->v;
+	*n = s->n;
+	return 0;
 }
 
 int ng_pve_guests(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
 		  struct ng_err *err)
 {
 	struct sweep s = { .bufcap = 16384 };
+	char node[NG_NODE_MAX];
 	int r;
 
 	*out = NULL;
 	*n = 0;
+	r = ng_pve_node_name(ctx, node, sizeof(node));
+	if (r == -ENOENT)
+		return 0;	/* no /etc/pve/local: not a Proxmox node, or pmxcfs is not up */
+	if (r < 0)
+		return ng_err_set(err, r, NULL, 0, "cannot tell this node's name from "
+				  "/etc/pve/local: %s", strerror(-r));
 	s.buf = malloc(s.bufcap);
 	if (!s.buf)
 		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
-	r = sweep_dir(ctx, &s, "qemu-server", NG_GUEST_QEMU, err);
-	if (r == 0)
-		r = sweep_dir(ctx, &s, "lxc", NG_GUEST_LXC, err);
-	free(s.buf);
+	return sweep_finish(&s, sweep_node(ctx, &s, node, err), out, n);
+}
+
+int ng_pve_node_dirs(const struct ng_ctx *ctx, char ***names, size_t *n, struct ng_err *err)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (ng_path(ctx, path, sizeof(path), "/etc/pve/nodes") < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 :
+			ng_err_set(err, -errno, path, 0, "cannot list: %s", strerror(errno));
+	while (r == 0 && (de = readdir(d)))
+		if (node_name(de->d_name))
+			r = ng_strv_push(names, n, de->d_name);
+	closedir(d);
 	if (r < 0) {
-		free(s.v);
-		return r;
+		ng_strv_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return ng_err_set(err, r, NULL, 0, "out of memory");
 	}
-	if (s.n > 1)
-		qsort(s.v, s.n, sizeof(*s.v), guest_cmp);
-	*out = s.v;
-	*n = s.n;
 	return 0;
+}
+
+int ng_pve_guests_all(const struct ng_ctx *ctx, struct ng_guest **out, size_t *n,
+		      struct ng_err *err)
+{
+	struct sweep s = { .bufcap = 16384 };
+	char **nodes;
+	size_t nnodes;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	r = ng_pve_node_dirs(ctx, &nodes, &nnodes, err);
+	if (r < 0)
+		return r;
+	s.buf = malloc(s.bufcap);
+	if (!s.buf)
+		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	for (size_t i = 0; r == 0 && i < nnodes; i++)
+		r = sweep_node(ctx, &s, nodes[i], err);
+	ng_strv_free(nodes, nnodes);
+	return sweep_finish(&s, r, out, n);
 }
 
 /* -------------------------------------------------------------- unlocking */
@@ -230,156 +363,23 @@ static int run_tool(const struct ng_ctx *ctx, const struct ng_guest *g, const ch
 	if (r < 0)
 		return r;
 	if (status != 0) {
-		out[strcspn(out, "\n")] = '\0';
+		char *nl;
+
+		/* Its messages on one line ("400 Parameter verification failed." comes first). */
+		while ((nl = strchr(out, '\n')))
+			*nl = nl[1] ? ' ' : '\0';
 		return ng_err_set(err, -EIO, NULL, 0, "%s %s %u exited with %d%s%s", tool, a1,
 				  g->vmid, status, out[0] ? ": " : "", out);
 	}
 	return 0;
 }
 
-int ng_pve_unlock(const struct ng_ctx *ctx, const struct ng_guest *g, struct ng_err *err)
-{
-	return run_tool(ctx, g, "unlock", NULL, NULL, err);
-}
-
 int ng_pve_set_hookscript(const struct ng_ctx *ctx, const struct ng_guest *g, const char *volid,
 			  struct ng_err *err)
 {
+	if (!volid)
+		return run_tool(ctx, g, "set", "--delete", "hookscript", err);
 	return run_tool(ctx, g, "set", "--hookscript", volid, err);
-}
-
-/* `path` of a storage in storage.cfg text ("TYPE: NAME" headers, indented "key value"
- * lines); *snippets tells whether its content list names snippets. */
-static void storage_find(const char *buf, const char *storage, char *path, size_t plen,
-			 bool *found, bool *snippets)
-{
-	bool in = false;
-	char *copy = strdup(buf), *line, *save = NULL;
-
-	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char k[32], v[4096];
-
-		if (line[0] != ' ' && line[0] != '\t') {
-			in = sscanf(line, "%*[a-z]: %4095s", v) == 1 && strcmp(v, storage) == 0;
-			*found |= in;
-			continue;
-		}
-		if (!in || sscanf(line, " %31s %4095s", k, v) != 2)
-			continue;
-		if (strcmp(k, "path") == 0)
-			snprintf(path, plen, "%s", v);
-		else if (strcmp(k, "content") == 0)
-			*snippets = strstr(v, "snippets") != NULL;
-	}
-	free(copy);
-}
-
-int ng_pve_snippets_dir(const struct ng_ctx *ctx, const char *storage, char *dir, size_t len,
-			bool *snippets, struct ng_err *err)
-{
-	char cfg[4096], path[4096] = "";
-	bool found = false;
-	char *buf = NULL;
-	int r;
-
-	*snippets = false;
-	if (ng_path(ctx, cfg, sizeof(cfg), "/etc/pve/storage.cfg") < 0)
-		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
-	r = ng_read_file(cfg, false, 1u << 20, &buf, NULL);
-	if (r < 0 && r != -ENOENT)
-		return ng_err_set(err, r, cfg, 0, "cannot read: %s", strerror(-r));
-	if (buf)
-		storage_find(buf, storage, path, sizeof(path), &found, snippets);
-	free(buf);
-	/* PVE's built-in `local` is a dir storage at /var/lib/vz even without an entry. */
-	if (!path[0] && strcmp(storage, "local") == 0) {
-		snprintf(path, sizeof(path), "/var/lib/vz");
-		*snippets |= !found;
-	}
-	if (!path[0])
-		return ng_err_set(err, -ENOENT, cfg, 0, "no storage \"%s\" with a path", storage);
-	if (ng_path(ctx, dir, len, "%s/snippets", path) < 0)
-		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
-	return 0;
-}
-
-/* ---------------------------------------------------------------- options */
-
-/* Keep sorted: searched with bsearch. */
-static const struct pve_key {
-	const char *name;
-	size_t offset;
-} pve_keys[] = {
-	{ "abort-on-error", offsetof(struct ng_pve_opts, abort_on_error) },
-	{ "unlock-stale", offsetof(struct ng_pve_opts, unlock_stale) },
-};
-
-static int key_cmp(const void *k, const void *e)
-{
-	return strcmp(k, ((const struct pve_key *)e)->name);
-}
-
-static const struct pve_key *pve_key(const char *name)
-{
-	return bsearch(name, pve_keys, NG_ARRAY_SIZE(pve_keys), sizeof(pve_keys[0]), key_cmp);
-}
-
-static int yes_no(const char *v)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "true"))
-		return 1;
-	if (!strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "false"))
-		return 0;
-	return -1;
-}
-
-int ng_pve_section_check(const struct ng_section *s, const char *file, struct ng_diags *d)
-{
-	int bad = 0;
-
-	for (size_t i = 0; i < s->nopts; i++) {
-		const char *k = s->opt_keys[i], *v = s->opt_values[i];
-		int r = 0;
-
-		if (!pve_key(k))
-			r = ng_diags_add(d, file, s->opt_lines[i],
-					 "[pve]: unknown key \"%s\" (known: abort-on-error, "
-					 "unlock-stale)", k);
-		else if (yes_no(v) < 0)
-			r = ng_diags_add(d, file, s->opt_lines[i],
-					 "[pve] %s: \"%s\" is not yes or no", k, v);
-		else
-			continue;
-		if (r < 0)
-			return r;
-		bad++;
-	}
-	return bad;
-}
-
-bool ng_pve_tables_sorted(void)
-{
-	return ng_table_sorted(pve_keys, NG_ARRAY_SIZE(pve_keys), sizeof(pve_keys[0]));
-}
-
-void ng_pve_opts_get(const struct ng_policy *p, struct ng_pve_opts *out)
-{
-	out->abort_on_error = false;
-	out->unlock_stale = true;
-	for (size_t i = 0; p && i < p->nsections; i++) {
-		const struct ng_section *s = &p->sections[i];
-
-		if (s->kind != NG_MATCH_PVE || s->bad)
-			continue;
-		for (size_t j = 0; j < s->nopts; j++) {
-			const struct pve_key *k = pve_key(s->opt_keys[j]);
-			int v = yes_no(s->opt_values[j]);
-
-			if (k && v >= 0)
-				*(bool *)((char *)out + k->offset) = v;
-		}
-	}
 }
 
 /* ------------------------------------------------------------ guest devices */
@@ -400,6 +400,35 @@ static bool dev_name(const char *name, const char *prefix, unsigned vmid, char s
 
 bool ng_pve_guest_dev(const char *ifname, unsigned vmid)
 {
+	/* pve-common PVE/Network.pm compute_fwbr_names: fwln<VMID>i<N> is the firewall link
+	 * on a Linux bridge, fwln<VMID>o<N> the internal port on an Open vSwitch bridge. */
 	return dev_name(ifname, "tap", vmid, 'i') || dev_name(ifname, "veth", vmid, 'i') ||
-	       dev_name(ifname, "fwpr", vmid, 'p') || dev_name(ifname, "fwln", vmid, 'i');
+	       dev_name(ifname, "fwpr", vmid, 'p') || dev_name(ifname, "fwln", vmid, 'i') ||
+	       dev_name(ifname, "fwln", vmid, 'o');
+}
+
+/* prefix, digits, one of seps, digits: the whole name. */
+static bool any_dev(const char *name, const char *prefix, const char *seps)
+{
+	size_t n = strlen(prefix);
+	const char *p = name + n;
+
+	if (strncmp(name, prefix, n) != 0 || !isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (!*p || !strchr(seps, *p))
+		return false;
+	p++;
+	if (!isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p == '\0';
+}
+
+bool ng_pve_guest_port(const char *ifname)
+{
+	return any_dev(ifname, "tap", "i") || any_dev(ifname, "veth", "i") ||
+	       any_dev(ifname, "fwpr", "p") || any_dev(ifname, "fwln", "io");
 }

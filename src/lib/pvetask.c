@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,7 @@ int ng_upid_parse(const char *text, struct ng_upid *out)
 
 int ng_upid_alive(const struct ng_ctx *ctx, const struct ng_upid *u)
 {
-	char path[4096], *buf, *p, *tok, *save = NULL;
+	char path[PATH_MAX], *buf, *p, *tok, *save = NULL;
 	unsigned long long starttime = 0;
 	char state = 0;
 	int r, field = 2;
@@ -121,7 +122,7 @@ int ng_upid_alive(const struct ng_ctx *ctx, const struct ng_upid *u)
  * can only make us say "alive", the safe answer. */
 static int flock_held(const struct ng_ctx *ctx, const char *path, struct ng_err *err)
 {
-	char locks[4096], *buf, *line, *save = NULL;
+	char locks[PATH_MAX], *buf, *line, *save = NULL;
 	struct stat st;
 	int r, held = 0;
 
@@ -188,7 +189,7 @@ static int upid_file_alive(const struct ng_ctx *ctx, const char *path, bool vzdu
 
 int ng_pve_backup_alive(const struct ng_ctx *ctx, char *why, size_t whylen, struct ng_err *err)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	int r;
 
 	why[0] = '\0';

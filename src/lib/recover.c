@@ -139,8 +139,8 @@ int ng_recover_rebind(const struct ng_ctx *ctx, const struct ng_iface *ifc, stru
 	if (strcmp(bus, "pci") != 0 && strcmp(bus, "virtio") != 0)
 		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s is on bus %s; only pci and virtio "
 				  "devices are rebound", ifc->name, bus);
-	/* unbind removes the interface; bind probes the device again (a new ifindex: udev's
-	 * add event re-applies the policy, and the watch settings when marked). */
+	/* unbind removes the interface; bind probes the device again (a new ifindex). The
+	 * caller (recoverstep.c) puts the port back and applies the policy; udev keeps off. */
 	if (ng_path(ctx, path, sizeof(path), "/sys/bus/%s/drivers/%s/unbind", bus, ifc->driver) < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
 	ng_trace(ctx, "%s: unbind %s from %s", ifc->name, ifc->bus_addr, ifc->driver);

@@ -42,6 +42,19 @@ void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
 	ng_target_free(t);
 }
 
+/* Does the open backup window hold ifname (saved its settings)? */
+static bool window_holds(const struct ng_ctx *ctx, const char *ifname)
+{
+	struct ng_runstate rs;
+	bool held;
+
+	if (ng_runstate_read(ctx, &rs) < 0)
+		return false;
+	held = ng_runstate_holds(&rs, ifname);
+	ng_runstate_free(&rs);
+	return held;
+}
+
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname)
 {
 	struct ng_resolver *rv = NULL;
@@ -51,8 +64,13 @@ bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, cons
 
 	if (!ifname[0] || !ng_runstate_window_open(ctx))
 		return false;
+	/* The window's own uplinks first: job-start chose them from the job's storage, which
+	 * the daemon does not know. */
+	if (window_holds(ctx, ifname))
+		return true;
 	/* Cannot tell: treat it as an uplink, the safe side. */
-	if (ng_resolver_new(ctx, p, &rv, NULL) < 0 || ng_backup_uplinks(rv, &ups, &n, NULL) < 0)
+	if (ng_resolver_new(ctx, p, &rv, NULL) < 0 ||
+	    ng_backup_uplinks(rv, NULL, &ups, &n, NULL, 0, NULL) < 0)
 		yes = true;
 	for (size_t i = 0; i < n && !yes; i++)
 		yes = strcmp(ups[i].name, ifname) == 0;
@@ -77,10 +95,11 @@ static int reapply_text(const struct ng_report *rep, bool dry_run, char *detail,
 }
 
 /* Run the rung: 0 or a negative errno with err filled (-ENOENT: reapply had nothing to
- * apply, -ECANCELED: skip = yes; -ENODEV without err: no bus device to rebind). */
+ * apply, -ECANCELED: skip = yes; -ENODEV without err: no bus device to rebind). A bounce
+ * and a rebind put back the port's place (res). */
 static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 		    const struct ng_watch_decision *d, bool dry_run, struct ng_report *rep,
-		    struct ng_err *err)
+		    struct ng_recoverstep *res, struct ng_err *err)
 {
 	struct ng_iface ifc;
 	int r = ng_iface_read(ctx, d->ifname, &ifc, err);
@@ -89,11 +108,11 @@ static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 		return r;
 	switch (d->step) {
 	case NG_STEP_BOUNCE:
-		return dry_run ? 0 : ng_link_bounce(ctx, d->ifname, err);
+		return dry_run ? 0 : ng_recoverstep_run(ctx, p, d->step, &ifc, res, err);
 	case NG_STEP_REBIND:
 		if (!ifc.bus_addr[0] || !ifc.driver[0])
 			return -ENODEV;
-		return dry_run ? 0 : ng_recover_rebind(ctx, &ifc, err);
+		return dry_run ? 0 : ng_recoverstep_run(ctx, p, d->step, &ifc, res, err);
 	case NG_STEP_REAPPLY:
 		return ng_recover_reapply(ctx, p, &ifc, dry_run ? NG_APPLY_DRY_RUN : 0, rep, err);
 	default:
@@ -104,7 +123,7 @@ static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
 				     struct ng_history *hist, int64_t now, char *detail,
-				     size_t len)
+				     size_t len, struct ng_recoverstep *res)
 {
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
@@ -115,12 +134,14 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 		snprintf(detail, len, "logged; acting if it comes back");
 		return NG_WATCH_OK;
 	}
-	r = run_step(ctx, p, d, dry_run, &rep, &err);
+	memset(res, 0, sizeof(*res));
+	r = run_step(ctx, p, d, dry_run, &rep, res, &err);
 	if ((d->step == NG_STEP_REAPPLY && (r == -ENOENT || r == -ECANCELED)) ||
 	    (d->step == NG_STEP_REBIND && r == -ENODEV && !err.msg[0])) {
-		snprintf(detail, len, "skipped: %s", d->step == NG_STEP_REBIND ?
-			 "no bus device to rebind" : r == -ECANCELED ? "skip = yes" :
-			 "no watch-* settings for it");
+		snprintf(detail, len, "%s", d->step == NG_STEP_REBIND ?
+			 "nothing to rebind (no bus device)" : r == -ECANCELED ?
+			 "nothing to re-apply (skip = yes)" :
+			 "nothing to re-apply (no watch-* settings)");
 		ng_report_free(&rep);
 		return NG_WATCH_SKIPPED;
 	}
@@ -128,12 +149,12 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 		snprintf(detail, len, "failed: %s", ng_err_str(&err, msg, sizeof(msg)));
 	else if (d->step == NG_STEP_REAPPLY)
 		r = reapply_text(&rep, dry_run, detail, len);
-	/* A full queue drops them; the daemon says so when it queues this action's event. */
-	if (d->step == NG_STEP_REAPPLY && hist && !dry_run)
-		ng_history_report(hist, &rep, now);
 	else
 		snprintf(detail, len, "%s%s", dry_run ? "dry run: would " : "",
 			 dry_run ? ng_watch_step_name(d->step) : "done");
+	/* A full queue drops them; the daemon says so when it queues this action's event. */
+	if (d->step == NG_STEP_REAPPLY && hist && !dry_run)
+		ng_history_report(hist, &rep, now);
 	ng_report_free(&rep);
 	return r < 0 ? NG_WATCH_FAILED : NG_WATCH_OK;
 }

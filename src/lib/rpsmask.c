@@ -215,6 +215,12 @@ int ng_rps_canonical(const char *t, char **out)
 			return -ERANGE;
 		b = e;
 	}
+	/* One CPU alone would read back as a hex mask ("5" is CPUs 0 and 2): a range. */
+	if (!strpbrk(buf, "-,")) {
+		unsigned long cpu = strtoul(buf, NULL, 10);
+
+		snprintf(buf, sizeof(buf), "%lu-%lu", cpu, cpu);
+	}
 	*out = strdup(buf);
 	return *out ? 0 : -ENOMEM;
 }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* runstate.c: every file under /run/nicguard, read and written here only: the backup window's
- * saved settings, the interfaces nicguard-watch escalated, and its recent events. */
+ * saved settings, the interfaces nicguard-watch escalated, its recent events, and the place
+ * and lock of a port it is bouncing or rebinding. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +28,10 @@
 #define ESCALATED_PATH RUN_DIR "/watch-escalated"
 /* NG_MARKER, a comment, one tab-separated event per line. */
 #define EVENTS_PATH RUN_DIR "/watch-events"
+/* A port under a bounce or a rebind, by key (bus device, or name): its recorded place
+ * (ng_portstate_format's text) and the lock nicguard-watch holds until it is back. */
+#define PORT_PREFIX "port-"
+#define LOCK_SUFFIX ".lock"
 #define SMALL_MAX (256 * 1024)
 
 /* Read root + rel (no symlink): 0 with *buf NULL when it does not exist. */
@@ -44,20 +52,31 @@ static bool ours(const char *buf)
 	return buf && strncmp(buf, NG_MARKER, strlen(NG_MARKER)) == 0;
 }
 
-/* Write text to root + rel atomically, never over a file nicguard did not write. */
-static int write_small(const struct ng_ctx *ctx, const char *rel, const char *text, size_t len,
-		       unsigned mode, struct ng_err *err)
+static int make_dir(const struct ng_ctx *ctx, struct ng_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
-	struct ng_err e;
-	int r;
+	char dir[PATH_MAX];
 
-	if (ng_path(ctx, dir, sizeof(dir), RUN_DIR) < 0 ||
-	    ng_path(ctx, path, sizeof(path), "%s", rel) < 0)
+	if (ng_path(ctx, dir, sizeof(dir), RUN_DIR) < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return ng_err_set(err, -errno, NULL, 0, "cannot create %s: %s", dir,
 				  strerror(errno));
+	return 0;
+}
+
+/* Write text to root + rel atomically, never over a file nicguard did not write. */
+static int write_small(const struct ng_ctx *ctx, const char *rel, const char *text, size_t len,
+		       unsigned mode, struct ng_err *err)
+{
+	char path[PATH_MAX];
+	struct ng_err e;
+	int r;
+
+	if (ng_path(ctx, path, sizeof(path), "%s", rel) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	r = make_dir(ctx, err);
+	if (r < 0)
+		return r;
 	r = ng_atomic_write_owned(path, text, len, mode, &e);
 	return r < 0 ? ng_err_set(err, r, NULL, 0, "%s: %s", path, e.msg) : 0;
 }
@@ -382,6 +401,156 @@ int ng_runstate_events_read(const struct ng_ctx *ctx, struct ng_watch_event **ou
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+/* ------------------------------------------------- a port under a bounce or rebind */
+
+/* A key becomes a file name: a bus device (0000:00:04.0, virtio3) or an interface name. */
+static bool key_valid(const char *key)
+{
+	size_t n = strlen(key);
+
+	return n > 0 && n < 32 && key[0] != '.' &&
+	       strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:@+")
+	       == n;
+}
+
+static int port_rel(const char *key, const char *suffix, char *rel, size_t len,
+		    struct ng_err *err)
+{
+	if (!key_valid(key))
+		return ng_err_set(err, -EINVAL, NULL, 0, "invalid port key \"%.40s\"", key);
+	snprintf(rel, len, RUN_DIR "/" PORT_PREFIX "%s%s", key, suffix);
+	return 0;
+}
+
+int ng_runstate_port_lock(const struct ng_ctx *ctx, const char *key, struct ng_err *err)
+{
+	char rel[64], path[PATH_MAX];
+	int fd, r = port_rel(key, LOCK_SUFFIX, rel, sizeof(rel), err);
+
+	if (r == 0 && ng_path(ctx, path, sizeof(path), "%s", rel) < 0)
+		r = ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	if (r == 0)
+		r = make_dir(ctx, err);
+	if (r < 0)
+		return r;
+	/* The lock file stays: removing it would race with a waiter holding it open. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return ng_err_set(err, -errno, path, 0, "cannot open: %s", strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return ng_err_set(err, r, path, 0, "%s", r == -EBUSY ?
+				  "another nicguard-watch is restoring this port" : strerror(-r));
+	}
+	return fd;
+}
+
+void ng_runstate_port_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+bool ng_runstate_port_busy(const struct ng_ctx *ctx, const struct ng_iface *ifc)
+{
+	char rel[64], path[PATH_MAX];
+	bool busy;
+	int fd;
+
+	if (port_rel(ng_port_key(ifc->bus_addr, ifc->name), LOCK_SUFFIX, rel, sizeof(rel),
+		     NULL) < 0 || ng_path(ctx, path, sizeof(path), "%s", rel) < 0)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	busy = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+int ng_runstate_port_save(const struct ng_ctx *ctx, const struct ng_portstate *ps,
+			  struct ng_err *err)
+{
+	char rel[64], *text = NULL;
+	size_t len;
+	int r = port_rel(ng_portstate_key(ps), "", rel, sizeof(rel), err);
+
+	if (r < 0)
+		return r;
+	if (ng_portstate_format(ps, &text, &len) < 0)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	r = write_small(ctx, rel, text, len, 0644, err);
+	free(text);
+	return r;
+}
+
+int ng_runstate_port_load(const struct ng_ctx *ctx, const char *key, struct ng_portstate **ps,
+			  struct ng_err *err)
+{
+	char rel[64], path[PATH_MAX], *buf;
+	size_t len = 0;
+	int r = port_rel(key, "", rel, sizeof(rel), err);
+
+	*ps = NULL;
+	if (r < 0)
+		return r;
+	r = read_small(ctx, rel, 64 * 1024, path, sizeof(path), &buf, &len);
+	if (r == 0 && !buf)
+		r = -ENOENT;
+	if (r < 0)
+		return ng_err_set(err, r, path, 0, "cannot read: %s", strerror(-r));
+	r = ng_portstate_parse(buf, len, path, ps, err);
+	free(buf);
+	return r;
+}
+
+int ng_runstate_port_drop(const struct ng_ctx *ctx, const char *key, struct ng_err *err)
+{
+	char rel[64], path[PATH_MAX];
+	int r = port_rel(key, "", rel, sizeof(rel), err);
+
+	if (r == 0 && ng_path(ctx, path, sizeof(path), "%s", rel) < 0)
+		r = ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	if (r == 0 && unlink(path) < 0 && errno != ENOENT)
+		r = ng_err_set(err, -errno, path, 0, "cannot remove: %s", strerror(errno));
+	return r;
+}
+
+static bool is_place(const char *name)
+{
+	size_t len = strlen(name), sl = strlen(LOCK_SUFFIX);
+
+	return strncmp(name, PORT_PREFIX, strlen(PORT_PREFIX)) == 0 &&
+	       key_valid(name + strlen(PORT_PREFIX)) &&
+	       !(len > sl && strcmp(name + len - sl, LOCK_SUFFIX) == 0);
+}
+
+int ng_runstate_port_pending(const struct ng_ctx *ctx, char ***keys, size_t *n,
+			     struct ng_err *err)
+{
+	char dir[PATH_MAX];
+	struct dirent **names;
+	int cnt, r = 0;
+
+	*keys = NULL;
+	*n = 0;
+	if (ng_path(ctx, dir, sizeof(dir), RUN_DIR) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "root path too long");
+	cnt = scandir(dir, &names, NULL, alphasort);
+	if (cnt < 0)
+		return errno == ENOENT ? 0 : ng_err_set(err, -errno, dir, 0, "cannot list: %s",
+							 strerror(errno));
+	for (int i = 0; i < cnt; i++) {
+		if (r == 0 && is_place(names[i]->d_name) &&
+		    ng_strv_push(keys, n, names[i]->d_name + strlen(PORT_PREFIX)) < 0)
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+		free(names[i]);
+	}
+	free(names);
+	return r;
 }
 
 /* ------------------------------------------- what a resolution reads, at once */

@@ -350,7 +350,12 @@ int ng_stanza_value(const char *key, const char *text, struct ng_origin origin,
 
 	if (ng_key_lookup(key, &group, &set) < 0) {
 		const char *s = ng_key_suggest(key);
+		char which[16];
+		const char *base = ng_key_without_variant(key, which, sizeof(which));
 
+		if (base)
+			return ng_err_set(err, -EINVAL, NULL, 0, "unknown key nicguard-%s: %s has no "
+					  "%s-* variant (see nicguard.conf(5))", key, base, which);
 		return ng_err_set(err, -EINVAL, NULL, 0, "unknown key nicguard-%s%s%s%s", key,
 				  s ? " (did you mean nicguard-" : "", s ? s : "", s ? "?)" : "");
 	}
@@ -358,6 +363,10 @@ int ng_stanza_value(const char *key, const char *text, struct ng_origin origin,
 		return ng_err_set(err, -EINVAL, NULL, 0,
 				  "nicguard-%s is a module parameter: set it in the policy and run "
 				  "`nicguard modprobe --write`", key);
+	if (group == NG_CMDLINE)
+		return ng_err_set(err, -EINVAL, NULL, 0,
+				  "nicguard-%s belongs to the boot configuration: set it in the "
+				  "policy and run `nicguard cmdline --write`", key);
 	/* Classic ifupdown joins a repeated key's values with newlines: each is one value. */
 	do {
 		const char *nl = strchr(p, '\n');

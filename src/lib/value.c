@@ -12,7 +12,12 @@
 #include "internal.h"
 
 /* Policy keys. Keep sorted: ng_key_lookup uses bsearch and a unit test checks the order.
- * backup-uplink is a flag of the backup set: it says which ports a vzdump job tightens. */
+ * backup-uplink is a flag of the backup set: it says which ports a vzdump job tightens.
+ * Variants where they help: backup-pause (flow control off while a backup loads the port;
+ * with autoneg off e1000e forces it without a link reset), watch-pause and watch-eee (what
+ * e1000e's own hang report and the I217/I218/I219 hangs call for, after a hang). None for
+ * eee during a backup (an EEE change resets an e1000e link: twice a job), channels (new
+ * queues: a reset on every driver, and rps masks start over) or rfs (steady tuning). */
 static const struct key {
 	const char *name;
 	enum ng_group group;
@@ -21,18 +26,26 @@ static const struct key {
 	{ "backup-coalesce", NG_COALESCE, NG_SET_BACKUP },
 	{ "backup-link", NG_LINK, NG_SET_BACKUP },
 	{ "backup-offload", NG_OFFLOAD, NG_SET_BACKUP },
+	{ "backup-pause", NG_PAUSE, NG_SET_BACKUP },
 	{ "backup-ring", NG_RING, NG_SET_BACKUP },
 	{ "backup-uplink", NG_FLAG, NG_SET_BACKUP },
+	{ "channels", NG_CHANNELS, NG_SET_NORMAL },
 	{ "coalesce", NG_COALESCE, NG_SET_NORMAL },
+	{ "eee", NG_EEE, NG_SET_NORMAL },
 	{ "ethtool", NG_ETHTOOL, NG_SET_NORMAL },
 	{ "interrupt-throttle-rate", NG_ITR, NG_SET_NORMAL },
+	{ "kernel-cmdline", NG_CMDLINE, NG_SET_NORMAL },
 	{ "link", NG_LINK, NG_SET_NORMAL },
 	{ "offload", NG_OFFLOAD, NG_SET_NORMAL },
+	{ "pause", NG_PAUSE, NG_SET_NORMAL },
+	{ "rfs", NG_RFS, NG_SET_NORMAL },
 	{ "ring", NG_RING, NG_SET_NORMAL },
 	{ "rps", NG_RPS, NG_SET_NORMAL },
 	{ "skip", NG_FLAG, NG_SET_NORMAL },
 	{ "watch-coalesce", NG_COALESCE, NG_SET_WATCH },
+	{ "watch-eee", NG_EEE, NG_SET_WATCH },
 	{ "watch-offload", NG_OFFLOAD, NG_SET_WATCH },
+	{ "watch-pause", NG_PAUSE, NG_SET_WATCH },
 	{ "watch-ring", NG_RING, NG_SET_WATCH },
 };
 
@@ -58,6 +71,29 @@ const char *ng_key_name(enum ng_group group, enum ng_set set)
 		if (keys[i].group == group && keys[i].set == set)
 			return keys[i].name;
 	return NULL;
+}
+
+const char *ng_key_without_variant(const char *word, char *set, size_t len)
+{
+	static const char *const prefixes[] = { "backup-", "watch-" };
+
+	for (size_t i = 0; i < NG_ARRAY_SIZE(prefixes); i++) {
+		size_t pl = strlen(prefixes[i]);
+		enum ng_group g;
+		enum ng_set st;
+
+		if (strncmp(word, prefixes[i], pl) != 0 || ng_key_lookup(word + pl, &g, &st) < 0 ||
+		    st != NG_SET_NORMAL)
+			continue;
+		snprintf(set, len, "%.*s", (int)pl - 1, prefixes[i]);
+		return ng_key_name(g, NG_SET_NORMAL);
+	}
+	return NULL;
+}
+
+const char *ng_group_key(enum ng_group g)
+{
+	return ng_key_name(g, NG_SET_NORMAL);
 }
 
 const char *ng_key_suggest(const char *word)
@@ -279,26 +315,35 @@ static int parse_link(struct parse *ps, const struct ng_words *w)
 	return 0;
 }
 
-/* coalesce and ring: PARAM N pairs from a table; adaptive-* take on|off. */
+/* coalesce, ring, pause, eee, channels: NAME VALUE pairs of the group's table (ethtool -C,
+ * -G, -A, --set-eee, -L words), each on|off or a number. */
 static int parse_params(struct parse *ps, const struct ng_words *w)
 {
-	bool ring = ps->group == NG_RING;
-	const char *what = ring ? "ring" : "coalesce";
+	const char *what = ng_key_name(ps->group, NG_SET_NORMAL);
 
 	for (size_t i = 0; i < w->n; i += 2) {
 		const char *k = w->v[i], *val = i + 1 < w->n ? w->v[i + 1] : NULL;
-		const struct ng_param *pm = ring ? ng_ring_param(k) : ng_coalesce_param(k);
+		const struct ng_param *pm = ng_param_find(ps->group, k);
+		char names[128];
 		int64_t v;
 		int r;
 
-		if (!pm)
-			return unknown(ps, ring ? "ring parameter" : "coalesce parameter", k,
-				       ring ? ng_ring_suggest(k) : ng_coalesce_suggest(k));
+		if (!pm) {
+			const char *hint = ng_param_suggest(ps->group, k);
+
+			/* coalesce has 22 names: the man page lists them, a message cannot */
+			if (hint || ps->group == NG_COALESCE) {
+				snprintf(names, sizeof(names), "%s parameter", what);
+				return unknown(ps, names, k, hint);
+			}
+			return fail(ps, "unknown %s parameter \"%.40s\": use %s", what, k,
+				    ng_param_names(ps->group, names, sizeof(names)));
+		}
 		if (!val)
 			return fail(ps, "%s %s needs a value", what, k);
-		if (strncmp(k, "adaptive-", 9) == 0) {
+		if (pm->onoff) {
 			if (!onoff(val, &v))
-				return fail(ps, "coalesce %s: \"%s\" is not on or off", k, val);
+				return fail(ps, "%s %s: \"%s\" is not on or off", what, k, val);
 		} else if (!number(val, UINT32_MAX, &v)) {
 			return fail(ps, "%s %s: \"%s\" is not a number (0-%u)", what, k, val,
 				    UINT32_MAX);
@@ -308,6 +353,17 @@ static int parse_params(struct parse *ps, const struct ng_words *w)
 			return r;
 	}
 	return 0;
+}
+
+/* rfs = ENTRIES: the RFS table size, 0 (the queues' tables off) to NG_RFS_MAX. */
+static int parse_rfs(struct parse *ps, const struct ng_words *w)
+{
+	int64_t v;
+
+	if (w->n != 1 || !number(w->v[0], (int64_t)NG_RFS_MAX, &v))
+		return fail(ps, "rfs \"%.40s\" is not a number of flow entries (0-%lu), e.g. "
+			    "32768", w->v[0], NG_RFS_MAX);
+	return add(ps, "rfs", v, NULL);
 }
 
 /* One value for every rx queue, or one per rx queue in queue order (rx-0 first): the
@@ -426,6 +482,53 @@ static int parse_flag(struct parse *ps, const struct ng_words *w)
 	return add(ps, key, v, NULL);
 }
 
+/* Kernel parameters that help against NIC hangs, in the order they are written. Each is
+ * opt-in through kernel-cmdline; nothing else may reach the boot configuration from a
+ * policy file. See nicguard.conf(5) for what each does. */
+static const char *const cmdline_params[] = {
+	"pcie_aspm=off",
+	"pcie_aspm.policy=performance",
+	"pcie_port_pm=off",
+};
+
+bool ng_cmdline_param_known(const char *word)
+{
+	for (size_t i = 0; i < NG_ARRAY_SIZE(cmdline_params); i++)
+		if (strcmp(word, cmdline_params[i]) == 0)
+			return true;
+	return false;
+}
+
+/* kernel-cmdline = PARAM=VALUE... | none: known parameters only, kept in table order. */
+static int parse_cmdline(struct parse *ps, const struct ng_words *w)
+{
+	char text[256] = "";
+	size_t o = 0;
+
+	if (w->n == 1 && strcmp(w->v[0], "none") == 0)
+		return add(ps, "kernel-cmdline", 0, "");
+	for (size_t i = 0; i < w->n; i++) {
+		if (!ng_cmdline_param_known(w->v[i])) {
+			const char *hint = ng_suggest(w->v[i], cmdline_params,
+						      NG_ARRAY_SIZE(cmdline_params));
+
+			if (hint)
+				return unknown(ps, "kernel parameter", w->v[i], hint);
+			return fail(ps, "kernel parameter \"%.60s\" is not one nicguard writes: "
+				    "use pcie_aspm=off, pcie_aspm.policy=performance, "
+				    "pcie_port_pm=off, or none", w->v[i]);
+		}
+	}
+	for (size_t k = 0; k < NG_ARRAY_SIZE(cmdline_params); k++)
+		for (size_t i = 0; i < w->n; i++)
+			if (strcmp(w->v[i], cmdline_params[k]) == 0) {
+				o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s",
+						      o ? " " : "", cmdline_params[k]);
+				break;
+			}
+	return add(ps, "kernel-cmdline", 1, text);
+}
+
 int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 		   struct ng_origin origin, struct ng_item **items, size_t *n,
 		   struct ng_err *err)
@@ -452,7 +555,13 @@ int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 		break;
 	case NG_COALESCE:
 	case NG_RING:
+	case NG_PAUSE:
+	case NG_EEE:
+	case NG_CHANNELS:
 		r = parse_params(&ps, &w);
+		break;
+	case NG_RFS:
+		r = parse_rfs(&ps, &w);
 		break;
 	case NG_RPS:
 		r = parse_rps(&ps, &w);
@@ -465,6 +574,9 @@ int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 		break;
 	case NG_FLAG:
 		r = parse_flag(&ps, &w);
+		break;
+	case NG_CMDLINE:
+		r = parse_cmdline(&ps, &w);
 		break;
 	default:
 		r = ng_err_set(err, -EINVAL, NULL, 0, "no such setting group");
@@ -481,8 +593,11 @@ int ng_value_parse(enum ng_group group, enum ng_set set, const char *text,
 
 const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 {
+	const struct ng_param *pm = ng_param_find(it->group, it->name);
 	const char *s = NULL;
 
+	if (pm && pm->onoff)
+		s = it->num ? "on" : "off";
 	switch (it->group) {
 	case NG_OFFLOAD:
 		s = it->num ? "on" : "off";
@@ -493,16 +608,15 @@ const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 		else if (strcmp(it->name, "autoneg") == 0)
 			s = it->num ? "on" : "off";
 		break;
-	case NG_COALESCE:
-		if (strncmp(it->name, "adaptive-", 9) == 0)
-			s = it->num ? "on" : "off";
-		break;
 	case NG_RPS:
 	case NG_ETHTOOL:
 		s = it->text ? it->text : "";
 		break;
 	case NG_FLAG:
 		s = it->num ? "yes" : "no";
+		break;
+	case NG_CMDLINE:
+		s = it->text && it->text[0] ? it->text : "none";
 		break;
 	default:
 		break;
@@ -515,10 +629,12 @@ const char *ng_item_value_str(const struct ng_item *it, char *buf, size_t len)
 }
 
 /* Keys whose items share one line, each as NAME VALUE: link needs speed and autoneg off on
- * the same line. The others hold one value. */
+ * the same line; the ethtool struct groups are written as ethtool takes them. The others
+ * hold one value. */
 static bool grouped(enum ng_group g)
 {
-	return g == NG_OFFLOAD || g == NG_LINK || g == NG_COALESCE || g == NG_RING;
+	return g == NG_OFFLOAD || g == NG_LINK || g == NG_COALESCE || g == NG_RING ||
+	       g == NG_PAUSE || g == NG_EEE || g == NG_CHANNELS;
 }
 
 /* The item as written after its key: "tso off", "speed 100"; the value alone for the keys
@@ -559,7 +675,11 @@ int ng_items_print(FILE *out, const char *prefix, const char *eq, const struct n
 		if (!key || !first)
 			continue;
 		fprintf(out, "%s%s%s", prefix, key, eq);
-		for (size_t j = i; j < n; j++)
+		/* A one-value key's text (rps masks per queue, ethtool words) may be longer
+		 * than any buffer here: it goes out as it is. */
+		if (!grouped(it->group) && it->text && it->text[0])
+			fprintf(out, " %s", it->text);
+		for (size_t j = i; j < n && (grouped(it->group) || !it->text || !it->text[0]); j++)
 			if (j == i || (grouped(it->group) && items[j].group == it->group &&
 				       items[j].set == it->set))
 				fprintf(out, " %s", item_words(&items[j], words, sizeof(words)));

@@ -2,6 +2,7 @@
 /* vzdump.c: nicguard's vzdump hook in /etc/vzdump.conf: enable, disable, the chained hook. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,31 @@
  * any, is the admin's hook that nicguard's hook calls on. No copy: there was no file. */
 #define ORIG_PATH "/etc/nicguard/vzdump.conf.orig"
 
-/* A `script:` line of vzdump.conf, as PVE reads it (`^(\S+):\s*(.*\S)\s*$`, '#' lines
- * skipped): value start and end within [p, eol). */
+/* Perl's \s, which PVE's config parser trims and skips. */
+static bool pspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* A `script:` line of vzdump.conf as PVE::VZDump read_vzdump_defaults reads it, through
+ * PVE::JSONSchema::parse_config: the line trimmed (`^\s*(.+?)\s*$`), '#' lines skipped,
+ * `^(\S+?):\s*(.*)$` giving key and value; so "  script:\t/x  " counts. Its value's start
+ * and end within [p, eol). */
 static bool script_line(const char *p, const char *eol, const char **v, const char **ve)
 {
-	if (eol - p < 7 || memcmp(p, "script:", 7) != 0)
-		return false;
-	p += 7;
-	while (p < eol && (*p == ' ' || *p == '\t'))
+	size_t n;
+
+	while (p < eol && pspace(*p))
 		p++;
-	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
-		eol--;
+	n = (size_t)(eol - p);
+	while (n > 0 && pspace(p[n - 1]))
+		n--;
+	if (n < 7 || memcmp(p, "script:", 7) != 0)
+		return false;
+	eol = p + n;
+	p += 7;
+	while (p < eol && pspace(*p))
+		p++;
 	*v = p;
 	*ve = eol;
 	return true;
@@ -168,7 +183,7 @@ static int hook_paths(const struct ng_ctx *ctx, char *conf, char *orig, size_t l
 
 int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct file f;
 	int r;
 
@@ -185,7 +200,7 @@ int ng_pve_hook_chain(const struct ng_ctx *ctx, char *chain, size_t len)
 int ng_pve_hook_enable(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 		       struct ng_pve_hook_change *out, struct ng_err *err)
 {
-	char conf[4096], orig[4096], dir[4096];
+	char conf[PATH_MAX], orig[PATH_MAX], dir[PATH_MAX];
 	struct file f = { 0 };
 	char *text = NULL;
 	size_t len;
@@ -240,7 +255,7 @@ out:
 int ng_pve_hook_disable(const struct ng_ctx *ctx, const char *hook, bool dry_run,
 			struct ng_pve_hook_change *out, struct ng_err *err)
 {
-	char conf[4096], orig[4096], cur_script[4096];
+	char conf[PATH_MAX], orig[PATH_MAX], cur_script[PATH_MAX];
 	struct file f = { 0 }, o = { 0 };
 	char *want = NULL, *text = NULL;
 	size_t wlen, len;

@@ -24,6 +24,11 @@ struct wstate {
 	unsigned nhour;
 	bool held, backup_reapplied;
 	uint64_t due;
+	bool judging;			/* a step waits for its judgement at judge_at */
+	uint64_t judge_at, acted_at;
+	unsigned acted_rung;		/* the rung of the step being judged */
+	enum ng_watch_step acted_step;
+	struct ng_txprogress base;	/* after the step, or at the detection a hold is for */
 	struct ng_watch_stats stats;
 };
 
@@ -160,6 +165,82 @@ static void gate(const struct ng_watch_opts *o, struct wstate *st, const struct 
 	d->step = step;
 }
 
+enum ng_watch_verdict ng_watch_judge(const struct ng_txprogress *before,
+				     const struct ng_txprogress *after)
+{
+	if (!before || !after || !before->ok || !after->ok || before->ifindex != after->ifindex)
+		return NG_VERDICT_NONE;
+	/* The kernel's own watchdog fired again: whatever was sent, the queue stalled. */
+	if (after->tx_timeouts > before->tx_timeouts)
+		return NG_VERDICT_HUNG;
+	if (!after->carrier)
+		return NG_VERDICT_NO_CARRIER;
+	if (after->tx_packets > before->tx_packets)
+		return NG_VERDICT_RECOVERED;
+	/* Bytes handed to the device and not completed, then and now, none sent between. */
+	if (before->bql && after->bql && before->inflight && after->inflight)
+		return NG_VERDICT_HUNG;
+	return NG_VERDICT_IDLE;
+}
+
+const char *ng_watch_verdict_name(enum ng_watch_verdict v)
+{
+	static const char *const names[] = { "none", "recovered", "hung", "idle", "no-carrier" };
+
+	return (unsigned)v < NG_ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+static void note_verdict(const struct wstate *st, const struct ng_watch_input *in,
+			 enum ng_watch_verdict v, struct ng_watch_decision *d)
+{
+	d->verdict = v;
+	if (v == NG_VERDICT_NONE)
+		return;
+	d->sent = in->progress->tx_packets - st->base.tx_packets;
+	d->timeouts = in->progress->tx_timeouts - st->base.tx_timeouts;
+}
+
+/* Settle after a step: did the port recover? */
+static void judge_step(const struct ng_watch_opts *o, struct wstate *st,
+		       const struct ng_watch_input *in, struct ng_watch_decision *d)
+{
+	enum ng_watch_verdict v = ng_watch_judge(&st->base, in->progress);
+
+	st->judging = false;
+	note_verdict(st, in, v, d);
+	d->judged = st->acted_step;
+	d->judged_after_ms = in->now_ms - st->acted_at;
+	if (v == NG_VERDICT_RECOVERED) {
+		/* The step that worked is the one to take when the port hangs again. */
+		st->rung = st->stats.rung = st->acted_rung;
+		st->stats.recovered++;
+		d->why = NG_WHY_RECOVERED;
+	} else if (v == NG_VERDICT_HUNG) {
+		gate(o, st, in, d);
+	} else {
+		d->why = NG_WHY_NO_EVIDENCE;
+	}
+	if (in->progress && in->progress->ok)
+		st->base = *in->progress;
+}
+
+/* A held step comes due: not taken when transmit resumed since the detection. */
+static void due_step(const struct ng_watch_opts *o, struct wstate *st,
+		     const struct ng_watch_input *in, struct ng_watch_decision *d)
+{
+	enum ng_watch_verdict v = ng_watch_judge(&st->base, in->progress);
+
+	st->held = st->stats.held = false;
+	if (v == NG_VERDICT_RECOVERED) {
+		note_verdict(st, in, v, d);
+		d->why = NG_WHY_RECOVERED;
+		d->rung = st->rung < o->nladder ? st->rung : (unsigned)o->nladder - 1;
+		st->base = *in->progress;
+		return;
+	}
+	gate(o, st, in, d);
+}
+
 void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		     const struct ng_watch_input *in, struct ng_watch_decision *d)
 {
@@ -176,13 +257,16 @@ void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		return;
 	}
 	if (!in->sig) {
+		if (st->judging && st->judge_at <= now) {
+			judge_step(o, st, in, d);
+			return;
+		}
 		if (!st->held || st->due > now) {
 			d->why = NG_WHY_HELD;
 			d->due_ms = st->held ? st->due : 0;
 			return;
 		}
-		st->held = st->stats.held = false;
-		gate(o, st, in, d);
+		due_step(o, st, in, d);
 		return;
 	}
 	st->stats.events[in->sig->cls]++;
@@ -214,12 +298,17 @@ void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		d->why = NG_WHY_HELD;
 		d->due_ms = st->due;
 	} else {
+		/* The record is the evidence: the step before it did not help. */
+		st->judging = false;
+		if (in->progress && in->progress->ok)
+			st->base = *in->progress;
 		gate(o, st, in, d);
 	}
 }
 
 void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
-		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms)
+		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms,
+		   const struct ng_txprogress *after)
 {
 	struct wstate *st = state_find(w, d->ifname);
 
@@ -254,6 +343,15 @@ void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
 	else
 		st->rung = d->rung + 1;
 	st->stats.rung = st->rung;
+	/* Judged settle from now, against the port as the step left it. */
+	st->judging = after && after->ok;
+	if (st->judging) {
+		st->base = *after;
+		st->judge_at = now_ms + o->settle_ms;
+		st->acted_at = now_ms;
+		st->acted_rung = d->rung;
+		st->acted_step = d->step;
+	}
 }
 
 uint64_t ng_watch_next_due(const struct ng_watch *w, char *ifname, size_t len)
@@ -261,10 +359,13 @@ uint64_t ng_watch_next_due(const struct ng_watch *w, char *ifname, size_t len)
 	uint64_t due = UINT64_MAX;
 
 	for (size_t i = 0; i < w->n; i++) {
-		if (w->v[i].held && w->v[i].due < due) {
-			due = w->v[i].due;
+		const struct wstate *st = &w->v[i];
+		uint64_t at = st->judging ? st->judge_at : st->held ? st->due : UINT64_MAX;
+
+		if (at < due) {
+			due = at;
 			if (ifname)
-				snprintf(ifname, len, "%s", w->v[i].ifname);
+				snprintf(ifname, len, "%s", st->ifname);
 		}
 	}
 	return due;
@@ -284,16 +385,40 @@ const char *ng_watch_why_name(enum ng_watch_why why)
 {
 	static const char *const names[] = {
 		"act", "debounced", "log-only", "settling", "quiet-after-boot", "waiting",
-		"held", "limit", "backup",
+		"held", "limit", "backup", "recovered", "no-evidence",
 	};
 
 	return (unsigned)why < NG_ARRAY_SIZE(names) ? names[why] : "?";
 }
 
+/* "still hung 3.000 s after bounce (1 new transmit timeout, 0 packets sent): " */
+static size_t verdict_text(const struct ng_watch_decision *d, char *buf, size_t len)
+{
+	static const char *const says[] = { "", "transmit resumed", "still hung",
+					    "no traffic to judge by", "no carrier" };
+	int n;
+
+	if (d->verdict == NG_VERDICT_NONE)
+		return 0;
+	if (d->judged != NG_STEP_NONE)
+		n = snprintf(buf, len, "%s %" PRIu64 ".%03" PRIu64 " s after %s", says[d->verdict],
+			     d->judged_after_ms / 1000, d->judged_after_ms % 1000,
+			     ng_watch_step_name(d->judged));
+	else
+		n = snprintf(buf, len, "%s since the detection", says[d->verdict]);
+	if (n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " (%" PRIu64 " packets sent, %" PRIu64
+			      " new transmit timeouts): ", d->sent, d->timeouts);
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
 void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char *buf, size_t len)
 {
 	uint64_t wait = d->due_ms > now_ms ? d->due_ms - now_ms : 0;
+	size_t pre = len ? verdict_text(d, buf, len) : 0;
 
+	buf += pre;
+	len -= pre;
 	switch (d->why) {
 	case NG_WHY_ACT:
 		snprintf(buf, len, "action %s", ng_watch_step_name(d->step));
@@ -312,6 +437,13 @@ void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char 
 	case NG_WHY_LIMIT:
 		snprintf(buf, len, "no action (max-per-hour reached; next slot in %" PRIu64 " s)",
 			 wait / 1000);
+		break;
+	case NG_WHY_RECOVERED:
+		snprintf(buf, len, "%s", d->judged != NG_STEP_NONE ? "recovered, no further step" :
+			 "the held step is dropped");
+		break;
+	case NG_WHY_NO_EVIDENCE:
+		snprintf(buf, len, "no further step until the kernel reports the hang again");
 		break;
 	default:
 		snprintf(buf, len, "no action (%s)", ng_watch_why_name(d->why));

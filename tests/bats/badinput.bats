@@ -76,6 +76,31 @@ check() {
 	[[ ${lines[5]} == "$NG_CONF:8: interrupt-throttle-rate \"50\" is not valid"* ]]
 }
 
+@test "policy: pause, eee, channels and rfs values of the wrong kind or out of range" {
+	policy '[interface eno1]' 'pause = rx maybe' 'eee = advertise 0x28' \
+		'channels = combined four' 'rfs = 32k' 'rfs = 536870913' 'pause = tx' \
+		'channels = queues 4'
+	check
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 7 ]
+	[ "${lines[0]}" = "$NG_CONF:2: pause rx: \"maybe\" is not on or off" ]
+	[ "${lines[1]}" = "$NG_CONF:3: unknown eee parameter \"advertise\": use eee, tx-lpi or tx-timer" ]
+	[ "${lines[2]}" = "$NG_CONF:4: channels combined: \"four\" is not a number (0-4294967295)" ]
+	[ "${lines[3]}" = "$NG_CONF:5: rfs \"32k\" is not a number of flow entries (0-536870912), e.g. 32768" ]
+	[ "${lines[4]}" = "$NG_CONF:6: rfs \"536870913\" is not a number of flow entries (0-536870912), e.g. 32768" ]
+	[ "${lines[5]}" = "$NG_CONF:7: pause tx needs a value" ]
+	[ "${lines[6]}" = "$NG_CONF:8: unknown channels parameter \"queues\": use combined, other, rx or tx" ]
+}
+
+@test "policy: a backup- or watch- variant that does not exist says why, not just unknown" {
+	policy '[interface eno1]' 'backup-eee = eee off' 'watch-rfs = 32768' 'backup-channels = rx 2'
+	check
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "$NG_CONF:2: unknown key \"backup-eee\": eee has no backup-* variant (see nicguard.conf(5))" ]
+	[ "${lines[1]}" = "$NG_CONF:3: unknown key \"watch-rfs\": rfs has no watch-* variant (see nicguard.conf(5))" ]
+	[ "${lines[2]}" = "$NG_CONF:4: unknown key \"backup-channels\": channels has no backup-* variant (see nicguard.conf(5))" ]
+}
+
 @test "policy: unknown keys in option sections ([watch], [pve])" {
 	policy '[watch]' 'frob = 1' '[pve]' 'abort-on-error = maybe'
 	check

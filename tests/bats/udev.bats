@@ -22,6 +22,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${LPID:-}" ] || kill "$LPID" 2>/dev/null || true
 	rm -f "${TEST_RULE:-/nonexistent}"
 	# udevadm test writes a database entry (n<ifindex>) for each device it simulates:
 	# drop the new entries that name this test's devices. (Where udevd runs, the host's
@@ -140,6 +141,35 @@ our_run() {
 	[ "$(printf '%d' "0x${output//,/}")" -eq $(((1 << $(nproc --all)) - 1)) ]
 }
 
+@test "a container veth with 4 rx queues gets rfs when it appears (udevadm test, then udev's RUN)" {
+	root=$(ng_live_root <<-'EOF'
+	[interface veth* fwpr* vmbr*]
+	rps = all
+	rfs = 32768
+	EOF
+	)
+	# The host's table, as a file of the test: the machine's stays as it is.
+	mkdir -p "$root/proc/sys/net/core"
+	echo 0 >"$root/proc/sys/net/core/rps_sock_flow_entries"
+	# The policy is there first; then the container starts and its veth appears.
+	ip -n "$NG_NS" link add name veth100i0 numrxqueues 4 type veth peer name ngt9
+	run udev_test veth100i0 add
+	cmd=$(our_run <<<"$output")
+	idx=$(ng_ns_exec cat /sys/class/net/veth100i0/ifindex)
+	[ "$cmd" = "$NG_UDEV_HELPER $idx add" ]
+	run ng_ns_exec env -i ACTION=add SUBSYSTEM=net INTERFACE=veth100i0 IFINDEX="$idx" \
+		NICGUARD_ROOT="$root" $cmd
+	[ "$status" -eq 0 ]
+	[ "$(cat "$root/proc/sys/net/core/rps_sock_flow_entries")" = 32768 ]
+	for q in 0 1 2 3; do
+		run ng_ns_exec cat /sys/class/net/veth100i0/queues/rx-$q/rps_flow_cnt
+		[ "$output" = 8192 ]
+	done
+	# The peer, not named by the policy, keeps the kernel's 0.
+	run ng_ns_exec cat /sys/class/net/ngt9/queues/rx-0/rps_flow_cnt
+	[ "$output" = 0 ]
+}
+
 @test "more than 32 CPUs: the mask is written comma-grouped, as the kernel prints it" {
 	root=$(copy_fixture rps-40cpu)
 	run ng_ns_exec env -i NICGUARD_ROOT="$root" "$NG_UDEV_HELPER" 7 add
@@ -224,4 +254,42 @@ recreate_ngt0() {
 	[ "$status" -eq 0 ]
 	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
 	[ "$(ng_feature "$NG_NS" ngt0 tx-generic-segmentation)" = on ]
+}
+
+@test "a port nicguard-watch is putting back: the helper keeps off, and applies once it is done" {
+	root=$(ng_live_root <<-'EOF'
+	[interface ngt0]
+	offload = tso off
+	EOF
+	)
+	mkdir -p "$root/run/nicguard"
+	lock=$root/run/nicguard/port-ngt0.lock
+	# The event a rebind's new device raises, as udev runs the rule for it.
+	idx=$(recreate_ngt0)
+	run udev_test ngt0 add
+	cmd=$(our_run <<<"$output")
+	[ "$cmd" = "$NG_UDEV_HELPER $idx add" ]
+	# nicguard-watch holds flock(2) on port-KEY.lock (KEY: the bus device, or the name)
+	# from before the step until the port is back; here a process of its own holds it, so
+	# that killing it releases the lock, as the daemon's death would.
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "w")
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(30)' "$lock" &
+	LPID=$!
+	for ((i = 0; i < 100; i++)); do
+		flock -n "$lock" true || break
+		sleep 0.05
+	done
+	run ng_ns_exec env -i NICGUARD_ROOT="$root" NICGUARD_STDERR=1 $cmd
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"add ngt0: nicguard-watch is putting the port back in place and applies the policy then; left to it"* ]]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = on ]
+	kill "$LPID"
+	wait "$LPID" 2>/dev/null || true
+	LPID=
+	run ng_ns_exec env -i NICGUARD_ROOT="$root" $cmd
+	[ "$status" -eq 0 ]
+	[ "$(ng_feature "$NG_NS" ngt0 tx-tcp-segmentation)" = off ]
 }

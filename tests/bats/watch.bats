@@ -439,3 +439,26 @@ with open(sys.argv[2], "a") as f:
 	watch_stop
 	[ "$(carrier "$ifname")" -eq $((b0 + 2)) ]
 }
+
+@test "a rung with nothing to do is no action: the log says so and names the next step" {
+	watch_conf "ladder = bounce reapply rebind" "min-interval = 200ms" "debounce = 0" \
+		"settle = 0" "max-per-hour = 2"
+	watch_start
+	hang_record ngt0 1 | kmsg_write "$KMSG"
+	wait_log 'action bounce on ngt0'
+	sleep 0.3
+	hang_record ngt0 2 | kmsg_write "$KMSG"
+	wait_log 'rebind on ngt0'
+	# A third record: the hourly limit (2) still has a slot, as neither empty rung took one.
+	sleep 0.5
+	hang_record ngt0 3 | kmsg_write "$KMSG"
+	wait_log 'detected e1000e-hw-hang (hang) on ngt0: action rebind'
+	watch_stop
+	logged "reapply on ngt0 for e1000e-hw-hang: nothing to re-apply (no watch-* settings): " \
+		"next step rebind"
+	logged "rebind on ngt0 for e1000e-hw-hang: nothing to rebind (no bus device): " \
+		"no further step"
+	run grep -c '^watch: action ' "$LOG"
+	[ "$output" -eq 1 ]
+	logged "stopping: 3 records (0 lost, 0 skipped), 3 detections, 1 actions"
+}

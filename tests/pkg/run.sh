@@ -206,7 +206,14 @@ suite_tests() {
 	# ---- install with apt, offline, from the local file. An admin's conf.d file is there
 	# first: configure must apply it to the interfaces present (tso off on ngpkg0, witnessed by
 	# ethtool), and a setting the device refuses (veth has no link settings) must not fail it.
+	# /etc/pve is laid out as pmxcfs shows it on node pkgnode of a two-node cluster (local a
+	# link to nodes/pkgnode, the other node pve2), and the `local` storage's /var/lib/vz is
+	# there as on every Proxmox VE node, so configure registers the node.
 	in_chroot "set -e
+		mkdir -p /etc/pve/nodes/pkgnode/qemu-server /etc/pve/nodes/pkgnode/lxc \
+			/etc/pve/nodes/pve2/qemu-server /etc/pve/nodes/pve2/lxc \
+			/var/lib/vz/dump /var/lib/vz/images /var/lib/vz/template
+		ln -s nodes/pkgnode /etc/pve/local
 		mkdir -p /etc/nicguard/conf.d
 		printf '%s\n' '[interface ngpkg0]' 'offload = tso off' '[interface ngpkg1]' \
 			'link = speed 100 duplex full autoneg off' >/etc/nicguard/conf.d/50-pkgtest.conf
@@ -231,6 +238,18 @@ suite_tests() {
 	show "$work/out"
 	grep -qx '/usr/lib/systemd/system/nicguard-summary.timer' "$work/out" || rc=1
 	result $rc "$suite: postinst enables nicguard-summary.timer (deb-systemd-helper)"
+
+	# ---- configure told the cluster nicguard is on this node, with its snippet on `local`
+	in_chroot "stat -c '%a %n' /etc/pve/nodes/pkgnode/nicguard-node
+		cat /etc/pve/nodes/pkgnode/nicguard-node
+		readlink /var/lib/vz/snippets/nicguard-guest-hook" >"$work/out" 2>&1
+	rc=$?
+	show "$work/out"
+	grep -qx '640 /etc/pve/nodes/pkgnode/nicguard-node' "$work/out" || rc=1
+	grep -qx '# Written by nicguard.*' "$work/out" || rc=1
+	grep -qx 'snippet local:snippets/nicguard-guest-hook' "$work/out" || rc=1
+	grep -qx '/usr/libexec/nicguard/guest-hook' "$work/out" || rc=1
+	result $rc "$suite: configure registers the node (/etc/pve/nodes/pkgnode/nicguard-node, 0640) and links the snippet"
 
 	# ---- every file lands with the right mode and owner
 	in_chroot "dpkg -L nicguard | while read -r p; do
@@ -366,18 +385,38 @@ suite_tests() {
 		"run 'nicguard restore' first" \
 		"removal is refused while /run/nicguard/backup-state waits for nicguard restore"
 
-	# ---- removal is refused while a guest uses nicguard's hookscript
-	removal_refused "mkdir -p /etc/pve/local/qemu-server /var/lib/vz/snippets
-		printf '%s\n' 'cores: 2' 'hookscript: local:snippets/nicguard-guest-hook' \
+	# ---- removal is refused while a guest of any node uses nicguard's hookscript: HA or a
+	# migration may send pve2's guest 300 here (prerm's `nicguard pve check-removal`). The
+	# refused removal leaves the node registered.
+	in_chroot "printf '%s\n' 'cores: 2' 'hookscript: local:snippets/nicguard-guest-hook' \
 			'memory: 2048' >/etc/pve/local/qemu-server/101.conf
-		ln -s /usr/libexec/nicguard/guest-hook /var/lib/vz/snippets/nicguard-guest-hook
+		printf '%s\n' 'hookscript: local:snippets/nicguard-guest-hook' 'memory: 512' \
+			>/etc/pve/nodes/pve2/qemu-server/300.conf
 		echo '#!/bin/sh' >/var/lib/vz/snippets/admin-hook.sh
-		echo 'tmpdir: /var/tmp' >/etc/nicguard/vzdump.conf.orig" "" 'guests 101 use' \
-		"removal is refused while guest 101 uses nicguard's hookscript, with the way out"
+		echo 'tmpdir: /var/tmp' >/etc/nicguard/vzdump.conf.orig
+		apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
+	r1=$?
+	grep 'nicguard' "$work/out" | show
+	st=$(in_chroot "dpkg-query -W -f '\${Status}' nicguard" 2>&1)
+	say "exit $r1; dpkg-query: $st"
+	rc=0
+	[ $r1 != 0 ] && [ "$st" = "install ok installed" ] || rc=1
+	for want in 'guest 101 (on pkgnode): local:snippets/nicguard-guest-hook; fix' \
+		'guest 300 (on pve2): local:snippets/nicguard-guest-hook; fix' \
+		'remove their hookscript first'; do
+		grep -qF -- "$want" "$work/out" || { say "not said: $want"; rc=1; }
+	done
+	if in_chroot "test -f /etc/pve/nodes/pkgnode/nicguard-node"; then
+		say "still registered: /etc/pve/nodes/pkgnode/nicguard-node"
+	else
+		say "the refused removal unregistered the node"; rc=1
+	fi
+	result $rc "$suite: removal is refused while guests of either node use nicguard's hookscript, naming them"
 
-	# ---- remove (the admin took the hook and the hookscript out)
-	in_chroot "sed -i '/^hookscript:/d' /etc/pve/local/qemu-server/101.conf; apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" \
-		>"$work/out" 2>&1
+	# ---- remove (the admin took the hook and the hookscripts out); prerm unregisters
+	in_chroot "sed -i '/^hookscript:/d' /etc/pve/local/qemu-server/101.conf \
+			/etc/pve/nodes/pve2/qemu-server/300.conf
+		apt-get remove -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
 	rc=$?
 	show "$work/out" | tail -n 12
 	st=$(in_chroot "dpkg-query -W -f '\${Status}' nicguard" 2>&1)
@@ -385,6 +424,12 @@ suite_tests() {
 	[ "$st" = "deinstall ok config-files" ] || rc=1
 	grep -q 'ethtool -K IFACE' "$work/out" || { say "no restore hint printed"; rc=1; }
 	if in_chroot "test -e /usr/sbin/nicguard"; then say "/usr/sbin/nicguard still there"; rc=1; fi
+	if in_chroot "test -e /etc/pve/nodes/pkgnode/nicguard-node"; then
+		say "kept: /etc/pve/nodes/pkgnode/nicguard-node (the cluster still counts on this node)"
+		rc=1
+	else
+		say "gone: /etc/pve/nodes/pkgnode/nicguard-node (unregistered)"
+	fi
 	for f in /etc/nicguard/nicguard.conf /etc/modprobe.d/nicguard.conf \
 		 /etc/sysctl.d/61-nicguard-local.conf /run/nicguard/backup-window.state; do
 		if in_chroot "test -e $f"; then say "kept: $f"; else say "gone: $f"; rc=1; fi
@@ -419,6 +464,7 @@ suite_tests() {
 	fi
 	for f in /etc/modprobe.d/e1000e.conf /etc/sysctl.d/99-admin.conf /etc/sysctl.d/50-tuning.conf \
 		 /etc/vzdump.conf /var/lib/vz/snippets/admin-hook.sh /etc/pve/local/qemu-server/101.conf \
+		 /etc/pve/nodes/pve2/qemu-server/300.conf \
 		 /var/lib/prometheus/node-exporter/admin.prom; do
 		if in_chroot "test -e $f"; then say "admin's file kept: $f"; else say "lost: $f"; rc=1; fi
 	done

@@ -56,9 +56,13 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Why the last uplinks() chose what it did. */
+static char why[512];
+
 /* The uplinks a window would tighten, space-separated, for this policy and interfaces file
  * ("" leaves the file out). */
-static const char *uplinks(const char *policy_text, const char *interfaces)
+static const char *uplinks_for(const char *storeid, const char *policy_text,
+			       const char *interfaces)
 {
 	static char names[128];
 	struct ng_policy *p = ng_policy_new();
@@ -70,7 +74,7 @@ static const char *uplinks(const char *policy_text, const char *interfaces)
 	if (interfaces[0])
 		fx_put("etc/network/interfaces", interfaces);
 	assert_int_equal(ng_resolver_new(fx.ctx, p, &rv, NULL), 0);
-	assert_int_equal(ng_backup_uplinks(rv, &v, &n, NULL), 0);
+	assert_int_equal(ng_backup_uplinks(rv, storeid, &v, &n, why, sizeof(why), NULL), 0);
 	names[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
@@ -81,6 +85,11 @@ static const char *uplinks(const char *policy_text, const char *interfaces)
 	if (interfaces[0])
 		fx_remove("etc/network/interfaces");
 	return names;
+}
+
+static const char *uplinks(const char *policy_text, const char *interfaces)
+{
+	return uplinks_for(NULL, policy_text, interfaces);
 }
 
 static void test_policy_uplinks(void **state)
@@ -107,6 +116,27 @@ static void test_stanza_uplinks(void **state)
 	/* The stanza is the top layer: it can also take back the policy's choice. */
 	assert_string_equal(uplinks("[driver e1000e]\nbackup-uplink = yes\n",
 				    "iface eno2\n\tnicguard-backup-uplink no\n"), "eno1 eno3");
+	assert_string_equal(why, "named by the policy (backup-uplink = yes)");
+}
+
+/* The job's storage comes after the named uplinks: a stanza's choice still wins over it, and
+ * a storage reached by no port of this host (a local directory) leaves the bridge ports. The
+ * walk from a storage to its ports is egress.c's (test-pve.c, pve.bats with real links). */
+static void test_storage_uplinks(void **state)
+{
+	(void)state;
+	fx_put("etc/pve/storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent backup\n");
+	assert_string_equal(uplinks_for("local", "",
+					"iface eno3 inet manual\n\tnicguard-backup-uplink yes\n"),
+			    "eno3");
+	assert_string_equal(why, "named by a stanza (nicguard-backup-uplink yes)");
+	assert_string_equal(uplinks_for("local", "", "iface eno1\n\tnicguard-skip yes\n"),
+			    "eno2");
+	assert_string_equal(why, "storage local (dir): no network server: no port of this host "
+			    "found for it, so the physical ports under bridges");
+	assert_string_equal(uplinks_for(NULL, "", ""), "eno1 eno2");
+	assert_string_equal(why, "no backup storage given, so the physical ports under bridges");
+	fx_remove("etc/pve/storage.cfg");
 }
 
 int main(void)
@@ -114,6 +144,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_policy_uplinks),
 		cmocka_unit_test(test_stanza_uplinks),
+		cmocka_unit_test(test_storage_uplinks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, fx_teardown);

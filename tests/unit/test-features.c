@@ -106,28 +106,76 @@ static void test_params(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < NG_ARRAY_SIZE(coalesce); i++) {
-		const struct ng_param *pm = ng_coalesce_param(coalesce[i]);
+		const struct ng_param *pm = ng_param_find(NG_COALESCE, coalesce[i]);
 
 		assert_non_null(pm);
 		assert_string_equal(pm->name, coalesce[i]);
 		assert_true(pm->offset + sizeof(__u32) <= sizeof(struct ethtool_coalesce));
 	}
-	assert_int_equal(ng_coalesce_param("rx-usecs")->offset,
+	assert_int_equal(ng_param_find(NG_COALESCE, "rx-usecs")->offset,
 			 offsetof(struct ethtool_coalesce, rx_coalesce_usecs));
-	assert_int_equal(ng_coalesce_param("adaptive-rx")->offset,
+	assert_int_equal(ng_param_find(NG_COALESCE, "adaptive-rx")->offset,
 			 offsetof(struct ethtool_coalesce, use_adaptive_rx_coalesce));
-	assert_int_equal(ng_coalesce_param("sample-interval")->offset,
+	assert_int_equal(ng_param_find(NG_COALESCE, "sample-interval")->offset,
 			 offsetof(struct ethtool_coalesce, rate_sample_interval));
-	assert_null(ng_coalesce_param("rx-usec"));
-	assert_int_equal(ng_ring_param("rx")->offset,
+	assert_null(ng_param_find(NG_COALESCE, "rx-usec"));
+	assert_int_equal(ng_param_find(NG_RING, "rx")->offset,
 			 offsetof(struct ethtool_ringparam, rx_pending));
-	assert_int_equal(ng_ring_param("rx-mini")->offset,
+	assert_int_equal(ng_param_find(NG_RING, "rx-mini")->offset,
 			 offsetof(struct ethtool_ringparam, rx_mini_pending));
-	assert_int_equal(ng_ring_param("rx-jumbo")->offset,
+	assert_int_equal(ng_param_find(NG_RING, "rx-jumbo")->offset,
 			 offsetof(struct ethtool_ringparam, rx_jumbo_pending));
-	assert_int_equal(ng_ring_param("tx")->offset,
+	assert_int_equal(ng_param_find(NG_RING, "tx")->offset,
 			 offsetof(struct ethtool_ringparam, tx_pending));
-	assert_null(ng_ring_param("rx-usecs"));
+	assert_null(ng_param_find(NG_RING, "rx-usecs"));
+	assert_true(ng_param_find(NG_COALESCE, "adaptive-tx")->onoff);
+	assert_false(ng_param_find(NG_COALESCE, "rx-usecs")->onoff);
+}
+
+/* The words of ethtool -A, --set-eee and -L, the fields they set, which take on|off. */
+static void test_params_pause_eee_channels(void **state)
+{
+	const struct ng_param *p;
+	char names[128];
+
+	(void)state;
+	p = ng_param_find(NG_PAUSE, "autoneg");
+	assert_int_equal(p->offset, offsetof(struct ethtool_pauseparam, autoneg));
+	assert_true(p->onoff);
+	assert_int_equal(ng_param_find(NG_PAUSE, "rx")->offset,
+			 offsetof(struct ethtool_pauseparam, rx_pause));
+	assert_int_equal(ng_param_find(NG_PAUSE, "tx")->offset,
+			 offsetof(struct ethtool_pauseparam, tx_pause));
+	assert_null(ng_param_find(NG_PAUSE, "rx-pause"));
+	p = ng_param_find(NG_EEE, "eee");
+	assert_int_equal(p->offset, offsetof(struct ethtool_eee, eee_enabled));
+	assert_true(p->onoff);
+	assert_true(ng_param_find(NG_EEE, "tx-lpi")->onoff);
+	p = ng_param_find(NG_EEE, "tx-timer");
+	assert_int_equal(p->offset, offsetof(struct ethtool_eee, tx_lpi_timer));
+	assert_false(p->onoff);
+	assert_null(ng_param_find(NG_EEE, "advertise"));
+	assert_int_equal(ng_param_find(NG_CHANNELS, "combined")->offset,
+			 offsetof(struct ethtool_channels, combined_count));
+	assert_int_equal(ng_param_find(NG_CHANNELS, "other")->offset,
+			 offsetof(struct ethtool_channels, other_count));
+	assert_int_equal(ng_param_find(NG_CHANNELS, "rx")->offset,
+			 offsetof(struct ethtool_channels, rx_count));
+	assert_int_equal(ng_param_find(NG_CHANNELS, "tx")->offset,
+			 offsetof(struct ethtool_channels, tx_count));
+	assert_false(ng_param_find(NG_CHANNELS, "rx")->onoff);
+	/* Groups without a table have no parameters. */
+	assert_null(ng_param_find(NG_LINK, "speed"));
+	assert_null(ng_param_find(NG_RFS, "rfs"));
+	assert_null(ng_param_find(NG_GROUP_MAX, "rx"));
+	assert_string_equal(ng_param_names(NG_PAUSE, names, sizeof(names)), "autoneg, rx or tx");
+	assert_string_equal(ng_param_names(NG_EEE, names, sizeof(names)), "eee, tx-lpi or tx-timer");
+	assert_string_equal(ng_param_names(NG_CHANNELS, names, sizeof(names)),
+			    "combined, other, rx or tx");
+	assert_string_equal(ng_param_names(NG_RFS, names, sizeof(names)), "");
+	assert_string_equal(ng_param_suggest(NG_CHANNELS, "combine"), "combined");
+	assert_string_equal(ng_param_suggest(NG_EEE, "tx-lpl"), "tx-lpi");
+	assert_null(ng_param_suggest(NG_LINK, "speed"));
 }
 
 static void test_suggest(void **state)
@@ -140,9 +188,9 @@ static void test_suggest(void **state)
 			    "tcp-segmentation-offload");
 	assert_string_equal(ng_feature_suggest("rx-gr"), "rx-gro");
 	assert_null(ng_feature_suggest("completely-unrelated"));
-	assert_string_equal(ng_coalesce_suggest("rx-usec"), "rx-usecs");
-	assert_string_equal(ng_coalesce_suggest("adaptiv-rx"), "adaptive-rx");
-	assert_string_equal(ng_ring_suggest("rx-jumb"), "rx-jumbo");
+	assert_string_equal(ng_param_suggest(NG_COALESCE, "rx-usec"), "rx-usecs");
+	assert_string_equal(ng_param_suggest(NG_COALESCE, "adaptiv-rx"), "adaptive-rx");
+	assert_string_equal(ng_param_suggest(NG_RING, "rx-jumb"), "rx-jumbo");
 	assert_string_equal(ng_suggest("spede", words, 3), "speed");
 	assert_string_equal(ng_suggest("duplx", words, 3), "duplex");
 	assert_null(ng_suggest("mtu", words, 3));
@@ -156,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_covers),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_params_pause_eee_channels),
 		cmocka_unit_test(test_suggest),
 	};
 

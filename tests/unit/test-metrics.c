@@ -76,7 +76,7 @@ static void test_render(void **state)
 	assert_non_null(w);
 	ng_watch_opts_default(&o);
 	ng_watch_detect(w, &o, &in, &d);
-	ng_watch_done(w, &o, &d, NG_WATCH_OK, 3600000);
+	ng_watch_done(w, &o, &d, NG_WATCH_OK, 3600000, NULL);
 	in.sig = sig("soft-lockup");
 	in.ifname = "";
 	ng_watch_detect(w, &o, &in, &d);

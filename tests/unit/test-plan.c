@@ -461,6 +461,199 @@ static void test_rps_ethtool_flag(void **state)
 	ng_devstate_free(&s);
 }
 
+/* pause, eee, channels: a field of their ethtool struct; on|off fields compare as the
+ * drivers read them (any value but 0 is on); only a change is written. */
+static void test_pause_eee_channels(void **state)
+{
+	struct ng_item items[] = {
+		item(NG_PAUSE, "autoneg", 0, NULL),
+		item(NG_PAUSE, "rx", 1, NULL),
+		item(NG_PAUSE, "tx", 0, NULL),
+		item(NG_EEE, "eee", 0, NULL),
+		item(NG_EEE, "tx-timer", 17, NULL),
+		item(NG_CHANNELS, "combined", 4, NULL),
+	};
+	struct ng_wanted w = { .items = items, .n = NG_ARRAY_SIZE(items) };
+	struct ng_devstate s;
+	struct ng_plan p;
+
+	(void)state;
+	make_state(&s, "e1000e");
+	s.pause.autoneg = AUTONEG_ENABLE;
+	s.pause.rx_pause = 2;		/* a driver's "on" that is not 1 */
+	s.pause.tx_pause = 1;
+	s.eee.eee_enabled = 1;
+	s.eee.advertised = 0x28;
+	s.eee.tx_lpi_timer = 17;
+	s.chan.max_combined = 8;
+	s.chan.combined_count = 4;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_string_equal(p.items[0].res.was, "on");
+	assert_string_equal(p.items[0].res.want, "off");
+	assert_int_equal(p.items[1].res.outcome, NG_ALREADY);
+	assert_int_equal(p.items[2].res.outcome, NG_PLANNED);
+	assert_true(p.write[NG_PART_PAUSE]);
+	/* Written as read but for the fields that change. */
+	assert_int_equal(p.pause.autoneg, 0);
+	assert_int_equal(p.pause.rx_pause, 2);
+	assert_int_equal(p.pause.tx_pause, 0);
+	assert_int_equal(p.items[3].res.outcome, NG_PLANNED);
+	assert_int_equal(p.items[4].res.outcome, NG_ALREADY);
+	assert_string_equal(p.items[4].res.was, "17");
+	assert_true(p.write[NG_PART_EEE]);
+	assert_int_equal(p.eee.eee_enabled, 0);
+	assert_int_equal(p.eee.advertised, 0x28);
+	assert_int_equal(p.items[5].res.outcome, NG_ALREADY);
+	assert_false(p.write[NG_PART_CHANNELS]);
+	ng_plan_free(&p);
+
+	/* QEMU's 82574L: no EEE, no channels (EOPNOTSUPP from the reads). */
+	s.err[NG_PART_EEE] = -EOPNOTSUPP;
+	s.err[NG_PART_CHANNELS] = -EOPNOTSUPP;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[3].res.outcome, NG_UNSUPPORTED);
+	assert_string_equal(p.items[3].res.detail, "eee parameters: Operation not supported");
+	assert_int_equal(p.items[5].res.outcome, NG_UNSUPPORTED);
+	assert_false(p.write[NG_PART_EEE]);
+	assert_false(p.write[NG_PART_CHANNELS]);
+	assert_true(p.write[NG_PART_PAUSE]);
+	ng_plan_free(&p);
+	ng_devstate_free(&s);
+}
+
+static void make_rfs_state(struct ng_devstate *s, size_t nq, unsigned long count,
+			   unsigned long global)
+{
+	make_rps_state(s);
+	s->rfs = calloc(nq, sizeof(*s->rfs));
+	assert_non_null(s->rfs);
+	for (size_t q = 0; q < nq; q++)
+		s->rfs[q] = count;
+	s->nrfs = nq;
+	s->rfs_global = global;
+}
+
+/* rfs: the global table raised, never lowered; each queue entries / queues. */
+static void test_rfs(void **state)
+{
+	struct ng_item it = item(NG_RFS, "rfs", 32768, NULL);
+	struct ng_wanted w = { .items = &it, .n = 1 };
+	struct ng_devstate s;
+	struct ng_plan p;
+
+	(void)state;
+	make_rfs_state(&s, 4, 0, 0);
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_true(p.write[NG_PART_RFS]);
+	assert_int_equal(p.rfs_global, 32768);
+	assert_int_equal(p.rfs_entries, 32768);
+	assert_string_equal(p.items[0].res.was, "0, rps_flow_cnt 0");
+	assert_string_equal(p.items[0].res.detail, "4 rx queues, rps_flow_cnt 8192 each; "
+			    "rps_sock_flow_entries raised to 32768");
+	ng_plan_free(&p);
+	ng_devstate_free(&s);
+
+	/* An admin's larger table stays; the queues are right: nothing to write. */
+	make_rfs_state(&s, 4, 8192, 65536);
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_ALREADY);
+	assert_int_equal(p.rfs_global, 0);
+	assert_false(p.write[NG_PART_RFS]);
+	assert_string_equal(p.items[0].res.detail, "4 rx queues, rps_flow_cnt 8192 each; "
+			    "rps_sock_flow_entries stays at 65536");
+	ng_plan_free(&p);
+
+	/* One queue differs: written, the global left alone. */
+	s.rfs[2] = 4096;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_int_equal(p.rfs_global, 0);
+	assert_string_equal(p.items[0].res.was, "65536, rps_flow_cnt mixed");
+	ng_plan_free(&p);
+
+	/* Not in the host's network namespace: no global table to read. */
+	s.err[NG_PART_RFS] = -ENOENT;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_FAILED);
+	assert_non_null(strstr(p.items[0].res.detail, "only the host's network namespace"));
+	ng_plan_free(&p);
+	s.err[NG_PART_RFS] = -EOPNOTSUPP;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_UNSUPPORTED);
+	ng_plan_free(&p);
+	ng_devstate_free(&s);
+}
+
+/* New channels renew the rx queues: rps and rfs that read right are written again. */
+static void test_channels_renew_queues(void **state)
+{
+	char f[] = "f";
+	struct ng_item items[] = {
+		item(NG_RPS, "rps", 0, f),
+		item(NG_CHANNELS, "rx", 4, NULL),
+		item(NG_RFS, "rfs", 2, NULL),
+	};
+	struct ng_wanted w = { .items = items, .n = NG_ARRAY_SIZE(items) };
+	struct ng_devstate s;
+	struct ng_plan p;
+
+	(void)state;
+	make_rfs_state(&s, 2, 1, 2);
+	free(s.rps[0]);
+	s.rps[0] = strdup("f");
+	s.chan.rx_count = 4;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_ALREADY);
+	assert_int_equal(p.items[2].res.outcome, NG_ALREADY);
+	assert_false(p.write[NG_PART_RPS]);
+	ng_plan_free(&p);
+
+	s.chan.rx_count = 2;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[1].res.outcome, NG_PLANNED);
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_true(p.write[NG_PART_RPS]);
+	assert_string_equal(p.items[0].res.detail, "2 rx queues; new channels");
+	assert_int_equal(p.items[2].res.outcome, NG_PLANNED);
+	assert_true(p.write[NG_PART_RFS]);
+	assert_int_equal(p.rfs_entries, 2);
+	ng_plan_free(&p);
+	ng_devstate_free(&s);
+}
+
+/* Per-queue rps values counted for the queues new channels make: no failure before the
+ * write (which checks them against the queues there are then); without a channel change the
+ * count is checked now. */
+static void test_channels_recount_rps(void **state)
+{
+	char four[] = "1 1 2 2";
+	struct ng_item items[] = {
+		item(NG_RPS, "rps", 0, four),
+		item(NG_CHANNELS, "rx", 4, NULL),
+	};
+	struct ng_wanted w = { .items = items, .n = NG_ARRAY_SIZE(items) };
+	struct ng_devstate s;
+	struct ng_plan p;
+
+	(void)state;
+	make_rps_state(&s);
+	s.chan.rx_count = 4;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_FAILED);
+	assert_string_equal(p.items[0].res.detail, "4 masks for 2 rx queues");
+	ng_plan_free(&p);
+	s.chan.rx_count = 2;
+	assert_int_equal(ng_plan_make(&s, &w, &p), 0);
+	assert_int_equal(p.items[0].res.outcome, NG_PLANNED);
+	assert_int_equal(p.items[0].res.error, 0);
+	assert_true(p.write[NG_PART_RPS]);
+	assert_string_equal(p.rps_mask, "1 1 2 2");
+	ng_plan_free(&p);
+	ng_devstate_free(&s);
+}
+
 static void test_strings(void **state)
 {
 	struct ng_devstate s;
@@ -517,6 +710,10 @@ int main(void)
 		cmocka_unit_test(test_itr),
 		cmocka_unit_test(test_rps_per_queue),
 		cmocka_unit_test(test_rps_ethtool_flag),
+		cmocka_unit_test(test_pause_eee_channels),
+		cmocka_unit_test(test_rfs),
+		cmocka_unit_test(test_channels_renew_queues),
+		cmocka_unit_test(test_channels_recount_rps),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_report),
 	};

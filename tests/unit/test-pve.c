@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-pve.c: guest configs and locks, UPIDs and liveness, vzdump.conf edits, [pve] keys. */
+/* test-pve.c: guest configs and locks, UPIDs and liveness, vzdump.conf edits, [pve] keys,
+ * storage.cfg, storage servers and the ports under a device, the node file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -286,6 +287,10 @@ static void test_guest_devices(void **state)
 	assert_true(ng_pve_guest_dev("veth200i0", 200));
 	assert_true(ng_pve_guest_dev("fwpr103p0", 103));
 	assert_true(ng_pve_guest_dev("fwln103i1", 103));
+	/* The Open vSwitch firewall port (pve-common PVE/Network.pm). */
+	assert_true(ng_pve_guest_dev("fwln103o0", 103));
+	assert_false(ng_pve_guest_dev("fwln103o", 103));
+	assert_false(ng_pve_guest_dev("fwpr103o0", 103));
 	assert_false(ng_pve_guest_dev("fwbr103i0", 103));
 	assert_false(ng_pve_guest_dev("tap1030i0", 103));
 	assert_false(ng_pve_guest_dev("tap10i0", 103));
@@ -336,6 +341,192 @@ static void test_vzdump_conf(void **state)
 						47, hook, "", &out, &len), 0);
 	assert_string_equal(out, "b: 2\n");
 	free(out);
+	/* PVE::JSONSchema::parse_config: trimmed lines, any blanks after the colon. */
+	assert_int_equal(ng_vzdump_conf_script("  script:\t/x  \r\n  # script: /y\n", 29, script,
+					       sizeof(script)), 0);
+	assert_string_equal(script, "/x");
+	assert_string_equal(edit(ng_vzdump_conf_enable, "a: 1\n  script:  /old\n", hook),
+			    "a: 1\nscript: /usr/libexec/nicguard/vzdump-hook\n");
+	/* An empty last value means no hook at all, in vzdump too. */
+	assert_int_equal(ng_vzdump_conf_script("script: /a\nscript:\n", 19, script,
+					       sizeof(script)), 0);
+	assert_string_equal(script, "");
+}
+
+static void test_conf_drop(void **state)
+{
+	static const char conf[] = "#lock: x\nlock: backup\nname: a\nlock: backup\n"
+				   "[PENDING]\nlock: migrate\n";
+	char *out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(ng_guest_conf_drop(conf, strlen(conf), "lock", &out, &len), 0);
+	assert_string_equal(out, "#lock: x\nname: a\n[PENDING]\nlock: migrate\n");
+	assert_int_equal(len, strlen(out));
+	free(out);
+	/* "lock:" without a value is no lock, as PVE's parser ignores it. */
+	assert_string_equal(value("lock: backup\nlock:\n", "lock"), "backup");
+}
+
+static const char storage_cfg[] =
+	"# a comment\n"
+	"dir: local\n\tpath /srv/elsewhere\n\tcontent iso\n\n"
+	"NFS: nas\n\tserver 198.51.100.2\n\tserver 192.0.2.9\n  # comment inside\n"
+	"\tcontent backup,snippets\n\tnodes pve1;pve2\n\tdisable\n"
+	"dir: after-no-blank\n\tpath /x\n\n"
+	"dir: 1bad\n\tpath /bad\n\n"
+	"dir: shared-dir\n\tpath /mnt/s\n\tshared 1\n\tcontent-dirs snippets=hooks\n\n"
+	"a:b:c\n";
+
+static void test_storage_parse(void **state)
+{
+	struct ng_storage_cfg c;
+	const struct ng_storage *s;
+
+	(void)state;
+	assert_int_equal(ng_storage_parse(storage_cfg, strlen(storage_cfg), &c), 0);
+	/* `local` not at /var/lib/vz: Proxmox puts its own in its place. */
+	s = ng_storage_find(&c, "local");
+	assert_non_null(s);
+	assert_true(s->builtin);
+	assert_string_equal(ng_storage_get(s, "path"), "/var/lib/vz");
+	assert_true(ng_storage_has_content(s, "snippets"));
+	s = ng_storage_find(&c, "nas");
+	assert_non_null(s);
+	assert_string_equal(s->type, "nfs");
+	/* A repeated key keeps the first value; a header without a blank line before it is
+	 * an ignored line inside the section, whose next property lands in this one. */
+	assert_string_equal(ng_storage_get(s, "server"), "198.51.100.2");
+	assert_string_equal(ng_storage_get(s, "path"), "/x");
+	assert_null(ng_storage_find(&c, "after-no-blank"));
+	assert_true(ng_storage_shared(s));
+	assert_false(ng_storage_enabled(s));
+	assert_true(ng_storage_on_node(s, "pve2"));
+	assert_false(ng_storage_on_node(s, "pve3"));
+	/* An invalid id skips its whole section. */
+	assert_null(ng_storage_find(&c, "1bad"));
+	s = ng_storage_find(&c, "shared-dir");
+	assert_non_null(s);
+	assert_true(ng_storage_shared(s));
+	assert_false(ng_storage_shared(ng_storage_find(&c, "local")));
+	/* The type's \S+ is greedy: "a:b" of id "c". */
+	s = ng_storage_find(&c, "c");
+	assert_null(s);	/* "c" is one character: no valid id */
+	ng_storage_cfg_free(&c);
+	assert_int_equal(ng_storage_parse("", 0, &c), 0);
+	assert_int_equal(c.n, 1);
+	ng_storage_cfg_free(&c);
+}
+
+static char *hosts_of(const char *cfg, const char *id, const char *mountinfo, const char *mon)
+{
+	static char names[256];
+	struct ng_storage_cfg c;
+	char **v;
+	size_t n;
+
+	assert_int_equal(ng_storage_parse(cfg, strlen(cfg), &c), 0);
+	assert_non_null(ng_storage_find(&c, id));
+	assert_int_equal(ng_storage_hosts(ng_storage_find(&c, id), mountinfo, mon, &v, &n), 0);
+	names[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i ? " " : "", v[i]);
+	ng_strv_free(v, n);
+	ng_storage_cfg_free(&c);
+	return names;
+}
+
+static void test_storage_hosts(void **state)
+{
+	static const char cfg[] =
+		"nfs: nn\n\tserver 198.51.100.2\n\n"
+		"pbs: pp\n\tserver [2001:db8::5]:8007\n\n"
+		"glusterfs: gg\n\tserver 192.0.2.1\n\tserver2 192.0.2.2\n\n"
+		"rbd: rr\n\tmonhost 192.0.2.1:6789;192.0.2.2 [v2:192.0.2.3:3300/0,v1:192.0.2.3:6789]\n\n"
+		"cephfs: cf\n\n"
+		"iscsi: ii\n\tportal 203.0.113.7:3260\n\n"
+		"dir: dd\n\tpath /mnt/backup disk/vz\n\n"
+		"dir: cc\n\tpath /mnt/smb\n\n"
+		"dir: ll\n\tpath /srv/local\n";
+	static const char mountinfo[] =
+		"21 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+		"30 21 0:50 / /mnt/backup\\040disk rw - nfs4 198.51.100.9:/export/vz rw\n"
+		"31 21 0:51 / /mnt/smb rw shared:5 - cifs //nas.example.test/backup rw\n";
+
+	(void)state;
+	assert_string_equal(hosts_of(cfg, "nn", NULL, NULL), "198.51.100.2");
+	assert_string_equal(hosts_of(cfg, "pp", NULL, NULL), "2001:db8::5");
+	assert_string_equal(hosts_of(cfg, "gg", NULL, NULL), "192.0.2.1 192.0.2.2");
+	assert_string_equal(hosts_of(cfg, "rr", NULL, NULL), "192.0.2.1 192.0.2.2 192.0.2.3");
+	assert_string_equal(hosts_of(cfg, "cf", NULL, "192.0.2.4,192.0.2.5"),
+			    "192.0.2.4 192.0.2.5");
+	assert_string_equal(hosts_of(cfg, "ii", NULL, NULL), "203.0.113.7");
+	assert_string_equal(hosts_of(cfg, "dd", mountinfo, NULL), "198.51.100.9");
+	assert_string_equal(hosts_of(cfg, "cc", mountinfo, NULL), "nas.example.test");
+	assert_string_equal(hosts_of(cfg, "ll", mountinfo, NULL), "");
+}
+
+/* A VLAN on a bridge whose port is a bond of two NICs, and a guest's tap on the bridge. */
+static void test_egress_walk(void **state)
+{
+	static const char script[] =
+		"set -e; cd \"$0\"; n=sys/class/net\n"
+		"x=2; for i in eno1 eno2 bond0 vmbr1 vmbr1.50 tap101i0; do mkdir -p $n/$i\n"
+		"  echo $x >$n/$i/ifindex; echo 0x1003 >$n/$i/flags; x=$((x + 1)); done\n"
+		"mkdir -p $n/vmbr1/bridge $n/bond0/bonding\n"
+		"echo 0x1003 >$n/tap101i0/tun_flags\n"
+		"ln -s ../vmbr1 $n/vmbr1.50/lower_vmbr1\n"
+		"ln -s ../bond0 $n/vmbr1/lower_bond0; ln -s ../tap101i0 $n/vmbr1/lower_tap101i0\n"
+		"ln -s ../eno1 $n/bond0/lower_eno1; ln -s ../eno2 $n/bond0/lower_eno2\n";
+	char cmd[sizeof(script) + 256], *root = temp_root();
+	struct ng_ctx *ctx = ctx_at(root);
+	struct ng_egress e = { 0 };
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "sh -c '%s' %s", script, root);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ng_egress_ports_of(ctx, "vmbr1.50", &e), 0);
+	assert_int_equal(e.nports, 2);
+	/* readdir order: either way round, never the tap. */
+	assert_true((strcmp(e.ports[0], "eno1") == 0 && strcmp(e.ports[1], "eno2") == 0) ||
+		    (strcmp(e.ports[0], "eno2") == 0 && strcmp(e.ports[1], "eno1") == 0));
+	ng_egress_free(&e);
+	assert_int_equal(ng_egress_ports_of(ctx, "eno1", &e), 0);
+	assert_int_equal(e.nports, 1);
+	assert_string_equal(e.ports[0], "eno1");
+	ng_egress_free(&e);
+	ng_ctx_free(ctx);
+	remove_root(root);
+}
+
+static void test_node_file(void **state)
+{
+	char snip[] = "local:snippets/nicguard-guest-hook", *snips[] = { snip }, *text;
+	struct ng_pve_node nd = { 0 };
+	size_t len;
+
+	(void)state;
+	assert_int_equal(ng_pve_node_render("/usr/libexec/nicguard/guest-hook", snips, 1, &text,
+					    &len), 0);
+	assert_int_equal(ng_pve_node_parse(text, len, &nd), 0);
+	assert_true(nd.nicguard);
+	assert_true(ng_pve_node_provides(&nd, "local:snippets/nicguard-guest-hook"));
+	assert_false(ng_pve_node_provides(&nd, "nas:snippets/nicguard-guest-hook"));
+	free(text);
+	/* Without nicguard's marker a file says nothing. */
+	assert_int_equal(ng_pve_node_parse("snippet local:snippets/nicguard-guest-hook\n", 43,
+					   &nd), 0);
+	assert_false(nd.nicguard);
+	assert_true(ng_pve_volid_is_ours("nas:snippets/nicguard-guest-hook"));
+	assert_false(ng_pve_volid_is_ours("nas:snippets/nicguard-guest-hook.pl"));
+	assert_false(ng_pve_volid_is_ours("local:iso/nicguard-guest-hook"));
+	assert_true(ng_pve_guest_port("fwln100o2"));
+	assert_true(ng_pve_guest_port("tap7i0"));
+	assert_false(ng_pve_guest_port("tapx"));
+	assert_false(ng_pve_guest_port("eno1"));
+	ng_strv_free(nd.snippets, nd.nsnippets);
 }
 
 static char *read_all(const char *dir, const char *name)
@@ -459,6 +650,11 @@ int main(void)
 		cmocka_unit_test(test_backup_alive),
 		cmocka_unit_test(test_guest_devices),
 		cmocka_unit_test(test_vzdump_conf),
+		cmocka_unit_test(test_conf_drop),
+		cmocka_unit_test(test_storage_parse),
+		cmocka_unit_test(test_storage_hosts),
+		cmocka_unit_test(test_egress_walk),
+		cmocka_unit_test(test_node_file),
 		cmocka_unit_test(test_hook_enable_disable),
 		cmocka_unit_test(test_root_from_exe),
 		cmocka_unit_test(test_pve_options),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-runstate.c: /run/nicguard: the backup window file, escalation marks, watch events. */
+/* test-runstate.c: /run/nicguard: the backup window file, escalation marks, watch events,
+ * a port's place and lock. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,6 +165,53 @@ static void test_events(void **state)
 	free(got);
 }
 
+/* A port under a bounce or a rebind: its lock keeps a second holder out and tells the udev
+ * helper to keep off; its place file is saved, found by a start-up listing, read back and
+ * dropped; a key that would become a path is refused. */
+static void test_port(void **state)
+{
+	static const char place[] = NG_MARKER "\n"
+		"port ens4 3 0000:00:04.0 52:54:00:12:34:56 - 1500 69699\n"
+		"master vmbr0 bridge vmbr0 0 0\n";
+	struct ng_iface ifc = { .name = "ens4", .bus_addr = "0000:00:04.0" };
+	struct ng_iface other = { .name = "ens5" };
+	struct ng_portstate *ps, *back;
+	struct ng_err err = { 0 };
+	char **keys;
+	size_t n;
+	int fd;
+
+	(void)state;
+	assert_int_equal(ng_portstate_parse(place, strlen(place), "p", &ps, &err), 0);
+	assert_false(ng_runstate_port_busy(fx.ctx, &ifc));
+	fd = ng_runstate_port_lock(fx.ctx, "0000:00:04.0", &err);
+	assert_true(fd >= 0);
+	assert_true(ng_runstate_port_busy(fx.ctx, &ifc));
+	assert_false(ng_runstate_port_busy(fx.ctx, &other));
+	assert_int_equal(ng_runstate_port_lock(fx.ctx, "0000:00:04.0", &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "another nicguard-watch"));
+	assert_int_equal(ng_runstate_port_lock(fx.ctx, "../x", &err), -EINVAL);
+	assert_int_equal(ng_runstate_port_save(fx.ctx, ps, &err), 0);
+	assert_int_equal(ng_runstate_port_pending(fx.ctx, &keys, &n, &err), 0);
+	assert_int_equal(n, 1);			/* the place, not its lock */
+	assert_string_equal(keys[0], "0000:00:04.0");
+	ng_strv_free(keys, n);
+	assert_int_equal(ng_runstate_port_load(fx.ctx, "0000:00:04.0", &back, &err), 0);
+	assert_string_equal(back->master, "vmbr0");
+	ng_portstate_free(back);
+	assert_int_equal(ng_runstate_port_drop(fx.ctx, "0000:00:04.0", &err), 0);
+	assert_int_equal(ng_runstate_port_load(fx.ctx, "0000:00:04.0", &back, &err), -ENOENT);
+	assert_int_equal(ng_runstate_port_pending(fx.ctx, &keys, &n, &err), 0);
+	assert_int_equal(n, 0);
+	ng_runstate_port_unlock(fd);
+	assert_false(ng_runstate_port_busy(fx.ctx, &ifc));
+	/* A place file nicguard did not write is not overwritten. */
+	fx_put("run/nicguard/port-0000:00:04.0", "someone else's\n");
+	assert_true(ng_runstate_port_save(fx.ctx, ps, &err) < 0);
+	fx_remove("run/nicguard/port-0000:00:04.0");
+	ng_portstate_free(ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_holds),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_port),
 	};
 
 	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);

@@ -85,8 +85,24 @@ static void test_value(void **state)
 	assert_int_equal(ng_stanza_value("interrupt-throttle-rate", "4", o, &items, &n, &err),
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "module parameter"));
+	assert_int_equal(ng_stanza_value("kernel-cmdline", "pcie_aspm=off", o, &items, &n, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "nicguard cmdline --write"));
 	assert_int_equal(ng_stanza_value("offload", "tso maybe", o, &items, &n, &err), -EINVAL);
 	assert_int_equal(n, 5);
+	/* The native keys as stanza keys; a variant that does not exist says so. */
+	assert_int_equal(ng_stanza_value("eee", "eee off", o, &items, &n, &err), 0);
+	assert_int_equal(items[5].group, NG_EEE);
+	assert_int_equal(ng_stanza_value("watch-pause", "tx off", o, &items, &n, &err), 0);
+	assert_int_equal(items[6].set, NG_SET_WATCH);
+	assert_int_equal(ng_stanza_value("rfs", "32768", o, &items, &n, &err), 0);
+	assert_int_equal(ng_stanza_value("backup-eee", "eee off", o, &items, &n, &err), -EINVAL);
+	assert_string_equal(err.msg, "unknown key nicguard-backup-eee: eee has no backup-* "
+			    "variant (see nicguard.conf(5))");
+	assert_int_equal(ng_stanza_value("channels", "combined many", o, &items, &n, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "channels combined: \"many\" is not a number (0-4294967295)");
+	assert_int_equal(n, 8);
 	ng_items_free(items, n);
 }
 

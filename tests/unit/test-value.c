@@ -47,6 +47,7 @@ static void test_keys(void **state)
 		{ "coalesce", NG_COALESCE, NG_SET_NORMAL }, { "ring", NG_RING, NG_SET_NORMAL },
 		{ "rps", NG_RPS, NG_SET_NORMAL }, { "ethtool", NG_ETHTOOL, NG_SET_NORMAL },
 		{ "interrupt-throttle-rate", NG_ITR, NG_SET_NORMAL },
+		{ "kernel-cmdline", NG_CMDLINE, NG_SET_NORMAL },
 		{ "skip", NG_FLAG, NG_SET_NORMAL }, { "backup-uplink", NG_FLAG, NG_SET_BACKUP },
 		{ "backup-offload", NG_OFFLOAD, NG_SET_BACKUP },
 		{ "backup-coalesce", NG_COALESCE, NG_SET_BACKUP },
@@ -55,6 +56,10 @@ static void test_keys(void **state)
 		{ "watch-offload", NG_OFFLOAD, NG_SET_WATCH },
 		{ "watch-coalesce", NG_COALESCE, NG_SET_WATCH },
 		{ "watch-ring", NG_RING, NG_SET_WATCH },
+		{ "pause", NG_PAUSE, NG_SET_NORMAL }, { "backup-pause", NG_PAUSE, NG_SET_BACKUP },
+		{ "watch-pause", NG_PAUSE, NG_SET_WATCH },
+		{ "eee", NG_EEE, NG_SET_NORMAL }, { "watch-eee", NG_EEE, NG_SET_WATCH },
+		{ "channels", NG_CHANNELS, NG_SET_NORMAL }, { "rfs", NG_RFS, NG_SET_NORMAL },
 	};
 	enum ng_group g;
 	enum ng_set s;
@@ -69,6 +74,14 @@ static void test_keys(void **state)
 	assert_int_equal(ng_key_lookup("ofload", &g, &s), -ENOENT);
 	assert_int_equal(ng_key_lookup("", &g, &s), -ENOENT);
 	assert_null(ng_key_name(NG_RPS, NG_SET_WATCH));
+	/* No variant where a change resets the link twice a job or makes new queues. */
+	assert_null(ng_key_name(NG_EEE, NG_SET_BACKUP));
+	assert_null(ng_key_name(NG_CHANNELS, NG_SET_BACKUP));
+	assert_null(ng_key_name(NG_CHANNELS, NG_SET_WATCH));
+	assert_null(ng_key_name(NG_RFS, NG_SET_BACKUP));
+	assert_null(ng_key_name(NG_RFS, NG_SET_WATCH));
+	assert_string_equal(ng_group_key(NG_CHANNELS), "channels");
+	assert_null(ng_group_key(NG_GROUP_MAX));
 	assert_string_equal(ng_key_suggest("ofload"), "offload");
 	assert_string_equal(ng_key_suggest("backup-oflod"), "backup-offload");
 	assert_null(ng_key_suggest("mtu"));
@@ -286,6 +299,10 @@ static void test_rps(void **state)
 	rps_ok("8,2,0-3", "0-3,8");
 	rps_ok("1,2,3", "1-3");
 	rps_ok("0-8191", "0-8191");
+	/* One CPU as a list stays a list: "3" would read back as the mask of CPUs 0 and 1. */
+	rps_ok("3-3", "3-3");
+	rps_ok("0,0", "0-0");
+	rps_ok("0000000000,000000", "0-0");
 	/* One value per rx queue, rx-0 first. */
 	rps_ok("all none", "all none");
 	rps_ok("FF  0-1,3\t0", "ff 0-1,3 none");
@@ -471,6 +488,164 @@ static void test_flags(void **state)
 	bad(NG_FLAG, "yes no", "skip \"yes\" is not yes or no");
 }
 
+/* kernel-cmdline: known parameters only, in one canonical order, or none. */
+static void test_cmdline(void **state)
+{
+	struct ng_item *items;
+	struct ng_err err;
+	char val[NG_TEXT_MAX];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(parse(NG_CMDLINE, NG_SET_NORMAL,
+			       "pcie_port_pm=off pcie_aspm=off pcie_aspm=off", &items, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].name, "kernel-cmdline");
+	assert_string_equal(items[0].text, "pcie_aspm=off pcie_port_pm=off");
+	assert_string_equal(ng_item_value_str(&items[0], val, sizeof(val)),
+			    "pcie_aspm=off pcie_port_pm=off");
+	ng_items_free(items, n);
+	assert_int_equal(parse(NG_CMDLINE, NG_SET_NORMAL, "none", &items, &n, &err), 0);
+	assert_string_equal(items[0].text, "");
+	assert_string_equal(ng_item_value_str(&items[0], val, sizeof(val)), "none");
+	ng_items_free(items, n);
+	bad(NG_CMDLINE, "pcie_aspm=of", "unknown kernel parameter \"pcie_aspm=of\" "
+	    "(did you mean \"pcie_aspm=off\"?)");
+	bad(NG_CMDLINE, "pcie_aspm=off init=/bin/sh", "kernel parameter \"init=/bin/sh\" is "
+	    "not one nicguard writes: use pcie_aspm=off, pcie_aspm.policy=performance, "
+	    "pcie_port_pm=off, or none");
+	bad(NG_CMDLINE, "none pcie_aspm=off", "kernel parameter \"none\" is not one nicguard "
+	    "writes: use pcie_aspm=off, pcie_aspm.policy=performance, pcie_port_pm=off, or none");
+}
+
+/* pause, eee, channels: ethtool -A, --set-eee and -L words; a policy line round-trips. */
+static void test_pause_eee_channels(void **state)
+{
+	struct ng_item *items;
+	struct ng_err err;
+	char buf[NG_TEXT_MAX];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(parse(NG_PAUSE, NG_SET_NORMAL, "autoneg off rx off tx off", &items, &n,
+			       &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(items[0].name, "autoneg");
+	assert_int_equal(items[2].num, 0);
+	assert_string_equal(ng_item_str(&items[0], buf, sizeof(buf)), "pause = autoneg off");
+	ng_items_free(items, n);
+	assert_int_equal(parse(NG_PAUSE, NG_SET_WATCH, "tx off", &items, &n, &err), 0);
+	assert_string_equal(ng_item_str(&items[0], buf, sizeof(buf)), "watch-pause = tx off");
+	ng_items_free(items, n);
+	bad(NG_PAUSE, "rx 0", "pause rx: \"0\" is not on or off");
+	bad(NG_PAUSE, "tx", "pause tx needs a value");
+	bad(NG_PAUSE, "rx-pause off", "unknown pause parameter \"rx-pause\": use autoneg, rx or tx");
+	bad(NG_PAUSE, "autoneq off",
+	    "unknown pause parameter \"autoneq\" (did you mean \"autoneg\"?)");
+
+	assert_int_equal(parse(NG_EEE, NG_SET_NORMAL, "eee off tx-lpi on tx-timer 250", &items, &n,
+			       &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(ng_item_value_str(&items[0], buf, sizeof(buf)), "off");
+	assert_string_equal(ng_item_value_str(&items[1], buf, sizeof(buf)), "on");
+	assert_int_equal(items[2].num, 250);
+	ng_items_free(items, n);
+	bad(NG_EEE, "eee no", "eee eee: \"no\" is not on or off");
+	bad(NG_EEE, "tx-timer -1", "eee tx-timer: \"-1\" is not a number (0-4294967295)");
+	bad(NG_EEE, "advertise 0x20",
+	    "unknown eee parameter \"advertise\": use eee, tx-lpi or tx-timer");
+
+	assert_int_equal(parse(NG_CHANNELS, NG_SET_NORMAL, "combined 4 other 1", &items, &n, &err),
+			 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(items[0].num, 4);
+	assert_string_equal(ng_item_str(&items[0], buf, sizeof(buf)), "channels = combined 4");
+	ng_items_free(items, n);
+	bad(NG_CHANNELS, "combined four",
+	    "channels combined: \"four\" is not a number (0-4294967295)");
+	bad(NG_CHANNELS, "queues 4", "unknown channels parameter \"queues\": use combined, "
+	    "other, rx or tx");
+	bad(NG_CHANNELS, "rx", "channels rx needs a value");
+	bad(NG_RING, "rxx 4", "unknown ring parameter \"rxx\" (did you mean \"rx\"?)");
+	bad(NG_RING, "queue 4", "unknown ring parameter \"queue\": use rx, rx-jumbo, rx-mini or tx");
+}
+
+/* rfs: a number of flow entries up to the kernel's limit. */
+static void test_rfs(void **state)
+{
+	struct ng_item *items;
+	struct ng_err err;
+	char buf[NG_TEXT_MAX];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(parse(NG_RFS, NG_SET_NORMAL, "32768", &items, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].name, "rfs");
+	assert_int_equal(items[0].num, 32768);
+	assert_string_equal(ng_item_str(&items[0], buf, sizeof(buf)), "rfs = 32768");
+	ng_items_free(items, n);
+	assert_int_equal(parse(NG_RFS, NG_SET_NORMAL, "0", &items, &n, &err), 0);
+	ng_items_free(items, n);
+	assert_int_equal(parse(NG_RFS, NG_SET_NORMAL, "536870912", &items, &n, &err), 0);
+	ng_items_free(items, n);
+	bad(NG_RFS, "536870913", "rfs \"536870913\" is not a number of flow entries "
+	    "(0-536870912), e.g. 32768");
+	bad(NG_RFS, "32k", "rfs \"32k\" is not a number of flow entries (0-536870912), e.g. 32768");
+	bad(NG_RFS, "1 2", "rfs \"1\" is not a number of flow entries (0-536870912), e.g. 32768");
+	/* The kernel's rounding and the division among the queues. */
+	assert_int_equal(ng_rfs_round(0), 0);
+	assert_int_equal(ng_rfs_round(1), 1);
+	assert_int_equal(ng_rfs_round(30000), 32768);
+	assert_int_equal(ng_rfs_round(32768), 32768);
+	assert_int_equal(ng_rfs_per_queue(32768, 4), 8192);
+	assert_int_equal(ng_rfs_per_queue(32768, 3), 16384);
+	assert_int_equal(ng_rfs_per_queue(32768, 1), 32768);
+	assert_int_equal(ng_rfs_per_queue(32768, 0), 32768);
+	assert_int_equal(ng_rfs_per_queue(2, 8), 1);
+	assert_int_equal(ng_rfs_per_queue(0, 4), 0);
+}
+
+/* Items of one grouped key share one line, in the order first met; long text stays whole. */
+static void test_items_print(void **state)
+{
+	static const char *const lines[] = {
+		"pause autoneg off rx off tx off", "eee eee off", "channels combined 2",
+		"rfs 65536",
+	};
+	struct ng_item *items = NULL;
+	char *out = NULL, want[NG_RPS_QUEUES_MAX * 3 + 8] = "rps", *rps;
+	size_t n = 0, len = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < NG_ARRAY_SIZE(lines); i++) {
+		enum ng_group g;
+		enum ng_set set;
+		const char *sp = strchr(lines[i], ' ');
+		char key[32];
+
+		snprintf(key, sizeof(key), "%.*s", (int)(sp - lines[i]), lines[i]);
+		assert_int_equal(ng_key_lookup(key, &g, &set), 0);
+		assert_int_equal(ng_value_parse(g, set, sp + 1, here, &items, &n, NULL), 0);
+	}
+	/* 200 per-queue masks: longer than any buffer a value goes through. */
+	rps = want + strlen(want);
+	for (int q = 0; q < 200; q++)
+		rps += sprintf(rps, " %x", q % 15 + 1);
+	assert_int_equal(ng_value_parse(NG_RPS, NG_SET_NORMAL, want + 4, here, &items, &n, NULL), 0);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	assert_int_equal(ng_items_print(f, "", "", items, n), 0);
+	fclose(f);
+	assert_string_equal(strtok(out, "\n"), lines[0]);
+	for (size_t i = 1; i < NG_ARRAY_SIZE(lines); i++)
+		assert_string_equal(strtok(NULL, "\n"), lines[i]);
+	assert_string_equal(strtok(NULL, "\n"), want);
+	free(out);
+	ng_items_free(items, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +660,10 @@ int main(void)
 		cmocka_unit_test(test_ethtool),
 		cmocka_unit_test(test_itr),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_pause_eee_channels),
+		cmocka_unit_test(test_rfs),
+		cmocka_unit_test(test_items_print),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,7 +168,7 @@ static struct ng_watch_decision *detect(struct rig *r, const struct ng_sig *s, c
 /* Carry out the decision (as the daemon would) with result res. */
 static void done(struct rig *r, enum ng_watch_result res, uint64_t now)
 {
-	ng_watch_done(r->w, &r->o, &r->d, res, now);
+	ng_watch_done(r->w, &r->o, &r->d, res, now, NULL);
 }
 
 /* A held step comes due at `now`. */
@@ -424,6 +424,194 @@ static void test_many_interfaces(void **state)
 	assert_string_equal(ng_watch_why_name(NG_WHY_BACKUP), "backup");
 }
 
+
+/* ------------------------------------------------------------- evidence */
+
+static struct ng_txprogress tx(uint64_t packets, uint64_t timeouts)
+{
+	return (struct ng_txprogress){ .ok = true, .ifindex = 3, .tx_packets = packets,
+				       .tx_timeouts = timeouts, .carrier = true };
+}
+
+static struct ng_watch_decision *detect_p(struct rig *r, const struct ng_sig *s,
+					  const char *ifname, uint64_t now,
+					  const struct ng_txprogress *p)
+{
+	struct ng_watch_input in = { .sig = s, .ifname = ifname, .now_ms = now, .wall = 1,
+				     .progress = p };
+
+	ng_watch_detect(r->w, &r->o, &in, &r->d);
+	return &r->d;
+}
+
+static void done_p(struct rig *r, enum ng_watch_result res, uint64_t now,
+		   const struct ng_txprogress *after)
+{
+	ng_watch_done(r->w, &r->o, &r->d, res, now, after);
+}
+
+static void test_judge_verdicts(void **state)
+{
+	struct ng_txprogress a = tx(100, 2), b;
+
+	(void)state;
+	b = tx(150, 2);
+	assert_int_equal(ng_watch_judge(&a, &b), NG_VERDICT_RECOVERED);
+	/* A new timeout outweighs packets sent before the queue stalled again. */
+	b = tx(150, 3);
+	assert_int_equal(ng_watch_judge(&a, &b), NG_VERDICT_HUNG);
+	b = tx(100, 2);
+	assert_int_equal(ng_watch_judge(&a, &b), NG_VERDICT_IDLE);
+	/* Bytes stuck in the device (BQL), before and after, nothing sent: hung. */
+	a.bql = b.bql = true;
+	a.inflight = b.inflight = 1500;
+	assert_int_equal(ng_watch_judge(&a, &b), NG_VERDICT_HUNG);
+	b.carrier = false;
+	assert_int_equal(ng_watch_judge(&a, &b), NG_VERDICT_NO_CARRIER);
+	/* Another device (a rebind between the samples), or a sample missing: no verdict. */
+	b = tx(150, 2);
+	b.ifindex = 7;
+	assert_int_equal(ng_watch_judge(&a, &b), NG_VERDICT_NONE);
+	b.ok = false;
+	assert_int_equal(ng_watch_judge(&a, &b), NG_VERDICT_NONE);
+	assert_int_equal(ng_watch_judge(NULL, &a), NG_VERDICT_NONE);
+	assert_string_equal(ng_watch_verdict_name(NG_VERDICT_HUNG), "hung");
+}
+
+static void test_still_hung_escalates(void **state)
+{
+	struct rig *r = *state;
+	uint64_t t = BOOTED;
+	struct ng_txprogress p = tx(500, 1);
+	struct ng_watch_decision *d;
+	char text[320];
+
+	d = detect_p(r, hang(), "ens4", t, &p);
+	assert_int_equal(d->step, NG_STEP_BOUNCE);
+	p = tx(500, 1);
+	done_p(r, NG_WATCH_OK, t, &p);
+	/* The judgement is due settle (3 s) after the step, before any new record. */
+	assert_int_equal(ng_watch_next_due(r->w, NULL, 0), t + 3 * S);
+	d = due(r, "ens4", t + 3 * S - 1, false);
+	assert_int_equal(d->step, NG_STEP_NONE);
+	assert_int_equal(d->verdict, NG_VERDICT_NONE);
+	/* The kernel's watchdog counted another timeout, nothing was sent: still hung. The
+	 * next rung waits for min-interval (10 s after the bounce). */
+	p = tx(500, 2);
+	d = detect_p(r, NULL, "ens4", t + 3 * S, &p);
+	assert_int_equal(d->verdict, NG_VERDICT_HUNG);
+	assert_int_equal(d->judged, NG_STEP_BOUNCE);
+	assert_int_equal(d->timeouts, 1);
+	assert_int_equal(d->why, NG_WHY_WAIT);
+	assert_int_equal(d->due_ms, t + 10 * S);
+	ng_watch_why_text(d, t + 3 * S, text, sizeof(text));
+	assert_string_equal(text, "still hung 3.000 s after bounce (0 packets sent, 1 new "
+			    "transmit timeouts): no action yet (waiting; rung 2 due in 7.000 s)");
+	/* Still nothing sent when it comes due: the next rung is taken. */
+	p = tx(500, 3);
+	d = detect_p(r, NULL, "ens4", t + 10 * S, &p);
+	assert_int_equal(d->step, NG_STEP_REAPPLY);
+}
+
+static void test_recovered_stops_the_ladder(void **state)
+{
+	struct rig *r = *state;
+	uint64_t t = BOOTED;
+	struct ng_txprogress p = tx(500, 1);
+	struct ng_watch_decision *d;
+	char text[320];
+
+	d = detect_p(r, hang(), "ens4", t, &p);
+	assert_int_equal(d->step, NG_STEP_BOUNCE);
+	done_p(r, NG_WATCH_OK, t, &p);
+	/* An echo of the same timeout right after the step is not evidence. */
+	assert_int_equal(detect_p(r, sig("virtio-tx-timeout"), "ens4", t + 100, &p)->why,
+			 NG_WHY_SETTLING);
+	p = tx(720, 1);
+	d = detect_p(r, NULL, "ens4", t + 3 * S, &p);
+	assert_int_equal(d->verdict, NG_VERDICT_RECOVERED);
+	assert_int_equal(d->why, NG_WHY_RECOVERED);
+	assert_int_equal(d->step, NG_STEP_NONE);
+	assert_int_equal(d->sent, 220);
+	ng_watch_why_text(d, t + 3 * S, text, sizeof(text));
+	assert_string_equal(text, "transmit resumed 3.000 s after bounce (220 packets sent, 0 "
+			    "new transmit timeouts): recovered, no further step");
+	assert_int_equal(ng_watch_next_due(r->w, NULL, 0), UINT64_MAX);
+	assert_int_equal(ng_watch_stats_at(r->w, 0)->recovered, 1);
+	/* It hangs again later: the step that worked comes first again, not the next rung. */
+	d = detect_p(r, hang(), "ens4", t + 600 * S, &p);
+	assert_int_equal(d->step, NG_STEP_BOUNCE);
+}
+
+static void test_no_evidence_waits_for_the_kernel(void **state)
+{
+	struct rig *r = *state;
+	uint64_t t = BOOTED;
+	struct ng_txprogress p = tx(500, 1);
+	struct ng_watch_decision *d;
+
+	r->o.debounce_ms = 0;
+	detect_p(r, hang(), "ens4", t, &p);
+	done_p(r, NG_WATCH_OK, t, &p);
+	d = detect_p(r, NULL, "ens4", t + 3 * S, &p);
+	assert_int_equal(d->verdict, NG_VERDICT_IDLE);
+	assert_int_equal(d->why, NG_WHY_NO_EVIDENCE);
+	assert_int_equal(d->step, NG_STEP_NONE);
+	assert_int_equal(ng_watch_next_due(r->w, NULL, 0), UINT64_MAX);
+	/* The kernel reports the hang again: that is the evidence, the next rung follows. */
+	d = detect_p(r, hang(), "ens4", t + 10 * S, &p);
+	assert_int_equal(d->step, NG_STEP_REAPPLY);
+}
+
+static void test_skip_is_not_an_action(void **state)
+{
+	struct rig *r = *state;
+	uint64_t t = BOOTED;
+	struct ng_watch_decision *d;
+
+	r->o.max_per_hour = 2;
+	r->o.debounce_ms = 0;
+	d = detect(r, hang(), "ens4", t, false);
+	assert_int_equal(d->step, NG_STEP_BOUNCE);
+	done(r, NG_WATCH_OK, t);
+	d = detect(r, hang(), "ens4", t + 10 * S, false);
+	assert_int_equal(d->step, NG_STEP_REAPPLY);
+	/* Nothing to re-apply: no action, the next rung is due at once. */
+	done(r, NG_WATCH_SKIPPED, t + 10 * S);
+	assert_int_equal(ng_watch_stats_at(r->w, 0)->actions[NG_STEP_REAPPLY], 0);
+	d = due(r, "ens4", t + 10 * S, false);
+	/* The skip took no slot of max-per-hour (2) and no backoff: the rebind is the 2nd
+	 * action, min-interval (not twice that) after the bounce. */
+	assert_int_equal(d->step, NG_STEP_REBIND);
+	done(r, NG_WATCH_OK, t + 10 * S);
+	d = detect(r, hang(), "ens4", t + 40 * S, false);
+	assert_int_equal(d->why, NG_WHY_LIMIT);
+}
+
+static void test_quiet_after_boot_evidence(void **state)
+{
+	struct rig *r = *state;
+	struct ng_txprogress p = tx(10, 0);
+	struct ng_watch_decision *d;
+
+	/* A hang during boot is held to the end of quiet-after-boot, never dropped unseen... */
+	d = detect_p(r, hang(), "eno1", 30 * S, &p);
+	assert_int_equal(d->why, NG_WHY_QUIET);
+	/* ...and dropped then only if transmit resumed meanwhile (the driver was settling). */
+	p = tx(900, 0);
+	d = detect_p(r, NULL, "eno1", 120 * S, &p);
+	assert_int_equal(d->why, NG_WHY_RECOVERED);
+	assert_int_equal(d->step, NG_STEP_NONE);
+	assert_int_equal(ng_watch_next_due(r->w, NULL, 0), UINT64_MAX);
+	/* Still hung when the period ends: the first step is taken at once. */
+	p = tx(10, 0);
+	d = detect_p(r, hang(), "eno2", 60 * S, &p);
+	assert_int_equal(d->why, NG_WHY_QUIET);
+	p = tx(10, 4);
+	d = detect_p(r, NULL, "eno2", 120 * S, &p);
+	assert_int_equal(d->step, NG_STEP_BOUNCE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +626,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_only_cases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settle_and_reset_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_interfaces, setup, teardown),
+		cmocka_unit_test(test_judge_verdicts),
+		cmocka_unit_test_setup_teardown(test_still_hung_escalates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recovered_stops_the_ladder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_evidence_waits_for_the_kernel, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_skip_is_not_an_action, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_after_boot_evidence, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
