@@ -3,7 +3,6 @@
  * bytes, and `nicguard cmdline`'s reading of /etc/kernel/cmdline, its kept original,
  * /etc/default/grub and the drop-in in a scratch proxmox-boot-tool root. */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,34 +23,6 @@ static const char *const files[] = {
 	NG_CMDLINE_KERNEL, NG_CMDLINE_ORIG, "/etc/default/grub", NG_CMDLINE_DROPIN,
 };
 
-static char root[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void cleanup(void)
-{
-	if (root[0])
-		nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void put(const char *rel, const uint8_t *data, size_t size)
-{
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
-		abort();
-	close(fd);
-}
-
 /* A proxmox-boot-tool root booted through EFI, every file in place, no interfaces. */
 static int setup(void)
 {
@@ -59,18 +31,15 @@ static int setup(void)
 					    "/var/lib/nicguard", "/sys", "/sys/firmware",
 					    "/sys/firmware/efi", "/proc" };
 	char path[512];
+	int r = scratch_make("cmdline");
 
-	if (root[0])
-		return 0;
-	snprintf(root, sizeof(root), "/tmp/ng-fuzz-cmdline.XXXXXX");
-	if (!mkdtemp(root))
-		return -1;
-	atexit(cleanup);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
 		mkdir(path, 0755);
 	}
-	put("/etc/kernel/proxmox-boot-uuids", (const uint8_t *)"5A1B-2C3D\n", 10);
+	scratch_put("/etc/kernel/proxmox-boot-uuids", (const uint8_t *)"5A1B-2C3D\n", 10);
 	return 0;
 }
 
@@ -114,8 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx = ng_ctx_new(&o, NULL);
 	if (!ctx)
 		return 0;
-	put(NG_CMDLINE_KERNEL, (const uint8_t *)"root=ZFS=rpool/ROOT/pve-1 boot=zfs\n", 35);
-	put(files[which], data + 1, size - 1);
+	scratch_put(NG_CMDLINE_KERNEL, (const uint8_t *)"root=ZFS=rpool/ROOT/pve-1 boot=zfs\n", 35);
+	scratch_put(files[which], data + 1, size - 1);
 	if (ng_policy_load(ctx, &p, NULL) == 0 && ng_cmdline_plan(ctx, p, &c, NULL) == 0) {
 		/* Nothing is asked for: remove takes out whatever looks like nicguard's. */
 		ng_cmdline_remove(ctx, &c, true, &done, NULL);

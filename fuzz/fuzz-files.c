@@ -5,7 +5,6 @@
  * and loaded. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,8 +38,6 @@ static const char *const files[] = {
 	"/var/lib/nicguard/revert/name-eth0",
 };
 
-static char root[64];
-
 static void mkdirs(const char *path)
 {
 	char buf[512];
@@ -54,49 +52,18 @@ static void mkdirs(const char *path)
 	}
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void cleanup(void)
-{
-	if (root[0])
-		nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int setup(void)
 {
 	char path[512];
+	int r = scratch_make("files");
 
-	if (root[0])
-		return 0;
-	snprintf(root, sizeof(root), "/tmp/ng-fuzz-files.XXXXXX");
-	if (!mkdtemp(root))
-		return -1;
-	atexit(cleanup);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", root, files[i]);
 		mkdirs(path);
 	}
 	return 0;
-}
-
-static void put(const char *rel, const uint8_t *data, size_t size)
-{
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		abort();
-	if (size && write(fd, data, size) != (ssize_t)size)
-		abort();
-	close(fd);
 }
 
 static void run(struct ng_ctx *ctx, size_t which)
@@ -227,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx = ng_ctx_new(&o, NULL);
 	if (!ctx)
 		return 0;
-	put(files[which], data + 1, size - 1);
+	scratch_put(files[which], data + 1, size - 1);
 	run(ctx, which);
 	ng_ctx_free(ctx);
 	/* Loaders may remove or rewrite state files: start the next input from nothing. */

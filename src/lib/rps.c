@@ -256,10 +256,12 @@ int ng_rfs_read(const struct ng_ctx *ctx, const char *ifname, unsigned long *glo
 	r = list_queues(ctx, ifname, &q, &nq, err);
 	if (r < 0)
 		return r;
-	if (nq == 0)
-		r = ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no rx queues", ifname);
-	else if (!(v = calloc(nq, sizeof(*v))))
-		r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	if (nq == 0 || !(v = calloc(nq, sizeof(*v)))) {
+		ng_strv_free(q, nq);
+		return nq == 0 ? ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s: no rx queues", ifname)
+			       : ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	}
+	r = 0;
 	for (size_t i = 0; r == 0 && i < nq; i++) {
 		r = queue_attr(ctx, ifname, q[i], path, sizeof(path), err);
 		if (r == 0)
@@ -339,7 +341,7 @@ int ng_rfs_apply(const struct ng_ctx *ctx, const char *ifname, unsigned long glo
 	per = ng_rfs_per_queue(entries, nq);
 	for (size_t i = 0; i < nq && r == 0; i++) {
 		char path[PATH_MAX], val[32];
-		unsigned long cur;
+		unsigned long cur = 0;
 
 		r = queue_attr(ctx, ifname, q[i], path, sizeof(path), err);
 		if (r == 0)

@@ -117,6 +117,12 @@ static inline int fx_remove_one(const char *path, const struct stat *st, int fla
 	return remove(path);
 }
 
+/* rm -r dir: a test's own mkdtemp directory, depth first, never following links. */
+static inline int fx_rmtree(const char *dir)
+{
+	return nftw(dir, fx_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A cmocka group or test setup: a new scratch root and a context on it (no built-ins unless
  * builtin, the policy files of the root). */
 static inline int fx_setup_opts(bool builtin)
@@ -142,7 +148,7 @@ static inline int fx_teardown(void **state)
 	(void)state;
 	ng_ctx_free(fx.ctx);
 	fx.ctx = NULL;
-	return nftw(fx.root, fx_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return fx_rmtree(fx.root);
 }
 
 #endif

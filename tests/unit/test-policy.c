@@ -15,6 +15,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "fixture.h"
 
 /* The example of DESIGN.md decision 1, with an option section. */
 static const char example[] =
@@ -394,19 +395,10 @@ static int setup_dir(void **state)
 	return mkdir(path, 0755);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown_dir(void **state)
 {
 	(void)state;
-	/* Only our own mkdtemp directory, depth first, never following links. */
-	return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return fx_rmtree(tmpdir);
 }
 
 static int load(const char *const *rel, bool no_builtin, struct ng_policy **p,

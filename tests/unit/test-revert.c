@@ -16,19 +16,12 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "fixture.h"
 
 static char root[64];
 static struct ng_ctx *ctx;
 
 static const struct ng_origin snap = { .file = "snapshot" };
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -52,7 +45,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	ng_ctx_free(ctx);
-	return nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return fx_rmtree(root);
 }
 
 static struct ng_iface port(const char *name, const char *perm, const char *pci, const char *bus)
