@@ -34,7 +34,8 @@ LIB := $(BUILD)/libnicguard.a
 
 # The admin CLI: nicguard.c plus one cmd-*.c per subcommand. Every other src/bin/nicguard-*.c
 # is a program of its own. All of them share log.c and the library.
-CLI_SRC := src/bin/nicguard.c $(sort $(wildcard src/bin/cmd-*.c))
+CLI_SRC := src/bin/nicguard.c $(sort $(wildcard src/bin/cmd-*.c src/bin/report-*.c \
+	src/bin/status-*.c))
 BIN_COMMON := $(BUILD)/bin/log.o $(BUILD)/bin/render.o
 HELPER_SRC := $(sort $(wildcard src/bin/nicguard-*.c))
 HELPERS := $(HELPER_SRC:src/bin/%.c=$(BUILD)/%)
@@ -54,7 +55,8 @@ $(BUILD)/%.o: src/%.c src/lib/nicguard.h src/lib/internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/bin/render.o: src/bin/cmd.h src/bin/render.h
+$(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/bin/render.o: src/bin/cmd.h src/bin/render.h src/bin/report.h \
+	src/bin/status.h
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -56,5 +56,5 @@ $(BUILD)/tidy/%.log: %.c .clang-tidy $(wildcard src/lib/*.h src/bin/*.h)
 			tr '\n' ' ') [clang-tidy]" >>$@.out; \
 	fi; mv $@.out $@; rm -f $@.err
 
-valgrind-check: all
+valgrind-check: all $(BUILD)/tests/test-histreport
 	NG_BUILD=$(abspath $(BUILD)) bash tests/valgrind/run

@@ -78,8 +78,7 @@ static void apply_one(const struct ng_cli_env *env, const struct ng_iface *ifc, 
 		ng_log(LOG_ERR, "%s: %s", ifc->name, ng_err_str(&err, line, sizeof(line)));
 		*failed = true;
 	}
-	for (size_t i = 0; i < rep.n; i++)
-		printf("%s\n", ng_render_result(&rep.v[i], line, sizeof(line)));
+	ng_log_print_report(env->ctx, "apply", &rep);
 	if (out.outcome == NG_IFACE_APPLIED && rep.n == 0 && named && r == 0)
 		printf("%s: nothing to apply\n", ifc->name);
 	if (ng_report_failed(&rep))

@@ -113,8 +113,7 @@ static int apply_now(const struct ng_cli_env *env, const struct ng_modprobe *m)
 			ng_log(LOG_ERR, "%s", ng_err_str(&err, line, sizeof(line)));
 			status = NG_EXIT_FAIL;
 		}
-		for (size_t j = 0; j < rep.n; j++)
-			printf("%s\n", ng_render_result(&rep.v[j], line, sizeof(line)));
+		ng_log_print_report(env->ctx, "modprobe", &rep);
 		if (ng_report_failed(&rep))
 			status = NG_EXIT_FAIL;
 		ng_report_free(&rep);

@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "render.h"
+#include "status.h"
 
 static const char help[] =
 	"NAME\n"
@@ -56,6 +57,7 @@ struct status_iface {
 	const struct ng_report *rep;	/* a dry run of the apply path: actual state and drift */
 	const struct ng_watch_event *events; /* nicguard-watch's recent events, all interfaces */
 	size_t nevents;
+	const struct ng_hist *hist;	/* the event history (status-history.c) */
 };
 
 static bool skipped(const struct status_iface *s)
@@ -190,22 +192,33 @@ static void events_json(const struct status_iface *s, struct ng_json *j)
 	ng_json_close(j, ']');
 }
 
+static void history_text(const struct status_iface *s, FILE *out)
+{
+	status_history_text(s->hist, s->ifc->name, out);
+}
+
+static void history_json(const struct status_iface *s, struct ng_json *j)
+{
+	status_history_json(s->hist, s->ifc->name, j);
+}
+
 static const struct status_section sections[] = {
 	{ facts_text, facts_json },
 	{ layers_text, layers_json },
 	{ settings_text, settings_json },
 	{ events_text, events_json },
+	{ history_text, history_json },
 };
 
 /* Dry-run one interface through the apply path, then run every section printer. */
 static void status_one(const struct ng_cli_env *env, const struct ng_iface *ifc,
-		       const struct ng_watch_event *events, size_t nevents, struct ng_json *j,
-		       bool *failed)
+		       const struct ng_watch_event *events, size_t nevents,
+		       const struct ng_hist *hist, struct ng_json *j, bool *failed)
 {
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
 	struct ng_applied out;
-	struct status_iface s = { ifc, &out, &rep, events, nevents };
+	struct status_iface s = { ifc, &out, &rep, events, nevents, hist };
 	char msg[1024];
 	int r;
 
@@ -267,6 +280,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	};
 	struct ng_cli_env env = { 0 };
 	struct ng_watch_event *events = NULL;
+	struct ng_hist hist = { 0 };
 	struct ng_iface *ifs = NULL;
 	struct ng_err err = { 0 };
 	struct ng_json json;
@@ -301,13 +315,14 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 		events = NULL;
 		nevents = 0;
 	}
+	status_history_load(env.ctx, &hist);
 	ng_json_init(&json, stdout);
 	if (as_json) {
 		ng_json_open(&json, NULL, '{');
 		ng_json_open(&json, "interfaces", '[');
 	}
 	for (size_t i = 0; i < n; i++)
-		status_one(&env, &ifs[i], events, nevents, as_json ? &json : NULL, &failed);
+		status_one(&env, &ifs[i], events, nevents, &hist, as_json ? &json : NULL, &failed);
 	if (as_json)
 		ng_json_close(&json, ']');
 	cluster_policy(env.ctx, as_json ? &json : NULL);
@@ -320,6 +335,7 @@ static int run(const struct ng_cli *cli, int argc, char *argv[])
 	}
 	r = failed ? NG_EXIT_FAIL : NG_EXIT_OK;
 out:
+	ng_hist_free(&hist);
 	free(events);
 	free(ifs);
 	ng_cli_close(&env);

@@ -40,6 +40,7 @@ extern const struct ng_cmd ng_cmd_sysctl;
 extern const struct ng_cmd ng_cmd_doctor;
 extern const struct ng_cmd ng_cmd_pve;
 extern const struct ng_cmd ng_cmd_restore;
+extern const struct ng_cmd ng_cmd_report;
 extern const struct ng_cmd ng_cmd_cmdline;
 extern const struct ng_cmd ng_cmd_revert;
 

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.c: entry-point logging to stderr, stdout and/or syslog with ident "nicguard". */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "nicguard.h"
 #include "log.h"
+#include "render.h"
 
 /* Entry points are single-threaded programs; their logger state lives here, not in the lib. */
 static unsigned log_to = NG_LOG_STDERR;
 static bool log_verbose;
 static const char *log_prog = "nicguard";
+static struct ng_history *log_hist;	/* changes queued for the history */
 
 void ng_log_open(const char *prog, unsigned to, bool verbose)
 {
@@ -66,7 +70,17 @@ void ng_log_trace(void *data, const char *line)
 	ng_log(LOG_DEBUG, "%s", line);
 }
 
-void ng_log_report(const char *prefix, const struct ng_report *rep)
+/* The one place apply results reach the history: each `changed` result becomes a change
+ * record (source: the program). Both ways a program hands on its results come here. */
+static void record(const struct ng_ctx *ctx, const char *source, const struct ng_report *rep)
+{
+	if (!log_hist)
+		log_hist = ng_history_new(ctx, source);
+	if (log_hist && ng_history_report(log_hist, rep, (int64_t)time(NULL)) < 0)
+		ng_log(LOG_WARNING, "history: too many changes at once; some not recorded");
+}
+
+void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct ng_result *r = &rep->v[i];
@@ -77,6 +91,35 @@ void ng_log_report(const char *prefix, const struct ng_report *rep)
 		       ng_outcome_name(r->outcome), r->was[0] ? r->was : "?",
 		       r->error ? ": " : "", r->error ? strerror(-r->error) : "");
 	}
+	if (!ctx)
+		return;
+	record(ctx, log_prog, rep);
+	ng_log_changes_flush();	/* a helper's run applies one interface (or a guest's few) */
+}
+
+void ng_log_print_report(const struct ng_ctx *ctx, const char *source,
+			 const struct ng_report *rep)
+{
+	char line[1024];
+
+	for (size_t i = 0; i < rep->n; i++)
+		printf("%s\n", ng_render_result(&rep->v[i], line, sizeof(line)));
+	record(ctx, source, rep);	/* written by ng_cli_close: one sync per run */
+}
+
+void ng_log_changes_flush(void)
+{
+	struct ng_err err = { 0 };
+	char line[1024];
+	int r = log_hist ? ng_history_flush(log_hist, (int64_t)time(NULL), &err) : 0;
+
+	/* No /var/lib/nicguard (not installed from the package) or a root file system still
+	 * read-only early in boot: no history, nothing wrong with the apply itself. */
+	if (r < 0)
+		ng_log(r == -ENOENT || r == -EROFS ? LOG_DEBUG : LOG_WARNING, "history: %s",
+		       ng_err_str(&err, line, sizeof(line)));
+	ng_history_free(log_hist);
+	log_hist = NULL;
 }
 
 int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng_err *err)

@@ -30,9 +30,21 @@ struct ng_diags;
  * Returns what ng_policy_load returns. */
 int ng_log_policy_load(const struct ng_ctx *ctx, struct ng_policy **p, struct ng_err *err);
 
-/* One line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest at LOG_DEBUG;
- * each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE: OUTCOME (was X)". */
-void ng_log_report(const char *prefix, const struct ng_report *rep);
+/* How a program hands on the one apply path's results; both record each `changed` result
+ * in the history (source: the program), the one place that does.
+ * ng_log_report: one line per result: failures at LOG_WARNING, changes at LOG_INFO, the rest
+ * at LOG_DEBUG; each line starts with prefix (e.g. "add "), then "IFACE: SETTING VALUE:
+ * OUTCOME (was X)"; the history is written at once (the helpers: udev, if-up.d, guest hook);
+ * with ctx NULL the lines only (nicguard-watch queues the changes in its own writer).
+ * ng_log_print_report: the admin CLI's lines on stdout (ng_render_result); the history is
+ * written by ng_log_changes_flush(), which ng_cli_close() calls: one sync for the run. */
+void ng_log_report(const struct ng_ctx *ctx, const char *prefix, const struct ng_report *rep);
+void ng_log_print_report(const struct ng_ctx *ctx, const char *source,
+			 const struct ng_report *rep);
+
+/* Write what was queued for the history and log why when it cannot (at LOG_DEBUG when there
+ * is no /var/lib/nicguard or the root is still read-only). */
+void ng_log_changes_flush(void);
 
 /* Each diagnostic (a stanza value left out, ...) as "FILE:LINE: msg" at LOG_WARNING. */
 void ng_log_diags(const struct ng_diags *d);

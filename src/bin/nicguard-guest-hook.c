@@ -27,8 +27,10 @@ static void detach_stdio(void)
 }
 
 /* The policy on one of guest vmid's devices through the one apply path (ng_apply_iface),
- * one log line per setting changed or failed. Returns 0 or a negative errno. */
-static int apply_dev(const struct ng_resolver *rv, const struct ng_iface *ifc, unsigned vmid)
+ * one log line per setting changed or failed, each change into the history. Returns 0 or a
+ * negative errno. */
+static int apply_dev(const struct ng_ctx *ctx, const struct ng_resolver *rv,
+		     const struct ng_iface *ifc, unsigned vmid)
 {
 	struct ng_report rep = { 0 };
 	struct ng_applied out;
@@ -42,7 +44,7 @@ static int apply_dev(const struct ng_resolver *rv, const struct ng_iface *ifc, u
 	}
 	ng_log_diags(&rep.diags);
 	snprintf(prefix, sizeof(prefix), "guest %u: ", vmid);
-	ng_log_report(prefix, &rep);
+	ng_log_report(ctx, prefix, &rep);
 	for (size_t j = 0; j < rep.n; j++)
 		bad = rep.v[j].outcome == NG_FAILED ? -EIO : bad;
 	ng_report_free(&rep);
@@ -88,7 +90,7 @@ static int post_start(struct ng_ctx *ctx, unsigned vmid)
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		int ri;
 
-		if (ng_pve_guest_dev(v[i].name, vmid) && (ri = apply_dev(rv, &v[i], vmid)) < 0)
+		if (ng_pve_guest_dev(v[i].name, vmid) && (ri = apply_dev(ctx, rv, &v[i], vmid)) < 0)
 			bad = ri;
 	}
 	free(v);
@@ -197,7 +199,7 @@ static void follow(struct ng_ctx *ctx)
 			struct ng_iface ifc;
 
 			if (ng_iface_read(ctx, f.names[i], &ifc, NULL) == 0)
-				apply_dev(rv, &ifc, port_vmid(f.names[i]));
+				apply_dev(ctx, rv, &ifc, port_vmid(f.names[i]));
 		}
 		f.n = 0;
 		ng_resolver_free(rv);

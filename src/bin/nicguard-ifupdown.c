@@ -113,7 +113,7 @@ static int run(const char *ifname)
 	if (r == 0 && out.outcome == NG_IFACE_SKIPPED)
 		ng_log(LOG_INFO, "%s: skip = yes, left alone", ifname);
 	if (r == 0)
-		ng_log_report("", &rep);
+		ng_log_report(ctx, "", &rep);
 out:
 	if (r < 0)
 		ng_log(LOG_ERR, "%s: %s", ifname, ng_err_str(&err, msg, sizeof(msg)));

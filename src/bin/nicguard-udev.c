@@ -86,7 +86,7 @@ static int run(int argc, char *argv[], bool debug)
 		char prefix[32];
 
 		snprintf(prefix, sizeof(prefix), "%.20s ", action);
-		ng_log_report(prefix, &rep);
+		ng_log_report(ctx, prefix, &rep);
 	}
 out:
 	ng_report_free(&rep);

@@ -26,6 +26,7 @@ static const struct ng_cmd *const cmds[] = {
 	&ng_cmd_doctor,
 	&ng_cmd_pve,
 	&ng_cmd_restore,
+	&ng_cmd_report,
 	&ng_cmd_cmdline,
 	&ng_cmd_revert,
 };
@@ -212,6 +213,7 @@ int ng_cli_open(const struct ng_cli *cli, struct ng_cli_env *env)
 
 void ng_cli_close(struct ng_cli_env *env)
 {
+	ng_log_changes_flush();	/* what the run queued for the history (ng_log_print_report) */
 	ng_resolver_free(env->rv);
 	env->rv = NULL;
 	ng_policy_free(env->policy);

@@ -249,6 +249,24 @@ void ng_json_int(struct ng_json *j, const char *key, long long val)
 	fprintf(j->out, "%lld", val);
 }
 
+void ng_json_time(struct ng_json *j, const char *key, long long t)
+{
+	if (t)
+		ng_json_int(j, key, t);
+	else
+		ng_json_str(j, key, NULL);
+}
+
+void ng_json_num(struct ng_json *j, const char *key, double val)
+{
+	begin_value(j, key);
+	/* JSON has no infinity or NaN. */
+	if (val == val && val < 1e300 && val > -1e300)
+		fprintf(j->out, "%.6g", val);
+	else
+		fputs("null", j->out);
+}
+
 void ng_json_bool(struct ng_json *j, const char *key, bool val)
 {
 	begin_value(j, key);

@@ -53,6 +53,8 @@ void ng_json_close(struct ng_json *j, char bracket);			/* '}' or ']' */
 void ng_json_str(struct ng_json *j, const char *key, const char *val);
 void ng_json_int(struct ng_json *j, const char *key, long long val);
 void ng_json_bool(struct ng_json *j, const char *key, bool val);
+void ng_json_num(struct ng_json *j, const char *key, double val);	/* %.6g; null if not finite */
+void ng_json_time(struct ng_json *j, const char *key, long long t);	/* seconds; 0 is null */
 
 /* End the document with a newline and flush. Returns 0, or -EIO when the stream failed. */
 int ng_json_finish(struct ng_json *j);

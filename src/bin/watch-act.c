@@ -63,8 +63,9 @@ static void add_event(struct daemon *dm, const char *sig, const char *ifname, co
 }
 
 /* What a bounce or a rebind put back, and the policy after a rebind: one line each, and one
- * line per item that failed. */
-static void log_restore(const char *what, const struct ng_recoverstep *res)
+ * line per item that failed. The policy's changes go into the daemon's history queue, with
+ * the action's event: nicguard-watch's escalation, as a reapply's are. */
+static void log_restore(struct daemon *dm, const char *what, const struct ng_recoverstep *res)
 {
 	char line[1024];
 
@@ -86,7 +87,9 @@ static void log_restore(const char *what, const struct ng_recoverstep *res)
 		char prefix[64];
 
 		snprintf(prefix, sizeof(prefix), "%.40s: policy ", what);
-		ng_log_report(prefix, &res->policy);
+		ng_log_report(NULL, prefix, &res->policy);
+		if (dm->hist && ng_history_report(dm->hist, &res->policy, (int64_t)time(NULL)) < 0)
+			ng_log(LOG_WARNING, "history: too many changes at once; some not recorded");
 	}
 }
 
@@ -102,8 +105,9 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 	struct ng_txprogress after;
 	char detail[160], what[96];
 	uint64_t t0 = watch_now_ms();
-	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, detail,
-						 sizeof(detail), &dm->step);
+	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, dm->hist,
+						 (int64_t)time(NULL), detail, sizeof(detail),
+						 &dm->step);
 	const char *name = dm->step.restored ? dm->step.restore.name : d->ifname;
 
 	/* Judged later against the port as the step left it (a rebind: a new device). */
@@ -118,6 +122,7 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 		       next_step(o, d) ? "next step " : "no further step",
 		       next_step(o, d) ? next_step(o, d) : "");
 		add_event(dm, sig, d->ifname, "none", detail);
+		watch_history_event(dm, sig, d->ifname, true, "none", detail);
 		ng_recoverstep_free(&dm->step);
 		return;
 	}
@@ -127,9 +132,10 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 	       "action %s for %s%s: %s (%" PRIu64 " ms)", what, sig,
 	       d->substitute ? " (backup window: instead of bounce/rebind)" : "", detail,
 	       watch_now_ms() - t0);
-	log_restore(what, &dm->step);
+	log_restore(dm, what, &dm->step);
 	ng_recoverstep_free(&dm->step);
 	add_event(dm, sig, d->ifname, ng_watch_step_name(d->step), detail);
+	watch_history_event(dm, sig, d->ifname, true, ng_watch_step_name(d->step), detail);
 }
 
 static const struct lookup *lookup(struct daemon *dm, const struct ng_sig_match *m, uint64_t now)
@@ -188,6 +194,8 @@ static void on_match(struct daemon *dm, const struct ng_sig_match *m)
 	       where, l->why[0] ? " (" : "", l->why, l->why[0] ? ")" : "", rep, why);
 	add_event(dm, m->sig->id, ifname, d.step != NG_STEP_NONE ? ng_watch_step_name(d.step) :
 		  ng_watch_why_name(d.why), why);
+	watch_history_event(dm, m->sig->id, ifname, false, d.step != NG_STEP_NONE ?
+			    ng_watch_step_name(d.step) : ng_watch_why_name(d.why), why);
 	if (d.step != NG_STEP_NONE)
 		carry_out(dm, &o, &d, m->sig->id);
 }
@@ -251,9 +259,9 @@ void watch_run_due(struct daemon *dm, uint64_t now)
 static void on_pending(void *arg, const char *key, const struct ng_recoverstep *res, int r,
 		       const struct ng_err *err)
 {
+	struct daemon *dm = arg;
 	char what[96];
 
-	(void)arg;
 	if (!res) {
 		ng_log(LOG_ERR, "unfinished restores: %s", err->msg);
 		return;
@@ -261,7 +269,7 @@ static void on_pending(void *arg, const char *key, const struct ng_recoverstep *
 	snprintf(what, sizeof(what), "unfinished restore of port %s", key);
 	if (r < 0 && !res->restored)
 		ng_log(LOG_ERR, "%s: %s (its place is kept for the next start)", what, err->msg);
-	log_restore(what, res);
+	log_restore(dm, what, res);
 }
 
 void watch_finish_restores(struct daemon *dm)

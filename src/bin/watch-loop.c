@@ -18,6 +18,7 @@
 
 #define METRICS_MIN_GAP_MS 1000	/* a flood rewrites the metrics file at most once a second */
 #define READS_PER_WAKEUP 4096	/* bounded batches keep signals and held steps served */
+#define HISTORY_SAMPLE_MS 300000 /* drop counters for the history when metrics-interval = 0 */
 
 static const struct ng_watch_counters *counters(const struct daemon *dm)
 {
@@ -51,7 +52,14 @@ static void status(const struct daemon *dm)
 	       dm->dry_run ? " (dry run)" : "");
 }
 
-/* Write the events file and the metrics (sample: a new sampling interval starts). */
+/* How often the drop counters are sampled: at the metrics interval, or (metrics-interval =
+ * 0: metrics only on events) every 5 minutes for the history alone. */
+static uint64_t sample_period(const struct daemon *dm)
+{
+	return dm->opts.metrics_interval_ms ? dm->opts.metrics_interval_ms : HISTORY_SAMPLE_MS;
+}
+
+/* Write the events file, the history and the metrics (sample: a sampling interval ends). */
 static void flush(struct daemon *dm, bool sample)
 {
 	struct ng_metrics_sample cur = { 0 };
@@ -59,20 +67,37 @@ static void flush(struct daemon *dm, bool sample)
 	char *text = NULL, line[1024];
 	size_t len;
 	uint64_t now = watch_now_ms();
+	bool periodic = sample && dm->opts.metrics_interval_ms;
+	int r;
+	bool metrics = dm->opts.metrics_path[0] && (periodic || dm->metrics_dirty);
 
 	if (dm->dry_run)
 		return;
 	if (dm->events_dirty && ng_runstate_events_write(dm->ctx, dm->ev, dm->nev, &err) < 0)
 		ng_log(LOG_ERR, "events: %s", ng_err_str(&err, line, sizeof(line)));
 	dm->events_dirty = false;
-	if (!dm->opts.metrics_path[0] || (!sample && !dm->metrics_dirty))
-		return;
-	if (ng_metrics_sample(dm->ctx, now, &cur, NULL) < 0)
+	if ((sample || metrics) && ng_metrics_sample(dm->ctx, now, &cur, NULL) < 0)
 		memset(&cur, 0, sizeof(cur));
-	if (ng_metrics_render(dm->w, counters(dm), &cur, dm->have_prev ? &dm->prev : NULL,
-			      &text, &len) == 0 &&
-	    ng_metrics_write(dm->ctx, dm->opts.metrics_path, text, len, &err) < 0) {
-		if (!dm->metrics_failed)
+	if (sample)
+		watch_history_sample(dm, &cur);	/* history: drop counters, sysctl changes */
+	watch_history_flush(dm);		/* history: what was queued, in one write */
+	dm->metrics_dirty = false;
+	dm->last_metrics = now;
+	if (!metrics) {
+		ng_metrics_sample_free(&cur);
+		return;
+	}
+	watch_history_gauges(dm, &cur);		/* history: last hang, hangs since a change */
+	r = ng_metrics_render(dm->w, counters(dm), &cur, dm->have_prev ? &dm->prev : NULL,
+			      &text, &len);
+	if (r < 0)
+		ng_err_set(&err, r, NULL, 0, "out of memory");
+	else
+		r = ng_metrics_write(dm->ctx, dm->opts.metrics_path, text, len, &err);
+	if (r < 0) {
+		/* No node_exporter textfile directory at the default path: no collector, nothing
+		 * to say. A path the admin gave is an error, said once per streak. */
+		if (!dm->metrics_failed && (r != -ENOENT || dm->opts.metrics_set))
 			ng_log(LOG_ERR, "metrics: %s", ng_err_str(&err, line, sizeof(line)));
 		dm->metrics_failed = true;
 	} else {
@@ -80,15 +105,13 @@ static void flush(struct daemon *dm, bool sample)
 	}
 	free(text);
 	/* Rates compare whole sampling intervals, not the gaps between two events. */
-	if (sample || !dm->have_prev) {
+	if (periodic || !dm->have_prev) {
 		ng_metrics_sample_free(&dm->prev);
 		dm->prev = cur;
 		dm->have_prev = true;
 	} else {
 		ng_metrics_sample_free(&cur);
 	}
-	dm->metrics_dirty = false;
-	dm->last_metrics = now;
 }
 
 static int open_source(struct daemon *dm)
@@ -124,6 +147,8 @@ int watch_setup(struct daemon *dm, const struct ng_ctx_opts *co, const char *kms
 	dm->w = ng_watch_new();
 	if (!dm->w)
 		return -1;
+	if (!dm->dry_run)
+		dm->hist = ng_history_new(dm->ctx, NG_HISTORY_WATCH);
 	ng_watch_opts_default(&dm->opts);
 	watch_load_policy(dm);
 	watch_finish_restores(dm);
@@ -144,15 +169,16 @@ int watch_setup(struct daemon *dm, const struct ng_ctx_opts *co, const char *kms
 	return open_source(dm);
 }
 
-/* How long poll may sleep: until the next held step or metrics write; -1: no limit. */
+/* How long poll may sleep: until the next held step, sample or state write; -1: no limit. */
 static int timeout(struct daemon *dm, uint64_t now)
 {
 	uint64_t next = ng_watch_next_due(dm->w, NULL, 0);
 
-	if (!dm->dry_run && dm->opts.metrics_path[0]) {
-		if (dm->opts.metrics_interval_ms && dm->next_sample < next)
+	if (!dm->dry_run) {
+		if (dm->next_sample < next)
 			next = dm->next_sample;
-		if (dm->metrics_dirty && dm->last_metrics + METRICS_MIN_GAP_MS < next)
+		if ((dm->metrics_dirty || dm->events_dirty) &&
+		    dm->last_metrics + METRICS_MIN_GAP_MS < next)
 			next = dm->last_metrics + METRICS_MIN_GAP_MS;
 	}
 	if (next == UINT64_MAX)
@@ -164,9 +190,9 @@ static int timeout(struct daemon *dm, uint64_t now)
 static void run_timers(struct daemon *dm, uint64_t now)
 {
 	watch_run_due(dm, now);
-	if (dm->opts.metrics_interval_ms && now >= dm->next_sample) {
+	if (now >= dm->next_sample) {
 		flush(dm, true);
-		dm->next_sample = now + dm->opts.metrics_interval_ms;
+		dm->next_sample = now + sample_period(dm);
 	} else if ((dm->metrics_dirty || dm->events_dirty) &&
 		   now >= dm->last_metrics + METRICS_MIN_GAP_MS) {
 		flush(dm, false);
@@ -244,6 +270,7 @@ void watch_stop(struct daemon *dm, int r)
 	       PRIu64 " skipped), %" PRIu64 " detections, %" PRIu64 " actions", c->records,
 	       c->lost, c->skipped, dm->detections, dm->actions);
 	ng_metrics_sample_free(&dm->prev);
+	ng_history_free(dm->hist);
 	ng_watch_free(dm->w);
 	ng_policy_free(dm->p);
 	ng_ctx_free(dm->ctx);

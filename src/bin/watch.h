@@ -43,6 +43,8 @@ struct daemon {
 	struct ng_metrics_sample prev;
 	struct lookup lk[LOOKUPS];
 	unsigned lk_next;
+	struct ng_history *hist;	/* the event history's writer; NULL in a dry run */
+	bool hist_full, hist_failed;
 	struct ng_recoverstep step;	/* what the last bounce or rebind put back */
 };
 
@@ -53,6 +55,17 @@ void watch_on_record(void *data, const struct ng_kmsgsrc_event *ev);
 void watch_run_due(struct daemon *dm, uint64_t now);
 /* At start-up: finish the restores a crash between a step and its restore left. */
 void watch_finish_restores(struct daemon *dm);
+
+/* watch-history.c: the daemon's entries in the event history. An event (a detection, or
+ * an action carried out: action true) is queued and written with the next flush, after
+ * the action; a sample adds the drop counters and sysctl changes; flush writes the queue
+ * and logs a failure once per streak. */
+void watch_history_event(struct daemon *dm, const char *sig, const char *ifname, bool action,
+			 const char *what, const char *detail);
+void watch_history_sample(struct daemon *dm, const struct ng_metrics_sample *s);
+void watch_history_flush(struct daemon *dm);
+/* The history's gauges for the metrics (last hang, hangs since the last change) into s. */
+void watch_history_gauges(struct daemon *dm, struct ng_metrics_sample *s);
 
 /* watch-loop.c: setup, the poll loop (records, signals, held steps, state files), teardown.
  * watch_setup and watch_loop return 0, or -1 after logging why. */

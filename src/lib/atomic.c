@@ -53,7 +53,7 @@ static int split_path(const char *path, char *dir, size_t dlen, const char **bas
  * directory (or a link to it) half-way cannot redirect the temp file or the rename. A
  * directory someone else owns (a link planted to one, say), or that anyone may write to
  * without the sticky bit, could hold anything: refuse it. */
-static int open_dir(const char *path, const char *dir, struct ng_err *err)
+int ng_atomic_open_dir(const char *path, const char *dir, struct ng_err *err)
 {
 	struct stat st;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -83,7 +83,7 @@ static int open_dir(const char *path, const char *dir, struct ng_err *err)
 
 /* A temp file next to the target: hidden, random, created exclusively (so never through
  * an existing file or link), mode 0600 until it is complete. */
-static int create_temp(int dfd, const char *base, char *tmp, size_t len)
+int ng_atomic_temp(int dfd, const char *base, char *tmp, size_t len)
 {
 	for (int tries = 0; tries < 100; tries++) {
 		unsigned char rnd[6];
@@ -107,7 +107,7 @@ static int write_at(int dfd, const char *path, const char *dir, const char *base
 	char tmp[256];
 	int fd, r;
 
-	fd = create_temp(dfd, base, tmp, sizeof(tmp));
+	fd = ng_atomic_temp(dfd, base, tmp, sizeof(tmp));
 	if (fd < 0)
 		return ng_err_set(err, fd, path, 0, "cannot create a temporary file in %s: %s",
 				  dir, strerror(-fd));
@@ -145,7 +145,7 @@ static int atomic_write(const char *path, const void *buf, size_t len, unsigned 
 		return ng_err_set(err, -ENAMETOOLONG, path, 0, "path too long");
 	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return ng_err_set(err, -EINVAL, path, 0, "not a file name");
-	dfd = open_dir(path, dir, err);
+	dfd = ng_atomic_open_dir(path, dir, err);
 	if (dfd < 0)
 		return dfd;
 	if (!owned)

@@ -51,6 +51,14 @@ bool ng_pci_addr_valid(const char *s);
  * max bytes: -EFBIG when there is more. For callers that check the fd (fstat) first. */
 int ng_read_fd(int fd, size_t max, char **buf, size_t *len);
 
+/* Open directory dir (of the file path, named in errors) for writing into it: refused when
+ * someone else owns it or anyone may write to it without the sticky bit. Returns the fd. */
+int ng_atomic_open_dir(const char *path, const char *dir, struct ng_err *err);
+
+/* Create a hidden temp file for base in dfd (O_EXCL|O_NOFOLLOW, mode 0600); its name goes to
+ * tmp. Returns the fd or a negative errno. */
+int ng_atomic_temp(int dfd, const char *base, char *tmp, size_t len);
+
 /* The last part of the target of the symbolic link at path (sysfs's ../../bus/pci/drivers/
  * e1000e, pmxcfs's nodes/pve1) into out, cut to len - 1 bytes. Returns its whole length
  * (>= len when cut, as snprintf does), or readlink's negative errno. */
@@ -869,6 +877,30 @@ int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rt
  * ng_strv_free. */
 int ng_storage_hosts(const struct ng_storage *s, const char *mountinfo,
 		     const char *ceph_mon_host, char ***out, size_t *n);
+
+/* --------------------------------------------------------------- histrec.c */
+
+/* CRC-32C (Castagnoli) of n bytes: the history records' checksum. */
+uint32_t ng_crc32c(const void *data, size_t n);
+
+/* Sort each kind of record of h by time (counters by end), stably. 0 or -ENOMEM. */
+int ng_hist_sort(struct ng_hist *h);
+
+/* ------------------------------------------------------------ histreport.c */
+
+/* A guest's host-side device by its name (tap100i0, veth100i0, fwpr100p0, fwln100i0,
+ * fwbr100i0): they come and go with their guest. */
+bool ng_hist_guest_dev(const char *name);
+
+/* ------------------------------------------------------------ histsample.c */
+
+/* What one periodic sample of nicguard-watch adds to the history, queued on w (see
+ * ng_history_sample); *st keeps the previous sample (created on the first call). */
+struct ng_histsample;
+int ng_histsample_take(struct ng_histsample **st, struct ng_history *w,
+		       const struct ng_ctx *ctx, const struct ng_metrics_sample *s, int64_t now,
+		       struct ng_err *err);
+void ng_histsample_free(struct ng_histsample *st);
 
 /* ------------------------------------------------------------- watchopt.c */
 

@@ -104,8 +104,50 @@ int ng_metrics_sample(const struct ng_ctx *ctx, uint64_t now_ms, struct ng_metri
 	return 0;
 }
 
+int ng_metrics_history(const struct ng_ctx *ctx, int64_t now, struct ng_metrics_sample *s,
+		       struct ng_err *err)
+{
+	struct ng_histreport r;
+	struct ng_hist h;
+	int e = ng_history_read(ctx, &h, err);
+
+	if (e < 0)
+		return e;
+	/* One day: only the answers over the whole history are used, not the days. */
+	e = ng_histreport_make(&h, now, 1, NULL, 0, &r);
+	ng_hist_free(&h);
+	if (e < 0)
+		return ng_err_set(err, e, NULL, 0, "out of memory");
+	free(s->hist);
+	s->nhist = 0;
+	s->hist = calloc(r.n ? r.n : 1, sizeof(*s->hist));
+	if (!s->hist) {
+		ng_histreport_free(&r);
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		const struct ng_histreport_if *ri = &r.v[i];
+		struct ng_metrics_hist *m = &s->hist[s->nhist];
+
+		/* A guest's tap or veth comes and goes with the guest: a series per guest device
+		 * only when it hung, as in the cluster summary. */
+		if (!ri->ifname[0] || (!ri->last_hang && (!ri->since ||
+							  ng_hist_guest_dev(ri->ifname))))
+			continue;
+		snprintf(m->ifname, sizeof(m->ifname), "%s", ri->ifname);
+		m->last_hang = ri->last_hang;
+		m->since = ri->since;
+		m->hangs_since = ri->hangs_since;
+		s->nhist++;
+	}
+	ng_histreport_free(&r);
+	s->hist_ok = true;
+	return 0;
+}
+
 void ng_metrics_sample_free(struct ng_metrics_sample *s)
 {
+	free(s->hist);
 	free(s->ifs);
 	memset(s, 0, sizeof(*s));
 }
@@ -215,6 +257,36 @@ static void samples(FILE *f, const struct ng_metrics_sample *cur,
 	}
 }
 
+/* The history's gauges: seconds since the epoch, 0 for none, as the watch's last event. */
+static void history(FILE *f, const struct ng_metrics_sample *cur)
+{
+	static const struct {
+		const char *name, *help;
+	} g[] = {
+		{ "nicguard_history_last_hang_timestamp_seconds",
+		  "Time of the interface's last hang in the history (0: none recorded)." },
+		{ "nicguard_history_settings_changed_timestamp_seconds",
+		  "Time the interface's settings last changed (0: no change recorded)." },
+		{ "nicguard_history_hangs_since_change",
+		  "Hang episodes since the interface's settings last changed (all recorded ones "
+		  "when no change is)." },
+	};
+
+	for (size_t k = 0; k < NG_ARRAY_SIZE(g); k++) {
+		head(f, g[k].name, "gauge", g[k].help);
+		for (size_t i = 0; i < cur->nhist; i++) {
+			const struct ng_metrics_hist *m = &cur->hist[i];
+
+			fprintf(f, "%s{interface=\"", g[k].name);
+			label(f, m->ifname);
+			if (k == 2)
+				fprintf(f, "\"} %.6g\n", m->hangs_since);
+			else
+				fprintf(f, "\"} %" PRId64 "\n", k == 0 ? m->last_hang : m->since);
+		}
+	}
+}
+
 int ng_metrics_render(const struct ng_watch *w, const struct ng_watch_counters *c,
 		      const struct ng_metrics_sample *cur, const struct ng_metrics_sample *prev,
 		      char **text, size_t *len)
@@ -244,6 +316,8 @@ int ng_metrics_render(const struct ng_watch *w, const struct ng_watch_counters *
 	fprintf(f, "nicguard_watch_records_skipped_total %" PRIu64 "\n", c->skipped);
 	if (cur)
 		samples(f, cur, prev);
+	if (cur && cur->hist_ok)
+		history(f, cur);
 	if (fclose(f) != 0) {
 		free(*text);
 		*text = NULL;

@@ -1353,6 +1353,8 @@ struct ng_watch_opts {
 	enum ng_watch_backup during_backup; /* during-backup = reapply|log|allow */
 	bool accept_user;		/* accept-user = no: match facility-user records (global) */
 	char metrics_path[256];		/* metrics = PATH|none (global) */
+	bool metrics_set;		/* metrics = was given: a missing directory is an error
+					 * then, not "no collector installed" */
 	uint64_t metrics_interval_ms;	/* metrics-interval = 5m; 0: only on events (global) */
 };
 
@@ -1515,8 +1517,17 @@ struct ng_metrics_if {
 	uint64_t rx_dropped;
 };
 
+/* What the history says of one interface (ng_histreport_make's answers): the gauges of
+ * issue 17 next to the daemon's own counters. */
+struct ng_metrics_hist {
+	char ifname[NG_IFNAMSIZ];
+	int64_t last_hang;	/* 0: no hang recorded */
+	int64_t since;		/* its settings last changed; 0: no change recorded */
+	double hangs_since;	/* hang episodes since then (every one recorded, without a change) */
+};
+
 /* One sample of the drop counters: softnet, and rx_dropped of physical ports, bridges and
- * bonds (not of every container veth). */
+ * bonds (not of every container veth); with ng_metrics_history, the history's gauges. */
 struct ng_metrics_sample {
 	uint64_t at_ms;
 	bool softnet_ok;
@@ -1524,11 +1535,21 @@ struct ng_metrics_sample {
 	struct ng_softnet softnet;
 	struct ng_metrics_if *ifs;
 	size_t nifs;
+	bool hist_ok;			/* the history was read: hist holds what it says */
+	struct ng_metrics_hist *hist;	/* interfaces that hung or had a change, by name; not
+					 * a guest's device that never hung */
+	size_t nhist;
 };
 
 int ng_metrics_sample(const struct ng_ctx *ctx, uint64_t now_ms, struct ng_metrics_sample *s,
 		      struct ng_err *err);
 void ng_metrics_sample_free(struct ng_metrics_sample *s);
+
+/* Add to s what the history (root/var/lib/nicguard/history) says at time now (seconds):
+ * each interface's last hang, last settings change and hangs since. No history is an empty
+ * one. Returns 0 or a negative errno with err filled (s->hist_ok stays false). */
+int ng_metrics_history(const struct ng_ctx *ctx, int64_t now, struct ng_metrics_sample *s,
+		       struct ng_err *err);
 
 /* The daemon's own counters. */
 struct ng_watch_counters {
@@ -1540,7 +1561,8 @@ struct ng_watch_counters {
 /* Render the metrics in Prometheus text format (marker line first): per-interface
  * detections, actions, failures, repeats and last event time from w; the daemon's counters;
  * and, with cur, rx_dropped and softnet totals plus their rates/deltas since prev (may be
- * NULL). Caller frees *text. Returns 0 or -ENOMEM. */
+ * NULL), and the history's gauges when cur->hist_ok. Caller frees *text. Returns 0 or
+ * -ENOMEM. */
 int ng_metrics_render(const struct ng_watch *w, const struct ng_watch_counters *c,
 		      const struct ng_metrics_sample *cur, const struct ng_metrics_sample *prev,
 		      char **text, size_t *len);
@@ -1698,14 +1720,19 @@ void ng_respond_opts(const struct ng_ctx *ctx, const struct ng_policy *p,
  * picks them (or the uplinks cannot be told: the safe side). */
 bool ng_respond_backup(const struct ng_ctx *ctx, const struct ng_policy *p, const char *ifname);
 
+struct ng_history;	/* history.c */
+
 /* Carry out d's step on d->ifname (dry_run: decide and report, change nothing), and say
  * how it went in detail ("done", "failed: ...", "2 of 5 settings changed"; for a rung with
  * nothing to do, "nothing to re-apply (no watch-* settings)"). A bounce or a rebind puts
  * back the port's place (ng_recoverstep_run): res tells what (free with
- * ng_recoverstep_free). Returns what to tell ng_watch_done(). */
+ * ng_recoverstep_free). The settings a reapply changed are queued in hist (may be NULL) as
+ * changes at time now: the history marks the escalation. Returns what to tell
+ * ng_watch_done(). */
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
-				     char *detail, size_t len, struct ng_recoverstep *res);
+				     struct ng_history *hist, int64_t now, char *detail,
+				     size_t len, struct ng_recoverstep *res);
 
 /* -------------------------------------------------------------- kmsgsrc.c */
 
@@ -1752,5 +1779,308 @@ int ng_kmsgsrc_read(struct ng_kmsgsrc *s, void (*fn)(void *data, const struct ng
  * the service manager's $NOTIFY_SOCKET ('@' starts an abstract name). NULL or "": nothing
  * to do. Returns 0 or a negative errno with err filled. */
 int ng_notify_send(const char *addr, const char *msg, struct ng_err *err);
+
+/* ------------------------------------------------------- histrec.c, history.c */
+
+/* The event history (/var/lib/nicguard/history, mode 0600): what nicguard-watch detected
+ * and did, each policy change that took effect on an interface, and the drop counters the
+ * daemon samples, kept for NG_HISTORY_DAYS so `nicguard report` can show whether a change
+ * helped. The file is the marker line, a version line, then records appended whole:
+ *   0xff 'N' 'G' 'H' | u16le payload length | u8 type ('E', 'C', 'N') | u8 0 |
+ *   payload (tab-separated text) | u32le CRC-32C of everything after the magic
+ * A write torn by a crash leaves a record that fails its checksum: the reader skips it and
+ * finds the next magic, so it costs that record only, even with records appended after it.
+ * Past NG_HISTORY_MAX bytes the writer compacts the file (histcompact.c) into at most
+ * NG_HISTORY_KEEP bytes and renames it into place; it refuses to append past
+ * NG_HISTORY_HARD, so the file never grows beyond that, even when compaction fails. */
+#define NG_HISTORY_FILE "/var/lib/nicguard/history"
+#define NG_HISTORY_DAYS 62		/* records kept this long; `report --days` at most */
+#define NG_HISTORY_MAX (2u << 20)	/* a flush that leaves the file bigger compacts it */
+#define NG_HISTORY_KEEP (1u << 20)	/* compaction leaves at most this much */
+#define NG_HISTORY_HARD (NG_HISTORY_MAX + (512u << 10)) /* appends refused beyond this */
+#define NG_HISTREC_MAX 1024		/* one record, framing included */
+
+/* One detection or action of nicguard-watch. */
+struct ng_hist_event {
+	int64_t time;			/* wall clock, seconds */
+	char ifname[NG_IFNAMSIZ];	/* "": the host, or no interface found */
+	bool action;			/* false: a detection; true: an action carried out */
+	enum ng_sig_class cls;		/* of the signature */
+	char sig[32];			/* signature id: e1000e-hw-hang */
+	char what[16];			/* detection: the step decided, or why none (log-only,
+					 * settling, ...); action: the step */
+	char detail[160];		/* why, or how the action went */
+};
+
+/* One setting that changed on an interface (an apply result `changed`), or a network
+ * sysctl whose value in effect changed (ifname ""). */
+struct ng_hist_change {
+	int64_t time;
+	char ifname[NG_IFNAMSIZ];
+	char setting[NG_NAME_MAX];	/* tso, rps, net.core.netdev_max_backlog */
+	char value[128];		/* off, all, 5000 */
+	char was[128];			/* before; "": not known (a first observation) */
+	char origin[192];		/* FILE:LINE, built-in, kernel default */
+	char source[16];		/* apply, udev, ifupdown, guest-hook, watch */
+};
+
+/* Counters over a stretch of time: one sample interval of the daemon, or many merged by
+ * compaction. The host ("") carries the watched time and the softnet counters; an
+ * interface carries its rx drops (only when there were some) and the detections that
+ * compaction folded in when it dropped their event records. */
+struct ng_hist_count {
+	int64_t start, end;		/* wall clock, start <= end */
+	char ifname[NG_IFNAMSIZ];
+	uint32_t covered;		/* seconds watched within [start, end] */
+	uint32_t hangs, resets, stalls;	/* folded episodes */
+	uint64_t rx_dropped;
+	uint64_t softnet_dropped, squeezed;
+};
+
+/* A history as read: each kind of record sorted by time (oldest first). */
+struct ng_hist {
+	struct ng_hist_event *ev;
+	size_t nev;
+	struct ng_hist_change *ch;
+	size_t nch;
+	struct ng_hist_count *cnt;
+	size_t ncnt;
+	size_t damaged;			/* bytes skipped: torn or damaged records */
+	size_t unknown;			/* whole records of a kind or shape not known here */
+};
+
+/* Parse a history file held in memory (pure). Returns 0, -EINVAL when buf does not start
+ * with the marker and version lines (not a history nicguard wrote), -ENOMEM. */
+int ng_histrec_parse(const char *buf, size_t len, struct ng_hist *out);
+
+/* Encode one record into buf (at least NG_HISTREC_MAX bytes): text is cut to its field's
+ * size, tabs and control bytes become '?'. Returns the record's length. */
+size_t ng_histrec_event(const struct ng_hist_event *e, char *buf);
+size_t ng_histrec_change(const struct ng_hist_change *c, char *buf);
+size_t ng_histrec_count(const struct ng_hist_count *c, char *buf);
+
+/* The first bytes of every history file: the marker and version lines. */
+const char *ng_histrec_header(size_t *len);
+
+void ng_hist_free(struct ng_hist *h);
+
+/* Encode a whole history (header first, records merged by time) into *buf (caller frees).
+ * Returns 0 or -ENOMEM. */
+int ng_histrec_encode(const struct ng_hist *h, char **buf, size_t *len);
+
+/* Compact h as of now (pure, histcompact.c): records past NG_HISTORY_DAYS go (the change
+ * that set a value still in effect stays at any age), a change that re-applies the value
+ * already recorded goes (every boot re-applies tso off: it took effect the first time),
+ * counters merge per interface and hour (the last two days) or day (older) without
+ * crossing a change; then, while it would encode into more than NG_HISTORY_KEEP bytes,
+ * the oldest events go first (their hang, reset and stall episodes folded into counters),
+ * then superseded changes, changes of interfaces gone for a month, counters older than a
+ * month, other changes, and last the month's counters. An episode still running where the
+ * events are cut (its lines less than NG_HIST_EPISODE_GAP apart for longer than that)
+ * counts once more. Returns 0 or -ENOMEM. */
+int ng_histcompact(struct ng_hist *h, int64_t now);
+
+/* Detections of one interface and class no more than this many seconds apart are one
+ * episode: a hung e1000e repeats "Detected Hardware Unit Hang" every 2 s until it is
+ * reset, and that is one hang, not thirty. */
+#define NG_HIST_EPISODE_GAP 60
+
+/* Does event i of ev (sorted by time) start an episode: a detection with no detection of
+ * the same interface and class in the NG_HIST_EPISODE_GAP seconds before it? */
+bool ng_hist_episode_start(const struct ng_hist_event *ev, size_t i);
+
+/* Read root/var/lib/nicguard/history. No file: an empty history and 0. Refuses (-EPERM) a
+ * file that is a link, not root's, or writable by others; -EINVAL when it is not a
+ * history. Returns 0 or a negative errno with err filled. */
+int ng_history_read(const struct ng_ctx *ctx, struct ng_hist *out, struct ng_err *err);
+
+/* A writer of the history: records are queued in memory (no I/O) and written together by
+ * ng_history_flush(), so nicguard-watch never waits for the disk between a detection and
+ * its action, and `nicguard apply` syncs once for all its interfaces. */
+struct ng_history;
+
+#define NG_HISTORY_QUEUE (256u << 10)	/* queued bytes at most */
+
+/* The source of nicguard-watch's change records: its reapply step's, an escalation. */
+#define NG_HISTORY_WATCH "watch"
+
+/* A writer for root/var/lib/nicguard/history; source names the program in its change
+ * records ("udev", "apply", NG_HISTORY_WATCH). Keeps no pointer to ctx. NULL on no memory. */
+struct ng_history *ng_history_new(const struct ng_ctx *ctx, const char *source);
+
+/* Free w; records not written are dropped. */
+void ng_history_free(struct ng_history *w);
+
+/* Queue one record. Returns 0, or -ENOBUFS when the queue is full (the record is lost). */
+int ng_history_event(struct ng_history *w, const struct ng_hist_event *e);
+int ng_history_change(struct ng_history *w, const struct ng_hist_change *c);
+int ng_history_count(struct ng_history *w, const struct ng_hist_count *c);
+
+/* Queue a change record (time now, the writer's source) for each result of rep that
+ * changed a setting. Returns 0 or -ENOBUFS. */
+int ng_history_report(struct ng_history *w, const struct ng_report *rep, int64_t now);
+
+/* Queue what nicguard-watch's periodic sample s (taken at wall time now) adds: the time
+ * watched and the softnet counters since the previous sample (host), each interface's rx
+ * drops since then (when there were some); and a change record for each network sysctl
+ * whose value in effect changed (the first sample compares with the history's last
+ * record of it). Counters that went backwards (a driver reload) count nothing. */
+int ng_history_sample(struct ng_history *w, const struct ng_ctx *ctx,
+		      const struct ng_metrics_sample *s, int64_t now, struct ng_err *err);
+
+/* Write the queue: create the file (0600) when missing, lock it (waiting at most 2 s for
+ * another writer), append in one write, fdatasync; then, past NG_HISTORY_MAX, compact it
+ * as of now. The directory root/var/lib/nicguard is the package's: without it, -ENOENT and
+ * no history is kept (the queue is dropped). A file that is a link, not root's, or not a
+ * history is left alone. Returns 0, or a negative errno with err filled: the queue is kept
+ * when nothing was written (the next flush tries again), else dropped. */
+int ng_history_flush(struct ng_history *w, int64_t now, struct ng_err *err);
+
+/* ------------------------------------------------------------ histreport.c */
+
+/* What `nicguard report` shows (pure: computed from a history as read, at time now).
+ * Time spans are (start, end]: a record at a change's second counts before it. Counts
+ * are episodes (NG_HIST_EPISODE_GAP); rates divide by the time nicguard-watch watched
+ * (the host's counters), not by calendar time: a day the daemon was stopped is no day
+ * without hangs. A counter record that straddles a boundary is split pro rata. */
+struct ng_histreport_period {
+	int64_t start, end;
+	double watched;			/* seconds */
+	double hangs, resets, stalls;	/* episodes (whole numbers but for a split record) */
+	double rx_dropped;		/* of the interface */
+	double softnet_dropped, squeezed; /* of the host */
+};
+
+/* A change that took effect: the settings of one interface changed within a minute of
+ * each other (one apply), or one host sysctl (listed for the host, and for each interface
+ * that dropped packets in the window). A record that re-applies the value recorded last
+ * for its setting (every boot) is no change. */
+struct ng_histreport_change {
+	int64_t time;
+	char label[256];		/* "tso off gso off gro off", "net.core.netdev_max_backlog 5000" */
+	char was[256];			/* "tso on gso on gro on"; "" when not known */
+	char origin[192];		/* of its first setting */
+	char source[16];
+	bool own;			/* the interface's own, not a host sysctl */
+	bool hangs;			/* hang rates answer to it (an own change) */
+	bool drops;			/* drop rates answer to it (rps, a sysctl) */
+	bool escalation;		/* nicguard-watch's reapply step (source NG_HISTORY_WATCH) */
+	/* The hang rate: from the previous own change (or the window's start) to this one,
+	 * and from this one to the next (or now); the same for the drop rate. */
+	struct ng_histreport_period hang_before, hang_after, drop_before, drop_after;
+};
+
+/* One UTC day of the window: (day, day + 86400]. */
+struct ng_histreport_day {
+	int64_t day;			/* its midnight, UTC */
+	double watched, hangs, resets, stalls, rx_dropped, softnet_dropped, squeezed;
+};
+
+struct ng_histreport_if {
+	char ifname[NG_IFNAMSIZ];	/* "": the host (softnet, sysctls, stalls) */
+	struct ng_histreport_period total; /* the whole window */
+	struct ng_histreport_change *changes;	/* in the window, oldest first */
+	size_t nchanges;
+	struct ng_histreport_day *days;	/* the window's days, oldest first */
+	size_t ndays;
+	int64_t last_hang;		/* the last hang in the whole history; 0: none */
+	int64_t since;			/* the last own change in the whole history; 0: none */
+	char since_label[256];
+	double hangs_since;		/* hang episodes after since (all of them when 0) */
+};
+
+struct ng_histreport {
+	int64_t from, to;		/* the window: (now - days, now] */
+	unsigned days;
+	struct ng_histreport_if *v;	/* sorted by name, the host ("") first */
+	size_t n;
+};
+
+/* The report for the last `days` days (1 to NG_HISTORY_DAYS) up to now, for the interfaces
+ * named (every one with a record, and the host, when n is 0). Returns 0, -EINVAL for bad
+ * days, -ENOMEM. */
+int ng_histreport_make(const struct ng_hist *h, int64_t now, unsigned days,
+		       const char *const *names, size_t n, struct ng_histreport *out);
+void ng_histreport_free(struct ng_histreport *r);
+
+/* The report as an SVG picture (histsvg.c, pure): one panel per interface with hangs,
+ * drops or changes (and one for the host's softnet counters): hangs a day as bars, drops a
+ * second as a line, each change a dashed line with its date and settings, days not watched
+ * shaded; title goes on top. Caller frees *text. Returns 0 or -ENOMEM. */
+int ng_histsvg_render(const struct ng_histreport *r, const char *title, char **text,
+		      size_t *len);
+
+/* ------------------------------------------------------------------ summary.c */
+
+/* The cluster view: each Proxmox VE node publishes a small summary of its history to
+ * /etc/pve/nodes/NODE/nicguard-summary, which pmxcfs carries to every node. It holds what
+ * any cluster member may read anyway (interface names, hang counts, the settings in
+ * effect), never policy files or origins. Text, the marker line first, then lines of
+ * KEYWORD VALUE...; readers skip keywords they do not know. At most NG_SUMMARY_MAX bytes
+ * (pmxcfs takes files up to 1 MiB): interfaces beyond it are left out, quietest first. */
+#define NG_SUMMARY_FILE "nicguard-summary"
+#define NG_SUMMARY_MAX (64u << 10)
+#define NG_SUMMARY_DAYS 30
+#define NG_SUMMARY_SETTINGS 32		/* settings in effect per interface */
+#define NG_SUMMARY_IFACES 256
+
+struct ng_summary_setting {
+	char name[NG_NAME_MAX];
+	char value[128];
+	int64_t since;			/* when it took effect */
+};
+
+struct ng_summary_if {
+	char ifname[NG_IFNAMSIZ];
+	unsigned hangs[NG_SUMMARY_DAYS]; /* per UTC day, oldest first, the last the summary's */
+	unsigned ndays;
+	int64_t last_hang;		/* 0: none */
+	int64_t since;			/* the last own change; 0: none */
+	char since_label[256];
+	double before, after;		/* hangs a day before that change and since; -1: not
+					 * watched */
+	double rx_drops;		/* per second over the days */
+	struct ng_summary_setting settings[NG_SUMMARY_SETTINGS];
+	size_t nsettings;
+};
+
+struct ng_summary {
+	char node[64];
+	int64_t time;			/* when it was made */
+	double watched;			/* days nicguard-watch watched of the last NG_SUMMARY_DAYS */
+	struct ng_summary_if *v;
+	size_t n;
+};
+
+/* This node's name as Proxmox VE uses it (pmxcfs: uname's nodename up to the first dot).
+ * Returns 0, or -EINVAL when it is empty or not a valid name. */
+int ng_summary_nodename(char *buf, size_t len);
+
+/* The summary of history h for node at time now (pure). Returns 0 or -ENOMEM. */
+int ng_summary_make(const struct ng_hist *h, const char *node, int64_t now,
+		    struct ng_summary *out);
+
+/* As text (caller frees), at most NG_SUMMARY_MAX bytes. Returns 0 or -ENOMEM. */
+int ng_summary_render(const struct ng_summary *s, char **text, size_t *len);
+
+/* Parse a summary's text (pure); unknown keywords and bad lines are skipped. Returns 0,
+ * -EINVAL when it is not a summary (no marker, or no node line), -ENOMEM. */
+int ng_summary_parse(const char *buf, size_t len, struct ng_summary *out);
+
+/* Write text to root/etc/pve/nodes/NODE/nicguard-summary (mode 0640, which pmxcfs allows),
+ * atomically, never over a file without the marker. -ENOENT when the node's directory does
+ * not exist (not a Proxmox VE node, or /etc/pve not mounted); without quorum pmxcfs refuses
+ * the write (-EACCES). Returns 0 or a negative errno with err filled. */
+int ng_summary_publish(const struct ng_ctx *ctx, const char *node, const char *text,
+		       size_t len, struct ng_err *err);
+
+/* Every node's summary under root/etc/pve/nodes/, sorted by node; a summary that cannot be
+ * read or parsed is one line in problems. Caller frees with ng_summaries_free. Returns 0
+ * (no /etc/pve/nodes: none) or -ENOMEM. */
+int ng_summary_read_all(const struct ng_ctx *ctx, struct ng_summary **out, size_t *n,
+			struct ng_diags *problems);
+
+void ng_summary_free(struct ng_summary *s);
+void ng_summaries_free(struct ng_summary *v, size_t n);
 
 #endif

@@ -122,7 +122,8 @@ static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,
-				     char *detail, size_t len, struct ng_recoverstep *res)
+				     struct ng_history *hist, int64_t now, char *detail,
+				     size_t len, struct ng_recoverstep *res)
 {
 	struct ng_report rep = { 0 };
 	struct ng_err err = { 0 };
@@ -151,6 +152,9 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 	else
 		snprintf(detail, len, "%s%s", dry_run ? "dry run: would " : "",
 			 dry_run ? ng_watch_step_name(d->step) : "done");
+	/* A full queue drops them; the daemon says so when it queues this action's event. */
+	if (d->step == NG_STEP_REAPPLY && hist && !dry_run)
+		ng_history_report(hist, &rep, now);
 	ng_report_free(&rep);
 	return r < 0 ? NG_WATCH_FAILED : NG_WATCH_OK;
 }

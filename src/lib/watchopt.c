@@ -256,6 +256,7 @@ static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *
 	case T_LADDER:
 		return parse_ladder(v, o, err);
 	case T_PATH:
+		o->metrics_set = true;
 		return parse_path(v, o->metrics_path, sizeof(o->metrics_path), err);
 	}
 	return -EINVAL;

@@ -42,6 +42,9 @@ watch_conf() {
 # Start the daemon in the namespace on the FIFO; returns once it reads. `ip netns exec`
 # execs the program itself, so WPID is the daemon's own pid.
 watch_start() {
+	# Emptied here, not by the background job's redirection: wait_log must not find the
+	# last run's 'watching ' and signal a child that has not yet blocked SIGTERM.
+	: >"$LOG"
 	ip netns exec "$NG_NS" "$WATCH" --kmsg "$KMSG" --root "$ROOT" -c "$NG_CONF" --foreground \
 		"$@" 2>"$LOG" &
 	WPID=$!

@@ -16,6 +16,8 @@
  *          interface that vanishes half-way: ioctl=ENODEV@*:ngt0#4)
  * swap=NEWFILE@PATH: when PATH is opened for reading, rename NEWFILE over PATH just after
  *   the open succeeded (a config file replaced while it is being read).
+ * cut=BYTES@MATCH[#SKIP]: the matching write() writes only its first BYTES bytes, then the
+ *   process is killed with SIGKILL: a crash in the middle of a write.
  * Every injected failure is noted on stderr as "ng-fault: CALL MATCH: ERRNO" when
  * NG_FAULT_LOG is set, so a test can prove the fault was hit.
  */
@@ -26,6 +28,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +46,7 @@ struct rule {
 	char swap_from[512];	/* swap only */
 	long skip;
 	long seen;
+	long cut;		/* cut only: bytes written before the crash */
 };
 
 static struct rule rules[MAX_RULES];
@@ -118,6 +122,8 @@ static void load(void)
 		}
 		if (strcmp(ru->call, "swap") == 0)
 			snprintf(ru->swap_from, sizeof(ru->swap_from), "%s", eq);
+		else if (strcmp(ru->call, "cut") == 0)
+			ru->cut = strtol(eq, NULL, 10);
 		else
 			ru->err = errno_value(eq);
 		nrules++;
@@ -311,10 +317,39 @@ static int fd_check(const char *call, int fd)
 	return check(call, fd_path(fd, path, sizeof(path)));
 }
 
+/* A cut rule matching fd's path: write its first bytes, then die as a crash would. */
+static void cut_check(int fd, const void *buf, size_t len)
+{
+	REAL(ssize_t, write, (int, const void *, size_t));
+	char path[4096];
+	const char *p;
+
+	load();
+	if (!nrules || !(p = fd_path(fd, path, sizeof(path))))
+		return;
+	for (size_t i = 0; i < nrules; i++) {
+		struct rule *ru = &rules[i];
+		size_t n;
+
+		if (strcmp(ru->call, "cut") != 0 || (ru->match[0] && !matches(ru->match, p)) ||
+		    ru->seen++ < ru->skip)
+			continue;
+		n = (size_t)ru->cut < len ? (size_t)ru->cut : len;
+		note("cut", p, EINTR);
+		if (real_write(fd, buf, n) < 0)
+			_exit(137);
+		kill(getpid(), SIGKILL);
+		_exit(137);
+	}
+}
+
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	REAL(ssize_t, write, (int, const void *, size_t));
-	int e = fd_check("write", fd);
+	int e;
+
+	cut_check(fd, buf, len);
+	e = fd_check("write", fd);
 
 	if (e) {
 		errno = e;

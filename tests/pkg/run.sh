@@ -230,6 +230,17 @@ suite_tests() {
 	[ "$st" = "install ok installed $version" ] || rc=1
 	result $rc "$suite: apt-get installs ${deb##*/}; configure applies the policy, tolerating a refusal"
 
+	# ---- the hourly summary timer is enabled as debhelper would (a link in /etc that
+	# `systemctl disable` removes); no systemd runs in the chroot, so nothing is started.
+	in_chroot "readlink /etc/systemd/system/timers.target.wants/nicguard-summary.timer" \
+		>"$work/out" 2>&1
+	rc=$?
+	show "$work/out"
+	# Debian 12's deb-systemd-helper links to /lib/systemd/system (the same directory on a
+	# merged /usr), Debian 13's to /usr/lib/systemd/system.
+	grep -qxE '(/usr)?/lib/systemd/system/nicguard-summary.timer' "$work/out" || rc=1
+	result $rc "$suite: postinst enables nicguard-summary.timer (deb-systemd-helper)"
+
 	# ---- configure told the cluster nicguard is on this node, with its snippet on `local`
 	in_chroot "stat -c '%a %n' /etc/pve/nodes/pkgnode/nicguard-node
 		cat /etc/pve/nodes/pkgnode/nicguard-node
@@ -427,15 +438,26 @@ suite_tests() {
 	done
 	result $rc "$suite: remove deletes the programs, keeps configuration and state, says how to restore"
 
-	# ---- purge
-	in_chroot "apt-get purge -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
+	# ---- purge; this node's cluster summary (nicguard's marker) goes, another node's stays
+	in_chroot "set -e
+		node=\$(uname -n | cut -d. -f1)
+		mkdir -p /etc/pve/nodes/\$node /etc/pve/nodes/pkgtest-other
+		printf '%s\n' '$marker' 'nicguard-summary 1' | tee /etc/pve/nodes/\$node/nicguard-summary \
+			>/etc/pve/nodes/pkgtest-other/nicguard-summary
+		apt-get purge -y -o Dpkg::Use-Pty=0 nicguard" >"$work/out" 2>&1
 	rc=$?
 	show "$work/out" | tail -n 10
 	st=$(in_chroot "dpkg-query -W -f '\${Status}' nicguard 2>&1 || true")
 	say "dpkg-query: $st"
 	case "$st" in *"not-installed"* | *"no packages found"*) ;; *) rc=1 ;; esac
-	left=$(in_chroot "find / -xdev \( -path /proc -o -path /sys -o -path /pkg \) -prune -o \
-		-name '*nicguard*' -print" 2>&1)
+	grep -q 'nicguard: removed /etc/pve/nodes/.*/nicguard-summary' "$work/out" || rc=1
+	if in_chroot "test -f /etc/pve/nodes/pkgtest-other/nicguard-summary"; then
+		say "another node's summary kept"
+	else
+		say "another node's summary lost"; rc=1
+	fi
+	left=$(in_chroot "find / -xdev \( -path /proc -o -path /sys -o -path /pkg \
+		-o -path /etc/pve/nodes/pkgtest-other \) -prune -o -name '*nicguard*' -print" 2>&1)
 	if [ -n "$left" ]; then
 		say "left behind: ${left//$'\n'/ }"
 		rc=1
@@ -449,6 +471,33 @@ suite_tests() {
 		if in_chroot "test -e $f"; then say "admin's file kept: $f"; else say "lost: $f"; rc=1; fi
 	done
 	result $rc "$suite: purge deletes every nicguard file (generated ones too) and nothing of the admin's"
+
+	# ---- install again and purge without quorum (pmxcfs then refuses every change; here
+	# the node's directory is read-only): the purge still succeeds and says why the summary
+	# stays. Then once more with a summary nicguard did not write: it is the admin's.
+	rc=0
+	for quorum in no yes; do
+		in_chroot "node=\$(uname -n | cut -d. -f1); d=/etc/pve/nodes/\$node
+			apt-get install -y -o Dpkg::Use-Pty=0 /pkg/${deb##*/} >/dev/null 2>&1 || exit 9
+			if [ $quorum = no ]; then
+				printf '%s\n' '$marker' 'nicguard-summary 1' >\$d/nicguard-summary
+				mount --bind \$d \$d && mount -o remount,bind,ro \$d
+			else
+				echo 'notes of the admin' >\$d/nicguard-summary
+			fi
+			apt-get purge -y -o Dpkg::Use-Pty=0 nicguard; echo \"purge exit \$?\"
+			echo \"left: \$(head -n 1 \$d/nicguard-summary)\"
+			umount \$d 2>/dev/null; rm -f \$d/nicguard-summary" >"$work/out" 2>&1
+		grep 'nicguard-summary\|^purge exit\|^left:' "$work/out" | show
+		grep -qx 'purge exit 0' "$work/out" || rc=1
+		if [ $quorum = no ]; then
+			grep -q 'nicguard-summary stays: /etc/pve is read-only' "$work/out" || rc=1
+			grep -qx "left: $marker" "$work/out" || rc=1
+		else
+			grep -qx 'left: notes of the admin' "$work/out" || rc=1
+		fi
+	done
+	result $rc "$suite: purge without quorum leaves this node's summary and says so; a summary without the marker is the admin's"
 
 	echo "$suite: $((passed - p0)) passed, $((failed - f0)) failed"
 }

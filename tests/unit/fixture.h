@@ -51,14 +51,14 @@ static inline void fx_mkdir(const char *rel)
 /* Write text to root + rel, creating its directories. */
 static inline void fx_put(const char *rel, const char *text)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
+	char path[PATH_MAX], parent[PATH_MAX];
 	FILE *f;
 
-	assert_true(strlen(rel) < sizeof(dir));
-	memcpy(dir, rel, strlen(rel) + 1);
-	if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
-		*strrchr(dir, '/') = '\0';
-		fx_mkdir(dir);
+	assert_true(strlen(rel) < sizeof(parent));
+	memcpy(parent, rel, strlen(rel) + 1);
+	if (strrchr(parent, '/') && strrchr(parent, '/') != parent) {
+		*strrchr(parent, '/') = '\0';
+		fx_mkdir(parent);
 	}
 	f = fopen(fx_path(rel, path), "w");
 	assert_non_null(f);

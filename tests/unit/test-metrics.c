@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-metrics.c: softnet_stat parsing by position, and the Prometheus text rendered. */
+/* test-metrics.c: softnet_stat parsing by position, the Prometheus text rendered, and the
+ * gauges the event history adds. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,9 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "fixture.h"
+
+#define T0 1764547200		/* 2025-12-01 00:00:00 UTC */
 
 static void test_softnet(void **state)
 {
@@ -115,11 +119,99 @@ static void test_render(void **state)
 	ng_watch_free(w);
 }
 
+static void hang(struct ng_history *w, int64_t t, const char *ifname)
+{
+	struct ng_hist_event e = { .time = t, .cls = NG_SIG_HANG };
+
+	snprintf(e.ifname, sizeof(e.ifname), "%s", ifname);
+	snprintf(e.sig, sizeof(e.sig), "e1000e-hw-hang");
+	snprintf(e.what, sizeof(e.what), "bounce");
+	assert_int_equal(ng_history_event(w, &e), 0);
+}
+
+static void change(struct ng_history *w, int64_t t, const char *ifname)
+{
+	struct ng_hist_change c = { .time = t };
+
+	snprintf(c.ifname, sizeof(c.ifname), "%s", ifname);
+	snprintf(c.setting, sizeof(c.setting), "offload");
+	snprintf(c.value, sizeof(c.value), "tso off");
+	snprintf(c.was, sizeof(c.was), "tso on");
+	snprintf(c.source, sizeof(c.source), "apply");
+	assert_int_equal(ng_history_change(w, &c), 0);
+}
+
+/* The gauges are the report's answers: episodes (detections up to 60 s apart are one hang)
+ * since the last own change; a guest's device only when it hung. */
+static void test_history(void **state)
+{
+	struct ng_history *w;
+	struct ng_metrics_sample cur = { .at_ms = 1000 };
+	struct ng_watch_counters c = { 0 };
+	struct ng_watch *wt = ng_watch_new();
+	struct ng_err err = { 0 };
+	char *text;
+	size_t len;
+
+	assert_int_equal(fx_setup(state), 0);
+	assert_non_null(wt);
+	/* No history yet: the gauges' help lines, no series. */
+	assert_int_equal(ng_metrics_history(fx.ctx, T0, &cur, &err), 0);
+	assert_true(cur.hist_ok);
+	assert_int_equal(cur.nhist, 0);
+	fx_mkdir("/var/lib/nicguard");
+	w = ng_history_new(fx.ctx, "apply");
+	assert_non_null(w);
+	hang(w, T0, "eno1");
+	hang(w, T0 + 30, "eno1");		/* the same episode */
+	hang(w, T0 + 600, "eno1");
+	change(w, T0 + 3600, "eno1");
+	hang(w, T0 + 7200, "eno1");
+	change(w, T0 + 100, "eno2");		/* changed, never hung */
+	hang(w, T0 + 50, "eno3");		/* hung, never changed */
+	hang(w, T0 + 900, "eno3");
+	change(w, T0 + 200, "tap100i0");	/* a guest's device that never hung */
+	hang(w, T0 + 300, "veth101i0");		/* one that did */
+	assert_int_equal(ng_history_flush(w, T0 + 7200, &err), 0);
+	ng_history_free(w);
+	assert_int_equal(ng_metrics_history(fx.ctx, T0 + 86400, &cur, &err), 0);
+	assert_int_equal(cur.nhist, 4);
+	assert_int_equal(ng_metrics_render(wt, &c, &cur, NULL, &text, &len), 0);
+	assert_non_null(strstr(text, "\n# TYPE nicguard_history_last_hang_timestamp_seconds "
+				    "gauge\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_last_hang_timestamp_seconds{interface="
+				    "\"eno1\"} 1764554400\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_settings_changed_timestamp_seconds{"
+				    "interface=\"eno1\"} 1764550800\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_hangs_since_change{interface=\"eno1\"} "
+				    "1\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_last_hang_timestamp_seconds{interface="
+				    "\"eno2\"} 0\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_hangs_since_change{interface=\"eno2\"} "
+				    "0\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_settings_changed_timestamp_seconds{"
+				    "interface=\"eno3\"} 0\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_hangs_since_change{interface=\"eno3\"} "
+				    "2\n"));
+	assert_non_null(strstr(text, "\nnicguard_history_hangs_since_change{interface="
+				    "\"veth101i0\"} 1\n"));
+	assert_null(strstr(text, "tap100i0"));
+	free(text);
+	/* Not read (no ng_metrics_history): no history gauges at all. */
+	ng_metrics_sample_free(&cur);
+	assert_int_equal(ng_metrics_render(wt, &c, &cur, NULL, &text, &len), 0);
+	assert_null(strstr(text, "nicguard_history_"));
+	free(text);
+	ng_watch_free(wt);
+	assert_int_equal(fx_teardown(state), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_softnet),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
