@@ -25,6 +25,13 @@
 #    (The latency of 1. includes recording the port's place and writing it to the daemon's
 #    /run before each bounce; here that /run is under mktemp's directory, so the write's
 #    fsync reaches the disk, which it does not on the tmpfs /run of a host.)
+# 6. On a real kernel transmit hang, in the QEMU guests of `make vm-check` (checks 10-12 of
+#    tests/vm/guest-checks): from the kernel's first hang record to the daemon's decision and
+#    to the end of its first action (journald's receipt times, one clock), the rebind to a
+#    fully restored port (the daemon's own "done (N ms)": unbind, bind, udev's name, the
+#    place put back, the policy applied), and the end of quiet-after-boot to the held step.
+#    Read from the last run's results (NG_VM_CACHE, default /var/tmp/nicguard-vm,
+#    last-RELEASE/results.txt): this script boots no guest; `make vm-check` first.
 set -euo pipefail
 
 events=100
@@ -289,3 +296,23 @@ printf '    library restore: %s   (goal: under 1 s)\n' "$(stats <"$tmp/restore")
 printf '    the same by hand, 7 ip/bridge commands: %.2f ms median; restore is %.1fx faster\n' \
 	"$(awk -v v="$hand_med" 'BEGIN { print v / 1000 }')" \
 	"$(awk -v a="$hand_med" -v b="$rm_med" 'BEGIN { print a / b }')"
+
+# ---------------------------------------------------------- the real hang, in the guests
+vm=${NG_VM_CACHE:-/var/tmp/nicguard-vm}
+echo "  on a real transmit hang (QEMU guests of make vm-check, software emulation; what an"
+echo "  admin does today: notice the outage, reach the console, ifreload -a: minutes):"
+for rel in bookworm trixie; do
+	res=$vm/last-$rel/results.txt
+	if ! grep -q '^NGINFO 1[0-2] .*figure ' "$res" 2>/dev/null; then
+		echo "    $rel: no figures (run make vm-check first)"
+		continue
+	fi
+	echo "    $rel ($(grep -m1 -o 'kernel [0-9][^ ,]*' "$res" || echo 'kernel ?'), run of" \
+		"$(date -r "$res" '+%Y-%m-%d %H:%M')):"
+	awk '/^NGINFO 1[0-2] .*figure / {
+		check = $2
+		for (i = 3; i <= NF; i++) if (split($i, kv, "=") == 2 && kv[2] ~ /^[0-9.]+$/) {
+			sub(/_ms$/, "", kv[1]); gsub(/_/, " ", kv[1])
+			printf "      check %s, %s: %s ms\n", check, kv[1], kv[2] } }' "$res"
+done
+echo "    (goal: record to first action and rebind to restored port under 1 s each)"
