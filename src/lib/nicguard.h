@@ -1127,7 +1127,7 @@ void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char 
 /* Decide about one detection, or (in->sig NULL) about what came due for in->ifname: the
  * judgement settle after a step (in->progress against the sample taken after the step:
  * recovered, the next step if still hung, nothing without evidence), or a held step
- * (dropped when transmit resumed since the detection, taken otherwise). */
+ * (dropped when transmit resumed since the last report of the hang, taken otherwise). */
 void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		     const struct ng_watch_input *in, struct ng_watch_decision *d);
 
