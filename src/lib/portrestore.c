@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -24,6 +23,7 @@
 
 #define BOND_MODE_ACTIVEBACKUP 1	/* include/uapi/linux/if_bonding.h */
 #define LOWER_UP 0x10000		/* IFF_LOWER_UP of linux/if.h (carrier) */
+#define BOND_LINK_WAIT_MS 2000		/* for the bond's link monitor to see a slave up */
 
 /* ------------------------------------------------------------- the report */
 
@@ -56,14 +56,6 @@ static enum ng_restore_outcome done(int r)
 }
 
 /* ------------------------------------------------------------ finding again */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Is l the recorded port? A bond gave its slaves its own MAC: compare the permanent one
  * when it was known, and no MAC at all for a bond slave found by its bus device. */
@@ -116,22 +108,27 @@ static bool udev_done(const struct ng_ctx *ctx, int ifindex)
 static int find(const struct ng_ctx *ctx, int fd, const struct ng_portstate *ps,
 		unsigned wait_ms, struct ng_portlink *l, unsigned *waited, struct ng_err *err)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ng_now_ms();
 	bool seen = false;
 
 	for (;;) {
-		uint64_t t = now_ms();
+		uint64_t t = ng_now_ms();
 
 		if (lookup(ctx, fd, ps, l) == 0) {
 			seen = true;
-			if (strcmp(l->name, ps->link.name) == 0 || udev_done(ctx, l->ifindex))
+			if (strcmp(l->name, ps->link.name) == 0)
+				break;
+			/* udev may have renamed it between the lookup and its database entry:
+			 * the name it has now. */
+			if (udev_done(ctx, l->ifindex) &&
+			    ng_portget_link(fd, l->ifindex, NULL, l, NULL) == 0)
 				break;
 		}
 		if (t - t0 >= wait_ms)
 			break;
 		usleep(10000);
 	}
-	*waited = (unsigned)(now_ms() - t0);
+	*waited = (unsigned)(ng_now_ms() - t0);
 	if (!seen)
 		return ng_err_set(err, -ENODEV, NULL, 0, "%s (%s) did not come back within "
 				  "%u ms", ps->link.name, ps->busdev[0] ? ps->busdev : ps->link.mac,
@@ -272,6 +269,31 @@ static int restore_master(int fd, const struct ng_portstate *ps, struct ng_portl
 	return r;
 }
 
+/* The bond takes a slave as active only once its link monitor (miimon, or ARP) saw the
+ * slave's link up: a port just brought up is refused with EINVAL for up to a monitor
+ * interval (or its updelay). Ask again until then; meanwhile the bond may choose it itself
+ * (its primary, with primary_reselect): 1 then, with the item added. */
+static int set_active(int fd, struct ng_portlink *b, const struct ng_portlink *cur,
+		      struct ng_restore *rep, struct ng_err *e)
+{
+	uint64_t t0 = ng_now_ms();
+	int r;
+
+	for (;;) {
+		r = ng_portset_bond(fd, b->ifindex, IFLA_BOND_ACTIVE_SLAVE, (uint32_t)cur->ifindex,
+				    e);
+		if (r != -EINVAL || ng_now_ms() - t0 >= BOND_LINK_WAIT_MS)
+			return r;
+		usleep(20000);
+		if (ng_portget_link(fd, b->ifindex, NULL, b, NULL) == 0 &&
+		    b->bond_active == cur->ifindex) {
+			item(rep, "active-slave", NG_RESTORED, NULL, "%s of %s (the bond chose it "
+			     "after %u ms)", cur->name, b->name, (unsigned)(ng_now_ms() - t0));
+			return 1;
+		}
+	}
+}
+
 static void restore_bond(int fd, const struct ng_portstate *ps, const struct ng_portlink *cur,
 			 bool active, struct ng_restore *rep)
 {
@@ -293,10 +315,12 @@ static void restore_bond(int fd, const struct ng_portstate *ps, const struct ng_
 		     cur->name, ps->master);
 		return;
 	}
-	if (r == 0)
-		r = ng_portset_bond(fd, b.ifindex, active ? IFLA_BOND_ACTIVE_SLAVE : IFLA_BOND_PRIMARY,
-			     (uint32_t)cur->ifindex, &e);
-	item(rep, what, done(r), e.msg, "%s of %s", cur->name, ps->master);
+	if (r == 0 && active)
+		r = set_active(fd, &b, cur, rep, &e);
+	else if (r == 0)
+		r = ng_portset_bond(fd, b.ifindex, IFLA_BOND_PRIMARY, (uint32_t)cur->ifindex, &e);
+	if (r != 1)
+		item(rep, what, done(r), e.msg, "%s of %s", cur->name, ps->master);
 }
 
 static void addr_text(int family, const unsigned char *a, char *buf, size_t len)
@@ -381,7 +405,11 @@ static void restore_link(int fd, const struct ng_portstate *ps, struct ng_portli
 	int r;
 
 	if (strcmp(cur->name, ps->link.name) != 0) {
-		if (ng_portget_link(fd, 0, ps->link.name, &other, NULL) == 0) {
+		if (ng_portget_link(fd, 0, ps->link.name, &other, NULL) == 0 &&
+		    other.ifindex == cur->ifindex) {
+			/* Renamed by udev since it was found: it has its name. */
+			*cur = other;
+		} else if (ng_portget_link(fd, 0, ps->link.name, &other, NULL) == 0) {
 			item(rep, "name", NG_RESTORE_SKIPPED, "another device has it", "%s",
 			     ps->link.name);
 		} else {
@@ -415,6 +443,7 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 	struct ng_portlink cur = { .ifindex = 0 };
 	struct ng_err e = { 0 };
 	bool up = ps->link.flags & IFF_UP;
+	uint64_t t0;
 	int fd, r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -430,6 +459,7 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 	}
 	ng_trace(ctx, "%s: found again as %s (ifindex %d) after %u ms", ps->link.name, cur.name,
 		 cur.ifindex, rep->waited_ms);
+	t0 = ng_now_ms();
 	rep->ifindex_after = cur.ifindex;
 	/* Name and MTU first: a rename needs the port down, and a bridge takes the lowest
 	 * MTU of its ports. */
@@ -451,6 +481,7 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 		restore_bond(fd, ps, &cur, true, rep);
 	restore_uppers(fd, ps, rep);
 	close(fd);
+	rep->restore_ms = (unsigned)(ng_now_ms() - t0);
 	snprintf(rep->name, sizeof(rep->name), "%s", cur.name);
 	for (size_t i = 0; i < rep->n; i++)
 		if (rep->v[i].outcome == NG_RESTORE_FAILED)
@@ -463,6 +494,7 @@ void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len)
 {
 	size_t pos = 0;
 	unsigned addrs = 0, routes = 0;
+	bool any;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < rep->n && pos < len; i++) {
@@ -492,12 +524,23 @@ void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len)
 	if (routes && pos < len)
 		pos += (size_t)snprintf(buf + pos, len - pos, "%s%u route%s", pos ? ", " : "",
 					routes, routes == 1 ? "" : "s");
+	any = pos > 0;
 	if (pos < len)
-		snprintf(buf + pos, len - pos, "%s%s ifindex %d -> %d, back after %u ms)",
-			 pos ? " (" : "nothing to put back (", rep->name, rep->ifindex_before,
-			 rep->ifindex_after, rep->waited_ms);
+		pos += (size_t)snprintf(buf + pos, len - pos, "%s%s ifindex %d -> %d",
+					any ? " (" : "nothing to put back (", rep->name,
+					rep->ifindex_before, rep->ifindex_after);
+	if (rep->step_ms && pos < len)
+		pos += (size_t)snprintf(buf + pos, len - pos, ", %s took %u ms", rep->step,
+					rep->step_ms);
+	if (pos < len)
+		pos += (size_t)snprintf(buf + pos, len - pos, ", back after %u ms", rep->waited_ms);
+	if (rep->restore_ms && pos < len)
+		pos += (size_t)snprintf(buf + pos, len - pos, ", put back in %u ms",
+					rep->restore_ms);
+	if (pos < len)
+		snprintf(buf + pos, len - pos, ")");
 	/* What was done reads "put back ...". */
-	if (pos && strlen(buf) + 9 < len) {
+	if (any && strlen(buf) + 9 < len) {
 		memmove(buf + 9, buf, strlen(buf) + 1);
 		memcpy(buf, "put back ", 9);
 	}
