@@ -24,6 +24,7 @@
 #define BOND_MODE_ACTIVEBACKUP 1	/* include/uapi/linux/if_bonding.h */
 #define LOWER_UP 0x10000		/* IFF_LOWER_UP of linux/if.h (carrier) */
 #define BOND_LINK_WAIT_MS 2000		/* for the bond's link monitor to see a slave up */
+#define UDEV_DB_MAX (256 * 1024)	/* a device's udev database entry, read whole */
 
 /* ------------------------------------------------------------- the report */
 
@@ -96,13 +97,21 @@ static int lookup(const struct ng_ctx *ctx, int fd, const struct ng_portstate *p
 }
 
 /* udev has run its rules for the device (the rename included) once its database entry
- * exists. */
+ * exists without ID_RENAMING=1: udev (v243 and later) saves the entry with it before it
+ * renames the interface, and drops it when it handles the rename's move event, as
+ * systemd-networkd waits for it to. */
 static bool udev_done(const struct ng_ctx *ctx, int ifindex)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], *db = NULL;
+	size_t len;
+	bool done;
 
-	return ng_path(ctx, path, sizeof(path), "/run/udev/data/n%d", ifindex) == 0 &&
-	       access(path, F_OK) == 0;
+	if (ng_path(ctx, path, sizeof(path), "/run/udev/data/n%d", ifindex) < 0 ||
+	    ng_read_file(path, true, UDEV_DB_MAX, &db, &len) < 0)
+		return false;
+	done = strncmp(db, "E:ID_RENAMING=1\n", 16) != 0 && !strstr(db, "\nE:ID_RENAMING=1\n");
+	free(db);
+	return done;
 }
 
 static int find(const struct ng_ctx *ctx, int fd, const struct ng_portstate *ps,
@@ -163,10 +172,17 @@ static void vlans_text(const uint8_t *map, char *buf, size_t len)
 	}
 }
 
-static void restore_vlans(int fd, const struct ng_portstate *ps, int ifindex,
-			  struct ng_restore *rep)
+/* The VLANs in two rounds around the port's up: first the untagged ones and the PVID (what
+ * carries the host's address on the bridge) and away with what was not there (the
+ * bridge's default VLAN 1 on a new port), then, with the port up and the host reachable,
+ * the tagged ones: on a device that programs a hardware filter per VLAN (virtio-net: one
+ * control command each), Proxmox's bridge-vids 2-4094 take seconds. The port never carries
+ * a VLAN it did not have. *done counts what changed, -1 after a failure (then no second
+ * round); the second round reports. */
+static void restore_vlans(int fd, const struct ng_portstate *ps, int ifindex, bool first,
+			  int *done, struct ng_restore *rep)
 {
-	uint8_t *want = malloc(2 * 4096), *have;
+	uint8_t *want = malloc(3 * 4096), *have, *now;
 	struct ng_portbr *cur = malloc(sizeof(*cur));
 	struct ng_err e = { 0 };
 	char text[96];
@@ -175,24 +191,37 @@ static void restore_vlans(int fd, const struct ng_portstate *ps, int ifindex,
 
 	if (!want || !cur) {
 		item(rep, "vlans", NG_RESTORE_FAILED, "out of memory", "-");
+		*done = -1;
 		goto out;
 	}
 	have = want + 4096;
+	now = have + 4096;
 	ng_vlan_expand(ps->br.vlans, ps->br.nvlans, want);
 	vlans_text(want, text, sizeof(text));
 	r = ng_portget_brport(fd, ifindex, cur, &e);
-	if (r == 0) {
-		ng_vlan_expand(cur->vlans, cur->nvlans, have);
-		/* Add first: the recorded PVID then replaces the bridge's default one. */
-		r = ng_portset_vlans(fd, ifindex, RTM_SETLINK, want, have, true, &nadd, &e);
-	}
 	if (r == 0)
+		ng_vlan_expand(cur->vlans, cur->nvlans, have);
+	/* First round: the untagged and PVID entries, wanted or to be taken away from a VLAN
+	 * that stays; the rest stays as it is for now. */
+	for (unsigned vid = 0; r == 0 && vid < 4096; vid++) {
+		uint8_t flags = NG_VLAN_PVID | NG_VLAN_UNTAGGED;
+
+		now[vid] = !first || (want[vid] & flags) || (want[vid] && (have[vid] & flags)) ?
+			   want[vid] : have[vid];
+	}
+	/* Add first: the recorded PVID then replaces the bridge's default one. */
+	if (r == 0)
+		r = ng_portset_vlans(fd, ifindex, RTM_SETLINK, now, have, true, &nadd, &e);
+	if (r == 0 && first)
 		r = ng_portset_vlans(fd, ifindex, RTM_DELLINK, want, have, false, &ndel, &e);
-	if (r < 0)
+	if (r < 0) {
 		item(rep, "vlans", NG_RESTORE_FAILED, e.msg, "%s", text);
-	else
-		item(rep, "vlans", (nadd + ndel) ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s",
-		     text);
+		*done = -1;
+	} else {
+		*done += (int)(nadd + ndel);
+		if (!first)
+			item(rep, "vlans", *done ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s", text);
+	}
 out:
 	free(want);
 	free(cur);
@@ -239,8 +268,6 @@ static void restore_brport(int fd, const struct ng_portstate *ps, int ifindex,
 		item(rep, "bridge-port", n ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s",
 		     n ? text : "options");
 	free(cur);
-	if (ps->vlan_filtering && ps->br.have_vlans)
-		restore_vlans(fd, ps, ifindex, rep);
 }
 
 /* Into its bridge or bond. A bond takes a slave only while it is down. */
@@ -443,8 +470,8 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 	struct ng_portlink cur = { .ifindex = 0 };
 	struct ng_err e = { 0 };
 	bool up = ps->link.flags & IFF_UP;
+	int fd, r, vlans = -1;
 	uint64_t t0;
-	int fd, r;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->ifindex_before = ps->link.ifindex;
@@ -465,16 +492,22 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 	 * MTU of its ports. */
 	restore_link(fd, ps, &cur, rep);
 	if (ps->master[0] && restore_master(fd, ps, &cur, rep) == 0) {
-		if (strcmp(ps->master_kind, "bridge") == 0)
+		if (strcmp(ps->master_kind, "bridge") == 0) {
 			restore_brport(fd, ps, cur.ifindex, rep);
-		else if (strcmp(ps->master_kind, "bond") == 0)
+			vlans = ps->vlan_filtering && ps->br.have_vlans ? 0 : -1;
+			if (vlans == 0)
+				restore_vlans(fd, ps, cur.ifindex, true, &vlans, rep);
+		} else if (strcmp(ps->master_kind, "bond") == 0) {
 			restore_bond(fd, ps, &cur, false, rep);
+		}
 	}
 	if (up != !!(cur.flags & IFF_UP)) {
 		r = ng_portset_up(fd, cur.ifindex, up, &e);
 		item(rep, "up", done(r), e.msg, "%s", up ? "up" : "down");
 		(void)ng_portget_link(fd, cur.ifindex, NULL, &cur, NULL);
 	}
+	if (vlans >= 0)
+		restore_vlans(fd, ps, cur.ifindex, false, &vlans, rep);
 	restore_addrs(fd, ps, &cur, rep);
 	restore_routes(fd, ps, cur.ifindex, rep);
 	if (strcmp(ps->master_kind, "bond") == 0)
