@@ -97,21 +97,20 @@ static int lookup(const struct ng_ctx *ctx, int fd, const struct ng_portstate *p
 }
 
 /* udev has run its rules for the device (the rename included) once its database entry
- * exists without ID_RENAMING=1: udev (v243 and later) saves the entry with it before it
- * renames the interface, and drops it when it handles the rename's move event, as
- * systemd-networkd waits for it to. */
+ * exists without ID_RENAMING=1: udev marks the entry so while it renames the interface
+ * (systemd 255 and later save it so before the rename) and drops the mark when it handles
+ * the rename's move event; systemd-networkd waits for the same. */
 static bool udev_done(const struct ng_ctx *ctx, int ifindex)
 {
 	char path[PATH_MAX], *db = NULL;
-	size_t len;
-	bool done;
+	bool named;
 
 	if (ng_path(ctx, path, sizeof(path), "/run/udev/data/n%d", ifindex) < 0 ||
-	    ng_read_file(path, true, UDEV_DB_MAX, &db, &len) < 0)
+	    ng_read_file(path, true, UDEV_DB_MAX, &db, NULL) < 0)
 		return false;
-	done = strncmp(db, "E:ID_RENAMING=1\n", 16) != 0 && !strstr(db, "\nE:ID_RENAMING=1\n");
+	named = strncmp(db, "E:ID_RENAMING=1\n", 16) != 0 && !strstr(db, "\nE:ID_RENAMING=1\n");
 	free(db);
-	return done;
+	return named;
 }
 
 static int find(const struct ng_ctx *ctx, int fd, const struct ng_portstate *ps,
