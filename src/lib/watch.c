@@ -27,6 +27,7 @@ struct wstate {
 	bool judging;			/* a step waits for its judgement at judge_at */
 	uint64_t judge_at, acted_at;
 	unsigned acted_rung;		/* the rung of the step being judged */
+	unsigned last_rung;		/* the rung of the last action */
 	enum ng_watch_step acted_step;
 	struct ng_txprogress base;	/* after the step, or at the detection a hold is for */
 	struct ng_watch_stats stats;
@@ -334,6 +335,7 @@ void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
 	if (r == NG_WATCH_FAILED)
 		st->stats.failed++;
 	st->last_action = now_ms;
+	st->last_rung = d->rung;
 	st->streak++;
 	prune_hour(st, now_ms);
 	if (st->nhour < NG_WATCH_PER_HOUR_MAX)
@@ -351,6 +353,23 @@ void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
 		st->acted_at = now_ms;
 		st->acted_rung = d->rung;
 		st->acted_step = d->step;
+	}
+}
+
+void ng_watch_recovered(struct ng_watch *w, const char *ifname, bool credit)
+{
+	struct wstate *st = state_find(w, ifname);
+
+	if (!st)
+		return;
+	/* A held step is not taken, and no judgement from the transmit counters is due. */
+	st->held = st->stats.held = false;
+	st->judging = false;
+	if (credit && st->last_action) {
+		st->rung = st->stats.rung = st->last_rung;
+		st->stats.recovered++;
+	} else if (!credit) {
+		st->rung = st->stats.rung = 0;
 	}
 }
 
