@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz-probe.c: libFuzzer target for what the reachability probe reads and is told: the
- * packets its socket hands it (ng_arp_parse, ng_arp_answers), the [watch] probe value
- * (ng_watch_option_check), and any sequence of rounds (ng_probe_note). The first byte picks
- * the part; the rest is its input. */
+/* fuzz-probe.c: libFuzzer target for what nicguard-watch's probe and reboot rung read and
+ * are told: the packets the probe's socket hands it (ng_arp_parse, ng_arp_answers), the
+ * [watch] probe value (ng_watch_option_check), any sequence of rounds (ng_probe_note), and
+ * the reboot record read back after a reboot (ng_reboot_parse). The first byte picks the
+ * part; the rest is its input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,19 +66,37 @@ static void rounds(const uint8_t *p, size_t n)
 	}
 }
 
+static void record(const uint8_t *p, size_t n)
+{
+	char *text = malloc(n + 1);
+	int64_t when = -1;
+
+	if (!text)
+		return;
+	memcpy(text, p, n);
+	text[n] = '\0';
+	/* Only a time it wrote itself: digits, so never negative. */
+	if (ng_reboot_parse(text, n, &when) == 0 && when < 0)
+		abort();
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		packet(data + 1, size - 1);
 		break;
 	case 1:
 		value(data + 1, size - 1);
 		break;
-	default:
+	case 2:
 		rounds(data + 1, size - 1);
+		break;
+	default:
+		record(data + 1, size - 1);
 		break;
 	}
 	return 0;

@@ -99,6 +99,40 @@ static const char *next_step(const struct ng_watch_opts *o, const struct ng_watc
 	return d->rung + 1 < o->nladder ? ng_watch_step_name(o->ladder[d->rung + 1]) : NULL;
 }
 
+/* The reboot rung before systemd is asked: allowed (reboot-period), recorded, logged, and the
+ * events and the history written, in that order, so that all of it outlives the reboot.
+ * NG_WATCH_OK: go on and ask; else detail says why not. */
+static enum ng_watch_result reboot_first(struct daemon *dm, const struct ng_watch_decision *d,
+					 const char *sig, char *detail, size_t len)
+{
+	static const char asking[] = "asking systemd to reboot the host";
+	struct ng_err err = { 0 };
+	char why[128], line[1024];
+	int64_t now = (int64_t)time(NULL);
+	int r = ng_reboot_check(dm->ctx, &dm->opts, now, why, sizeof(why), &err);
+
+	if (r == -EAGAIN) {
+		snprintf(detail, len, "not now: %s", why);
+		return NG_WATCH_SKIPPED;
+	}
+	if (r == 0)
+		r = ng_reboot_record(dm->ctx, now, d->ifname, sig, &err);
+	if (r < 0) {
+		snprintf(detail, len, "failed: not rebooting: %s",
+			 ng_err_str(&err, line, sizeof(line)));
+		return NG_WATCH_FAILED;
+	}
+	ng_log(LOG_CRIT, "reboot on %s for %s: every step before it was taken; %s (%s reboot)",
+	       d->ifname, sig, asking, ng_ctx_program(dm->ctx, "systemctl"));
+	watch_add_event(dm, sig, d->ifname, "reboot", asking);
+	watch_history_event(dm, sig, d->ifname, true, "reboot", asking);
+	if (ng_runstate_events_write(dm->ctx, dm->ev, dm->nev, &err) < 0)
+		ng_log(LOG_ERR, "events: %s", ng_err_str(&err, line, sizeof(line)));
+	dm->events_dirty = false;
+	watch_history_flush(dm);
+	return NG_WATCH_OK;
+}
+
 static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 		      const struct ng_watch_decision *d, const char *sig)
 {
@@ -108,10 +142,16 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 	/* A silent hang is judged by the probe's next answers, not by transmit counters that
 	 * the probe's own requests move. */
 	bool by_tx = strcmp(sig, NG_SIG_SILENT) != 0;
-	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, dm->hist,
-						 (int64_t)time(NULL), detail, sizeof(detail),
-						 &dm->step);
-	const char *name = dm->step.restored ? dm->step.restore.name : d->ifname;
+	enum ng_watch_result r = NG_WATCH_OK;
+	const char *name;
+
+	memset(&dm->step, 0, sizeof(dm->step));
+	if (d->step == NG_STEP_REBOOT && !dm->dry_run)
+		r = reboot_first(dm, d, sig, detail, sizeof(detail));
+	if (r == NG_WATCH_OK)
+		r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, dm->hist, (int64_t)time(NULL),
+				    detail, sizeof(detail), &dm->step);
+	name = dm->step.restored ? dm->step.restore.name : d->ifname;
 
 	/* Judged later against the port as the step left it (a rebind: a new device). */
 	ng_txprogress_read(dm->ctx, name, &after);

@@ -66,6 +66,7 @@ struct ng_ctx_opts {
 	const char *pct;
 	const char *update_initramfs;
 	const char *ip;
+	const char *systemctl;		/* NULL: /usr/bin/systemctl under root */
 };
 
 struct ng_ctx;
@@ -1332,6 +1333,7 @@ enum ng_watch_step {
 	NG_STEP_BOUNCE,		/* link down, up */
 	NG_STEP_REAPPLY,	/* re-apply the policy with the watch-* settings, and persist that */
 	NG_STEP_REBIND,		/* unbind and bind the device's driver */
+	NG_STEP_REBOOT,		/* opt-in, the last rung after others: reboot through systemd */
 	NG_STEP_MAX,
 };
 
@@ -1381,6 +1383,8 @@ struct ng_watch_opts {
 					 * without a bus device (veth) is probed */
 	unsigned probe_failures;	/* probe-failures = 3: unanswered in a row: a hang */
 	uint64_t probe_interval_ms;	/* probe-interval = 10s (global) */
+	uint64_t reboot_min_uptime_ms;	/* reboot-min-uptime = 1h: no reboot sooner (global) */
+	uint64_t reboot_period_ms;	/* reboot-period = 24h: one reboot at most (global) */
 };
 
 void ng_watch_opts_default(struct ng_watch_opts *o);
@@ -1462,6 +1466,8 @@ enum ng_watch_why {
 				 * cleared by itself before a held step was due */
 	NG_WHY_NO_EVIDENCE,	/* judged after a step: no traffic to tell by; the next
 				 * kernel record decides */
+	NG_WHY_UPTIME,		/* the reboot rung, within reboot-min-uptime of boot: held
+				 * until due_ms */
 };
 
 const char *ng_watch_why_name(enum ng_watch_why why);
@@ -1607,6 +1613,32 @@ int ng_probe_send(int fd, const struct ng_probe_target *t, struct ng_err *err);
 /* Read what came since the last call: 1 when a reply answered t, 0 when none did, or a
  * negative errno. */
 int ng_probe_read(int fd, const struct ng_probe_target *t);
+
+/* --------------------------------------------------------------- reboot.c */
+
+/* The reboot rung (opt-in, the last of the ladder): at most one reboot per reboot-period,
+ * remembered across the reboot in root/var/lib/nicguard/reboot-last; never within
+ * reboot-min-uptime of boot (the engine holds it until then: NG_WHY_UPTIME). */
+
+/* The time (Unix seconds) of the last reboot a record holds (pure): -EBADMSG without
+ * nicguard's marker, -EINVAL without a good time= line. */
+int ng_reboot_parse(const char *buf, size_t len, int64_t *when);
+
+/* May nicguard-watch reboot now (wall time now)? 0: yes (no record, or the period is
+ * over); -EAGAIN with why filled: not within reboot-period of the last one (or with the
+ * clock set back before it); another negative errno with err filled when the record cannot
+ * be read (a link, not nicguard's, garbage): no reboot either. */
+int ng_reboot_check(const struct ng_ctx *ctx, const struct ng_watch_opts *o, int64_t now,
+		    char *why, size_t len, struct ng_err *err);
+
+/* Record the reboot about to be asked for (atomic, synced, never over a file nicguard did
+ * not write). 0 or a negative errno with err filled: then do not reboot. */
+int ng_reboot_record(const struct ng_ctx *ctx, int64_t now, const char *ifname,
+		     const char *sig, struct ng_err *err);
+
+/* Ask systemd for the reboot: `systemctl reboot` (ng_ctx_program "systemctl", execve, an
+ * empty environment). 0 with detail saying so, or a negative errno with err filled. */
+int ng_reboot_request(const struct ng_ctx *ctx, char *detail, size_t len, struct ng_err *err);
 
 /* -------------------------------------------------------------- metrics.c */
 
@@ -1837,7 +1869,8 @@ struct ng_history;	/* history.c */
  * nothing to do, "nothing to re-apply (no watch-* settings)"). A bounce or a rebind puts
  * back the port's place (ng_recoverstep_run): res tells what (free with
  * ng_recoverstep_free). The settings a reapply changed are queued in hist (may be NULL) as
- * changes at time now: the history marks the escalation. Returns what to tell
+ * changes at time now: the history marks the escalation. A reboot only asks systemd
+ * (ng_reboot_request): the caller checks, records and logs it first. Returns what to tell
  * ng_watch_done(). */
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,

@@ -152,8 +152,13 @@ static void gate(const struct ng_watch_opts *o, struct wstate *st, const struct 
 		hold(st, st->last_action + backoff(o, st->streak), d);
 		return;
 	}
-	if (in->backup && (step == NG_STEP_BOUNCE || step == NG_STEP_REBIND) &&
-	    o->during_backup != NG_BACKUP_ALLOW) {
+	if (step == NG_STEP_REBOOT && now < o->reboot_min_uptime_ms) {
+		d->why = NG_WHY_UPTIME;
+		hold(st, o->reboot_min_uptime_ms, d);
+		return;
+	}
+	if (in->backup && (step == NG_STEP_BOUNCE || step == NG_STEP_REBIND ||
+			   step == NG_STEP_REBOOT) && o->during_backup != NG_BACKUP_ALLOW) {
 		d->why = NG_WHY_BACKUP;
 		hold(st, now + (o->min_interval_ms > BACKUP_RECHECK_MS ? o->min_interval_ms :
 				BACKUP_RECHECK_MS), d);
@@ -404,7 +409,7 @@ const char *ng_watch_why_name(enum ng_watch_why why)
 {
 	static const char *const names[] = {
 		"act", "debounced", "log-only", "settling", "quiet-after-boot", "waiting",
-		"held", "limit", "backup", "recovered", "no-evidence",
+		"held", "limit", "backup", "recovered", "no-evidence", "reboot-min-uptime",
 	};
 
 	return (unsigned)why < NG_ARRAY_SIZE(names) ? names[why] : "?";
@@ -445,6 +450,7 @@ void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char 
 	case NG_WHY_QUIET:
 	case NG_WHY_WAIT:
 	case NG_WHY_HELD:
+	case NG_WHY_UPTIME:
 		snprintf(buf, len, "no action yet (%s; rung %u due in %" PRIu64 ".%03" PRIu64 " s)",
 			 ng_watch_why_name(d->why), d->rung + 1, wait / 1000, wait % 1000);
 		break;

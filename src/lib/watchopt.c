@@ -36,11 +36,15 @@ static const struct okey {
 	{ "probe-failures", offsetof(struct ng_watch_opts, probe_failures), T_COUNT, false },
 	{ "probe-interval", offsetof(struct ng_watch_opts, probe_interval_ms), T_DURATION, true },
 	{ "quiet-after-boot", offsetof(struct ng_watch_opts, quiet_ms), T_DURATION, false },
+	{ "reboot-min-uptime", offsetof(struct ng_watch_opts, reboot_min_uptime_ms), T_DURATION,
+	  true },
+	{ "reboot-period", offsetof(struct ng_watch_opts, reboot_period_ms), T_DURATION, true },
 	{ "reset-after", offsetof(struct ng_watch_opts, reset_after_ms), T_DURATION, false },
 	{ "settle", offsetof(struct ng_watch_opts, settle_ms), T_DURATION, false },
 };
 
-static const char *const step_names[] = { "none", "log", "bounce", "reapply", "rebind" };
+static const char *const step_names[] = { "none", "log", "bounce", "reapply", "rebind",
+					    "reboot" };
 static const char *const backup_names[] = { "reapply", "log", "allow" };
 
 bool ng_watch_tables_sorted(void)
@@ -74,6 +78,8 @@ void ng_watch_opts_default(struct ng_watch_opts *o)
 	o->probe = NG_PROBE_NONE;
 	o->probe_failures = 3;
 	o->probe_interval_ms = 10000;
+	o->reboot_min_uptime_ms = HOUR_MS;
+	o->reboot_period_ms = 24 * HOUR_MS;
 }
 
 static int cmp_okey(const void *k, const void *e)
@@ -182,7 +188,7 @@ static int ladder_word(const char *w, size_t n, void *data)
 
 	if (i <= NG_STEP_NONE)
 		return ng_err_set(ws->err, -EINVAL, NULL, 0, "unknown step \"%.*s\" (expected log, "
-				  "bounce, reapply or rebind)", (int)n, w);
+				  "bounce, reapply, rebind or reboot)", (int)n, w);
 	if (ws->o->nladder == NG_WATCH_LADDER_MAX)
 		return ng_err_set(ws->err, -EINVAL, NULL, 0, "a ladder has at most %d steps",
 				  NG_WATCH_LADDER_MAX);
@@ -213,6 +219,12 @@ static int parse_ladder(const char *v, struct ng_watch_opts *o, struct ng_err *e
 	r = each_word(v, ladder_word, &ws);
 	if (r == 0 && tmp.nladder == 0)
 		r = ng_err_set(err, -EINVAL, NULL, 0, "empty ladder");
+	/* The last resort: only after the other steps failed, so never first, and nothing
+	 * after it. */
+	for (size_t i = 0; r == 0 && i < tmp.nladder; i++)
+		if (tmp.ladder[i] == NG_STEP_REBOOT && (i == 0 || i + 1 < tmp.nladder))
+			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot can only be the last step, "
+				       "after another (e.g. ladder = bounce reapply rebind reboot)");
 	if (r == 0) {
 		memcpy(o->ladder, tmp.ladder, sizeof(o->ladder));
 		o->nladder = tmp.nladder;
@@ -300,6 +312,14 @@ static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *
 		if (r == 0 && k->off == offsetof(struct ng_watch_opts, probe_interval_ms) &&
 		    ms < 1000)
 			r = ng_err_set(err, -EINVAL, NULL, 0, "probe-interval below 1s");
+		/* A host that reboots for a hang must come up and stay up a while first: no
+		 * reboot loop. */
+		if (r == 0 && k->off == offsetof(struct ng_watch_opts, reboot_min_uptime_ms) &&
+		    ms < 60000)
+			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot-min-uptime below 1m");
+		if (r == 0 && k->off == offsetof(struct ng_watch_opts, reboot_period_ms) &&
+		    ms < HOUR_MS)
+			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot-period below 1h");
 		if (r == 0)
 			*(uint64_t *)field = ms;
 		return r;

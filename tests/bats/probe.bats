@@ -7,8 +7,6 @@
 
 load ../helpers
 
-WATCH=$NG_BUILD/nicguard-watch
-
 setup() {
 	ng_ns_setup
 	GW=${NG_NS}-gw
@@ -26,21 +24,12 @@ setup() {
 	ip -n "$NG_NS" link add name ngt2 type veth peer name ngt3
 	ip -n "$NG_NS" link set ngt2 up
 	ip -n "$NG_NS" link set ngt3 up
-	ROOT=$BATS_TEST_TMPDIR/root
-	mkdir -p "$ROOT/run" "$ROOT/var/lib/nicguard"
-	ln -s /sys "$ROOT/sys"
-	ln -s /proc "$ROOT/proc"
-	KMSG=$BATS_TEST_TMPDIR/kmsg
-	mkfifo "$KMSG"
-	LOG=$BATS_TEST_TMPDIR/watch.log
-	WPID=
+	ng_watch_root
+	mkdir -p "$ROOT/var/lib/nicguard"
 }
 
 teardown() {
-	if [ -n "$WPID" ]; then
-		kill -TERM "$WPID" 2>/dev/null || true
-		wait "$WPID" 2>/dev/null || true
-	fi
+	ng_watch_kill
 	ng_ns_teardown
 	if [ -n "${GW:-}" ] && [ -e "/run/netns/$GW" ]; then
 		ip netns del "$GW"
@@ -54,33 +43,6 @@ probe_conf() {
 		'settle = 1s' 'debounce = 0' 'probe-interval = 1s' 'probe-failures = 2' "$@")
 }
 
-watch_start() {
-	: >"$LOG"
-	ip netns exec "$NG_NS" "$WATCH" --kmsg "$KMSG" --root "$ROOT" -c "$NG_CONF" \
-		--foreground "$@" 2>"$LOG" &
-	WPID=$!
-	wait_log 'watching '
-}
-
-watch_stop() {
-	kill -TERM "$WPID"
-	local rc=0
-	wait "$WPID" || rc=$?
-	WPID=
-	[ "$rc" -eq 0 ] || { cat "$LOG"; return 1; }
-}
-
-wait_log() { # PATTERN [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-5} * 20; i++)); do
-		grep -q -- "$1" "$LOG" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for: $1"
-	cat "$LOG"
-	return 1
-}
-
 count() { grep -c -- "$1" "$LOG" || true; }
 
 carrier() { ip netns exec "$NG_NS" cat "/sys/class/net/$1/carrier_changes"; }
@@ -92,9 +54,9 @@ gw_rx() { ip netns exec "$GW" cat /sys/class/net/ngt1/statistics/rx_packets; }
 	probe_conf
 	local rx0
 	rx0=$(gw_rx)
-	watch_start
+	ng_watch_start
 	sleep 3
-	watch_stop
+	ng_watch_stop
 	[ "$(gw_rx)" -eq "$rx0" ]
 	[ "$(count 'probe')" -eq 0 ]
 }
@@ -104,10 +66,10 @@ gw_rx() { ip netns exec "$GW" cat /sys/class/net/ngt1/statistics/rx_packets; }
 	local c0 rx0
 	c0=$(carrier ngt0)
 	rx0=$(gw_rx)
-	watch_start
-	wait_log 'probe on ngt0: ARP for 192.0.2.1, the default gateway through ngt0 every 1 s from 192.0.2.2, 2 unanswered in a row with the link up is a silent hang'
+	ng_watch_start
+	ng_wait_log 'probe on ngt0: ARP for 192.0.2.1, the default gateway through ngt0 every 1 s from 192.0.2.2, 2 unanswered in a row with the link up is a silent hang'
 	sleep 4
-	watch_stop
+	ng_watch_stop
 	cat "$LOG"
 	[ "$(count 'probe on ngt0: ARP')" -eq 1 ]
 	[ "$(count 'detected')" -eq 0 ]
@@ -121,17 +83,17 @@ gw_rx() { ip netns exec "$GW" cat /sys/class/net/ngt1/statistics/rx_packets; }
 @test "probe: the gateway stops answering while the link stays up: a silent hang, that port bounced, in the events and the history" {
 	probe_conf 'interface.ngt0.probe = gateway' 'ladder = bounce'
 	local c0 c2
-	watch_start
-	wait_log 'probe on ngt0: ARP for 192.0.2.1'
+	ng_watch_start
+	ng_wait_log 'probe on ngt0: ARP for 192.0.2.1'
 	sleep 2
 	[ "$(count 'detected')" -eq 0 ]
 	c0=$(carrier ngt0)
 	c2=$(carrier ngt2)
 	# The gateway's end no longer answers ARP; its link, and ngt0's carrier, stay up.
 	ip -n "$GW" link set ngt1 arp off
-	wait_log 'detected silent (hang) on ngt0 (2 ARP requests for 192.0.2.1 unanswered in a row, link up, carrier on): action bounce' 8
-	wait_log 'action bounce on ngt0 for silent: done'
-	watch_stop
+	ng_wait_log 'detected silent (hang) on ngt0 (2 ARP requests for 192.0.2.1 unanswered in a row, link up, carrier on): action bounce' 8
+	ng_wait_log 'action bounce on ngt0 for silent: done'
+	ng_watch_stop
 	[ "$(ip netns exec "$NG_NS" cat /sys/class/net/ngt0/carrier)" -eq 1 ]
 	[ "$(carrier ngt0)" -eq $((c0 + 2)) ]
 	[ "$(carrier ngt2)" -eq "$c2" ]
@@ -147,13 +109,13 @@ gw_rx() { ip netns exec "$GW" cat /sys/class/net/ngt1/statistics/rx_packets; }
 
 @test "probe: a far-side outage bounces a healthy port once per outage, never forever; the next outage gets the ladder again" {
 	probe_conf 'interface.ngt0.probe = gateway' 'ladder = bounce'
-	watch_start
-	wait_log 'probe on ngt0: ARP for 192.0.2.1'
+	ng_watch_start
+	ng_wait_log 'probe on ngt0: ARP for 192.0.2.1'
 	# The gateway goes away for everyone (its address taken away): one bounce, then the
 	# probe takes it as an outage beyond the port.
 	ip -n "$GW" addr del 192.0.2.1/24 dev ngt1
-	wait_log 'action bounce on ngt0 for silent: done' 8
-	wait_log 'probe on ngt0: 192.0.2.1 still unanswered after every step of the ladder: taken as an outage beyond the port' 10
+	ng_wait_log 'action bounce on ngt0 for silent: done' 8
+	ng_wait_log 'probe on ngt0: 192.0.2.1 still unanswered after every step of the ladder: taken as an outage beyond the port' 10
 	# Many more unanswered rounds: no further detection, no further bounce.
 	local c
 	c=$(carrier ngt0)
@@ -163,28 +125,28 @@ gw_rx() { ip netns exec "$GW" cat /sys/class/net/ngt1/statistics/rx_packets; }
 	[ "$(carrier ngt0)" -eq "$c" ]
 	# The gateway is back: said, and the ladder starts again from its first step.
 	ip -n "$GW" addr add 192.0.2.1/24 dev ngt1
-	wait_log 'probe on ngt0: 192.0.2.1 answers again after ' 5
+	ng_wait_log 'probe on ngt0: 192.0.2.1 answers again after ' 5
 	grep -q 'answers again after .* (an outage beyond the port ended)' "$LOG"
 	ip -n "$GW" addr del 192.0.2.1/24 dev ngt1
-	wait_log 'still unanswered after every step' 5
+	ng_wait_log 'still unanswered after every step' 5
 	local i
 	for ((i = 0; i < 200; i++)); do
 		[ "$(count 'action bounce on ngt0')" -eq 2 ] && break
 		sleep 0.05
 	done
-	watch_stop
+	ng_watch_stop
 	cat "$LOG"
 	[ "$(count 'action bounce on ngt0')" -eq 2 ]
 }
 
 @test "probe: no carrier is not a silent hang: the kernel knows, nothing is done" {
 	probe_conf 'interface.ngt0.probe = gateway'
-	watch_start
-	wait_log 'probe on ngt0: ARP for 192.0.2.1'
+	ng_watch_start
+	ng_wait_log 'probe on ngt0: ARP for 192.0.2.1'
 	# The far end goes down: ngt0 loses its carrier.
 	ip -n "$GW" link set ngt1 down
 	sleep 5
-	watch_stop
+	ng_watch_stop
 	[ "$(ip netns exec "$NG_NS" cat /sys/class/net/ngt0/carrier 2>/dev/null || echo 0)" = 0 ]
 	[ "$(count 'detected')" -eq 0 ]
 	cat "$LOG"
@@ -196,13 +158,13 @@ gw_rx() { ip netns exec "$GW" cat /sys/class/net/ngt1/statistics/rx_packets; }
 	ip -n "$NG_NS" addr add 198.51.100.2/24 dev ngt0
 	ip -n "$NG_NS" addr add 203.0.113.2/24 dev ngt2
 	probe_conf 'interface.ngt0.probe = 198.51.100.1' 'interface.ngt2.probe = gateway'
-	watch_start
-	wait_log 'probe on ngt0: ARP for 198.51.100.1 every 1 s from 198.51.100.2'
-	wait_log 'probe on ngt2: nothing to probe (no default gateway through ngt2)'
+	ng_watch_start
+	ng_wait_log 'probe on ngt0: ARP for 198.51.100.1 every 1 s from 198.51.100.2'
+	ng_wait_log 'probe on ngt2: nothing to probe (no default gateway through ngt2)'
 	# 198.51.100.1 answers: nothing to say.
 	sleep 3
 	[ "$(count 'detected')" -eq 0 ]
 	ip -n "$GW" link set ngt1 arp off
-	wait_log 'detected silent (hang) on ngt0 (2 ARP requests for 198.51.100.1 unanswered' 8
-	watch_stop
+	ng_wait_log 'detected silent (hang) on ngt0 (2 ARP requests for 198.51.100.1 unanswered' 8
+	ng_watch_stop
 }

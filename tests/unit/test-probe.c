@@ -13,6 +13,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "watchopts.h"
 
 #define S 1000ull
 #define BOOTED (3600 * S)
@@ -158,19 +159,8 @@ static void test_options(void **state)
 		{ "probe-interval", "500ms" }, { "probe-interval", "0" },
 		{ "interface.eno1.probe-interval", "5s" },
 	};
-	struct ng_err err;
-
 	(void)state;
-	assert_true(ng_watch_tables_sorted());
-	for (size_t i = 0; i < NG_ARRAY_SIZE(good); i++)
-		if (ng_watch_option_check(good[i][0], good[i][1], &err) != 0)
-			fail_msg("%s = %s: %s", good[i][0], good[i][1], err.msg);
-	for (size_t i = 0; i < NG_ARRAY_SIZE(bad); i++) {
-		err.msg[0] = '\0';
-		if (ng_watch_option_check(bad[i][0], bad[i][1], &err) != -EINVAL)
-			fail_msg("accepted %s = %s", bad[i][0], bad[i][1]);
-		assert_true(err.msg[0] != '\0');
-	}
+	check_watch_lines(good, NG_ARRAY_SIZE(good), bad, NG_ARRAY_SIZE(bad));
 }
 
 static void test_options_resolve(void **state)
