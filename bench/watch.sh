@@ -25,6 +25,17 @@
 #    (The latency of 1. includes recording the port's place and writing it to the daemon's
 #    /run before each bounce; here that /run is under mktemp's directory, so the write's
 #    fsync reaches the disk, which it does not on the tmpfs /run of a host.)
+# 6. On a real kernel transmit hang, in the QEMU guests of `make vm-check` (checks 10-12 of
+#    tests/vm/guest-checks, virtio-net under software emulation): from the kernel's first
+#    hang record to the daemon's decision and to the end of its first action (journald's
+#    receipt of both, one clock; and from the kernel's own stamp of the record); from the
+#    daemon's decision to rebind to the kernel's record of the port forwarding in its bridge
+#    again (reachable) and to the daemon's "done" (fully restored: unbind and bind, udev's
+#    naming, the place put back with Proxmox's bridge-vids 2-4094, the policy applied), with
+#    its parts; against what an admin does today once at the console: ifreload -a after the
+#    rebind (timed in the same guest, same layout); and the end of quiet-after-boot to the
+#    held step. Read from the last run's results (NG_VM_CACHE, default /var/tmp/nicguard-vm,
+#    last-RELEASE/results.txt): this script boots no guest; `make vm-check` first.
 set -euo pipefail
 
 events=100
@@ -289,3 +300,45 @@ printf '    library restore: %s   (goal: under 1 s)\n' "$(stats <"$tmp/restore")
 printf '    the same by hand, 7 ip/bridge commands: %.2f ms median; restore is %.1fx faster\n' \
 	"$(awk -v v="$hand_med" 'BEGIN { print v / 1000 }')" \
 	"$(awk -v a="$hand_med" -v b="$rm_med" 'BEGIN { print a / b }')"
+
+# ---------------------------------------------------------- the real hang, in the guests
+vm=${NG_VM_CACHE:-/var/tmp/nicguard-vm}
+echo "  on a real transmit hang (QEMU guests of make vm-check, virtio-net, software emulation):"
+for rel in bookworm trixie; do
+	res=$vm/last-$rel/results.txt
+	if ! grep -q '^NGINFO 1[0-2] .*figure ' "$res" 2>/dev/null; then
+		echo "    $rel: no figures (run make vm-check first)"
+		continue
+	fi
+	echo "    $rel ($(grep -m1 -o 'kernel [0-9][^ ,;]*' "$res" || echo 'kernel ?'), run of" \
+		"$(date -r "$res" '+%Y-%m-%d %H:%M')):"
+	awk '
+		BEGIN {
+			say["record_to_decision_ms"] = "kernel record to decision"
+			say["record_to_action_done_ms"] = "kernel record to first action done"
+			say["kernel_stamp_to_action_done_ms"] = "  (from the kernel'"'"'s own stamp)"
+			say["rebind_to_reachable_ms"] = "rebind to port forwarding again (reachable)"
+			say["rebind_to_restored_ms"] = "rebind to fully restored port"
+			say["unbind_and_bind_ms"] = "  of which unbind and bind (kernel, driver)"
+			say["udev_naming_ms"] = "  of which udev naming the new device"
+			say["put_back_ms"] = "  of which the place put back"
+			say["ifreload_after_rebind_ms"] = "today: ifreload -a after the rebind"
+			say["quiet_end_to_action_done_ms"] = "end of quiet-after-boot to the held step"
+			name[10] = "bridge"; name[11] = "bond under bridge"; name[12] = "quiet-after-boot"
+		}
+		/^NGINFO 1[0-2] .*figure / {
+			for (i = 3; i <= NF; i++) if (split($i, kv, "=") == 2 && kv[2] ~ /^[0-9.]+$/) {
+				v[$2, kv[1]] = kv[2]
+				printf "      %-29s %-44s %8.1f ms\n", "check " $2 " (" name[$2] "),",
+					(kv[1] in say ? say[kv[1]] : kv[1]) ":", kv[2]
+			}
+		}
+		END {
+			fix = v[10, "rebind_to_restored_ms"] - v[10, "unbind_and_bind_ms"]
+			if (v[10, "ifreload_after_rebind_ms"] && fix > 0)
+				printf "      the repair after the rebind: nicguard %.0f ms, ifreload -a %.0f ms" \
+					" (%.1fx), and no one at the console\n", fix,
+					v[10, "ifreload_after_rebind_ms"], v[10, "ifreload_after_rebind_ms"] / fix
+		}' "$res"
+done
+echo "    (goal: record to first action and rebind to restored port under 1 s each)"

@@ -29,9 +29,10 @@ $(FUZZ_BUILD)/fuzz-%: fuzz/fuzz-%.c fuzz/scratch.h $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB)
 
 # New inputs go to a scratch corpus; the seed corpus in the tree is only read. Each target is
-# one test case: the run ends with "N passed, N failed" like every other suite.
+# one test case: the run ends with "N passed, N failed" like every other suite. A finding is
+# repeated, with the input's bytes, just before that line: a CI log cut to its tail keeps it.
 fuzz: $(FUZZ_TARGETS)
-	@passed=0; failed=0; for t in $(FUZZ_TARGETS); do \
+	@passed=0; failed=0; failures=; for t in $(FUZZ_TARGETS); do \
 		name=$${t##*/fuzz-}; scratch=$(FUZZ_BUILD)/corpus/$$name; mkdir -p $$scratch; \
 		echo "== fuzz $$name for $(FUZZ_SECONDS) s"; \
 		$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
@@ -41,5 +42,12 @@ fuzz: $(FUZZ_TARGETS)
 		if grep -qE '==[0-9]+==ERROR|^SUMMARY: |deadly signal' $(FUZZ_BUILD)/$$name.log; then \
 			grep -E -A30 '==[0-9]+==ERROR|deadly signal' $(FUZZ_BUILD)/$$name.log | head -40; \
 			echo "fuzz $$name: FAILED (log: $(FUZZ_BUILD)/$$name.log)"; failed=$$((failed + 1)); \
+			failures="$$failures $$name"; \
 		else echo "fuzz $$name: ok"; passed=$$((passed + 1)); fi; \
+	done; \
+	for name in $$failures; do \
+		echo "== fuzz $$name failed: the finding, and the input that made it"; \
+		grep -E '==[0-9]+== ?ERROR|^SUMMARY: |#[0-9]+ .*(src/(lib|bin)|/fuzz)/[^ /]+\.[ch]:[0-9]' \
+			$(FUZZ_BUILD)/$$name.log | head -12; \
+		for a in $(FUZZ_BUILD)/$$name-*; do [ -f "$$a" ] && echo "$$a:" && od -An -c "$$a" | head -8; done; \
 	done; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]

@@ -15,6 +15,7 @@ vm-check:
 	tests/vm/deps
 ifneq ($(wildcard mk/deb.mk),)
 	DEB_BUILD_OPTIONS="nocheck $$DEB_BUILD_OPTIONS" $(MAKE) deb-build
+	$(MAKE) $(BUILD)/ng-port
 	tests/vm/run $(VM_FLAGS) --deb "$$(ls -t $(BUILD)/deb/nicguard_*.deb | head -n 1)"
 else
 	tests/vm/run $(VM_FLAGS) --no-deb

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nicguard.h"
 #include "internal.h"
@@ -215,4 +216,12 @@ const char *ng_ctx_root_prefix(const struct ng_ctx *ctx)
 struct ng_featnames *ng_ctx_featnames(const struct ng_ctx *ctx)
 {
 	return ctx ? ctx->featnames : NULL;
+}
+
+uint64_t ng_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

@@ -7,19 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "nicguard.h"
 #include "internal.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* In the child: only async-signal-safe calls. An exec failure is reported through errfd. */
 __attribute__((noreturn))
@@ -48,7 +39,7 @@ static int collect(int fd, long long deadline, char *out, size_t outlen)
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)ng_now_ms();
 		char buf[4096];
 		ssize_t n;
 		int r;
@@ -125,7 +116,7 @@ int ng_exec(const char *path, const char *const *argv, const char *const *envp,
 		close(errp[0]);
 		return ng_err_set(err, -e, NULL, 0, "fork: %s", strerror(e));
 	}
-	r = collect(outp[0], now_ms() + timeout_ms, out, outlen);
+	r = collect(outp[0], (long long)ng_now_ms() + timeout_ms, out, outlen);
 	close(outp[0]);
 	if (r == -ETIMEDOUT) {
 		/* The child leads its own process group: take its children along. */

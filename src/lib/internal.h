@@ -16,6 +16,9 @@ struct ng_wanted;	/* value.c */
 /* Send one formatted line to the context's trace sink, if one is installed. */
 void ng_trace(const struct ng_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* CLOCK_MONOTONIC in milliseconds: the one clock of the library's own waits and timings. */
+uint64_t ng_now_ms(void);
+
 /* True when the built-in driver defaults are to be left out. */
 bool ng_ctx_no_builtin(const struct ng_ctx *ctx);
 

@@ -1494,7 +1494,7 @@ void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char 
 /* Decide about one detection, or (in->sig NULL) about what came due for in->ifname: the
  * judgement settle after a step (in->progress against the sample taken after the step:
  * recovered, the next step if still hung, nothing without evidence), or a held step
- * (dropped when transmit resumed since the detection, taken otherwise). */
+ * (dropped when transmit resumed since the last report of the hang, taken otherwise). */
 void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 		     const struct ng_watch_input *in, struct ng_watch_decision *d);
 
@@ -1785,7 +1785,10 @@ struct ng_restore_item {
 struct ng_restore {
 	char name[NG_IFNAMSIZ];		/* the port's name now */
 	int ifindex_before, ifindex_after;
-	unsigned waited_ms;		/* until the device was back (and renamed) */
+	char step[24];			/* what disturbed it: "down and up", "unbind and bind" */
+	unsigned step_ms;		/* how long that took; 0: not known here */
+	unsigned waited_ms;		/* then until the device was back (and renamed) */
+	unsigned restore_ms;		/* then until every item was put back */
 	struct ng_restore_item v[NG_RESTORE_ITEMS];
 	size_t n;
 };
@@ -1801,8 +1804,9 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 			 unsigned wait_ms, struct ng_restore *rep, struct ng_err *err);
 
 /* rep in one line for the log: "put back master vmbr0, mtu 9000, vlans 1 pvid untagged 10
- * 20-30, up, 2 routes (ens4 ifindex 3 -> 7, back after 84 ms)", or "nothing to put back
- * (...)"; items still in place are not named, failures are ("failed: vlans ..."). */
+ * 20-30, up, 2 routes (ens4 ifindex 3 -> 7, unbind and bind took 950 ms, back after 84 ms,
+ * put back in 20 ms)", or "nothing to put back (...)"; items still in place are not named,
+ * failures are ("failed: vlans ..."); times not known are left out. */
 void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len);
 
 /* ------------------------------------------------------------- portfile.c */

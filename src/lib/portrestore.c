@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -24,6 +23,8 @@
 
 #define BOND_MODE_ACTIVEBACKUP 1	/* include/uapi/linux/if_bonding.h */
 #define LOWER_UP 0x10000		/* IFF_LOWER_UP of linux/if.h (carrier) */
+#define BOND_LINK_WAIT_MS 2000		/* for the bond's link monitor to see a slave up */
+#define UDEV_DB_MAX (256 * 1024)	/* a device's udev database entry, read whole */
 
 /* ------------------------------------------------------------- the report */
 
@@ -56,14 +57,6 @@ static enum ng_restore_outcome done(int r)
 }
 
 /* ------------------------------------------------------------ finding again */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Is l the recorded port? A bond gave its slaves its own MAC: compare the permanent one
  * when it was known, and no MAC at all for a bond slave found by its bus device. */
@@ -104,34 +97,46 @@ static int lookup(const struct ng_ctx *ctx, int fd, const struct ng_portstate *p
 }
 
 /* udev has run its rules for the device (the rename included) once its database entry
- * exists. */
+ * exists without ID_RENAMING=1: udev marks the entry so while it renames the interface
+ * (systemd 255 and later save it so before the rename) and drops the mark when it handles
+ * the rename's move event; systemd-networkd waits for the same. */
 static bool udev_done(const struct ng_ctx *ctx, int ifindex)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], *db = NULL;
+	bool named;
 
-	return ng_path(ctx, path, sizeof(path), "/run/udev/data/n%d", ifindex) == 0 &&
-	       access(path, F_OK) == 0;
+	if (ng_path(ctx, path, sizeof(path), "/run/udev/data/n%d", ifindex) < 0 ||
+	    ng_read_file(path, true, UDEV_DB_MAX, &db, NULL) < 0)
+		return false;
+	named = strncmp(db, "E:ID_RENAMING=1\n", 16) != 0 && !strstr(db, "\nE:ID_RENAMING=1\n");
+	free(db);
+	return named;
 }
 
 static int find(const struct ng_ctx *ctx, int fd, const struct ng_portstate *ps,
 		unsigned wait_ms, struct ng_portlink *l, unsigned *waited, struct ng_err *err)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ng_now_ms();
 	bool seen = false;
 
 	for (;;) {
-		uint64_t t = now_ms();
+		uint64_t t = ng_now_ms();
 
 		if (lookup(ctx, fd, ps, l) == 0) {
 			seen = true;
-			if (strcmp(l->name, ps->link.name) == 0 || udev_done(ctx, l->ifindex))
+			if (strcmp(l->name, ps->link.name) == 0)
+				break;
+			/* udev may have renamed it between the lookup and its database entry:
+			 * the name it has now. */
+			if (udev_done(ctx, l->ifindex) &&
+			    ng_portget_link(fd, l->ifindex, NULL, l, NULL) == 0)
 				break;
 		}
 		if (t - t0 >= wait_ms)
 			break;
 		usleep(10000);
 	}
-	*waited = (unsigned)(now_ms() - t0);
+	*waited = (unsigned)(ng_now_ms() - t0);
 	if (!seen)
 		return ng_err_set(err, -ENODEV, NULL, 0, "%s (%s) did not come back within "
 				  "%u ms", ps->link.name, ps->busdev[0] ? ps->busdev : ps->link.mac,
@@ -166,10 +171,17 @@ static void vlans_text(const uint8_t *map, char *buf, size_t len)
 	}
 }
 
-static void restore_vlans(int fd, const struct ng_portstate *ps, int ifindex,
-			  struct ng_restore *rep)
+/* The VLANs in two rounds around the port's up: first the untagged ones and the PVID (what
+ * carries the host's address on the bridge) and away with what was not there (the
+ * bridge's default VLAN 1 on a new port), then, with the port up and the host reachable,
+ * the tagged ones: on a device that programs a hardware filter per VLAN (virtio-net: one
+ * control command each), Proxmox's bridge-vids 2-4094 take seconds. The port never carries
+ * a VLAN it did not have. *done counts what changed, -1 after a failure (then no second
+ * round); the second round reports. */
+static void restore_vlans(int fd, const struct ng_portstate *ps, int ifindex, bool first,
+			  int *done, struct ng_restore *rep)
 {
-	uint8_t *want = malloc(2 * 4096), *have;
+	uint8_t *want = malloc(3 * 4096), *have, *now;
 	struct ng_portbr *cur = malloc(sizeof(*cur));
 	struct ng_err e = { 0 };
 	char text[96];
@@ -178,24 +190,37 @@ static void restore_vlans(int fd, const struct ng_portstate *ps, int ifindex,
 
 	if (!want || !cur) {
 		item(rep, "vlans", NG_RESTORE_FAILED, "out of memory", "-");
+		*done = -1;
 		goto out;
 	}
 	have = want + 4096;
+	now = have + 4096;
 	ng_vlan_expand(ps->br.vlans, ps->br.nvlans, want);
 	vlans_text(want, text, sizeof(text));
 	r = ng_portget_brport(fd, ifindex, cur, &e);
-	if (r == 0) {
-		ng_vlan_expand(cur->vlans, cur->nvlans, have);
-		/* Add first: the recorded PVID then replaces the bridge's default one. */
-		r = ng_portset_vlans(fd, ifindex, RTM_SETLINK, want, have, true, &nadd, &e);
-	}
 	if (r == 0)
+		ng_vlan_expand(cur->vlans, cur->nvlans, have);
+	/* First round: the untagged and PVID entries, wanted or to be taken away from a VLAN
+	 * that stays; the rest stays as it is for now. */
+	for (unsigned vid = 0; r == 0 && vid < 4096; vid++) {
+		uint8_t flags = NG_VLAN_PVID | NG_VLAN_UNTAGGED;
+
+		now[vid] = !first || (want[vid] & flags) || (want[vid] && (have[vid] & flags)) ?
+			   want[vid] : have[vid];
+	}
+	/* Add first: the recorded PVID then replaces the bridge's default one. */
+	if (r == 0)
+		r = ng_portset_vlans(fd, ifindex, RTM_SETLINK, now, have, true, &nadd, &e);
+	if (r == 0 && first)
 		r = ng_portset_vlans(fd, ifindex, RTM_DELLINK, want, have, false, &ndel, &e);
-	if (r < 0)
+	if (r < 0) {
 		item(rep, "vlans", NG_RESTORE_FAILED, e.msg, "%s", text);
-	else
-		item(rep, "vlans", (nadd + ndel) ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s",
-		     text);
+		*done = -1;
+	} else {
+		*done += (int)(nadd + ndel);
+		if (!first)
+			item(rep, "vlans", *done ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s", text);
+	}
 out:
 	free(want);
 	free(cur);
@@ -242,8 +267,6 @@ static void restore_brport(int fd, const struct ng_portstate *ps, int ifindex,
 		item(rep, "bridge-port", n ? NG_RESTORED : NG_RESTORE_ALREADY, NULL, "%s",
 		     n ? text : "options");
 	free(cur);
-	if (ps->vlan_filtering && ps->br.have_vlans)
-		restore_vlans(fd, ps, ifindex, rep);
 }
 
 /* Into its bridge or bond. A bond takes a slave only while it is down. */
@@ -272,6 +295,31 @@ static int restore_master(int fd, const struct ng_portstate *ps, struct ng_portl
 	return r;
 }
 
+/* The bond takes a slave as active only once its link monitor (miimon, or ARP) saw the
+ * slave's link up: a port just brought up is refused with EINVAL for up to a monitor
+ * interval (or its updelay). Ask again until then; meanwhile the bond may choose it itself
+ * (its primary, with primary_reselect): 1 then, with the item added. */
+static int set_active(int fd, struct ng_portlink *b, const struct ng_portlink *cur,
+		      struct ng_restore *rep, struct ng_err *e)
+{
+	uint64_t t0 = ng_now_ms();
+	int r;
+
+	for (;;) {
+		r = ng_portset_bond(fd, b->ifindex, IFLA_BOND_ACTIVE_SLAVE, (uint32_t)cur->ifindex,
+				    e);
+		if (r != -EINVAL || ng_now_ms() - t0 >= BOND_LINK_WAIT_MS)
+			return r;
+		usleep(20000);
+		if (ng_portget_link(fd, b->ifindex, NULL, b, NULL) == 0 &&
+		    b->bond_active == cur->ifindex) {
+			item(rep, "active-slave", NG_RESTORED, NULL, "%s of %s (the bond chose it "
+			     "after %u ms)", cur->name, b->name, (unsigned)(ng_now_ms() - t0));
+			return 1;
+		}
+	}
+}
+
 static void restore_bond(int fd, const struct ng_portstate *ps, const struct ng_portlink *cur,
 			 bool active, struct ng_restore *rep)
 {
@@ -293,10 +341,12 @@ static void restore_bond(int fd, const struct ng_portstate *ps, const struct ng_
 		     cur->name, ps->master);
 		return;
 	}
-	if (r == 0)
-		r = ng_portset_bond(fd, b.ifindex, active ? IFLA_BOND_ACTIVE_SLAVE : IFLA_BOND_PRIMARY,
-			     (uint32_t)cur->ifindex, &e);
-	item(rep, what, done(r), e.msg, "%s of %s", cur->name, ps->master);
+	if (r == 0 && active)
+		r = set_active(fd, &b, cur, rep, &e);
+	else if (r == 0)
+		r = ng_portset_bond(fd, b.ifindex, IFLA_BOND_PRIMARY, (uint32_t)cur->ifindex, &e);
+	if (r != 1)
+		item(rep, what, done(r), e.msg, "%s of %s", cur->name, ps->master);
 }
 
 static void addr_text(int family, const unsigned char *a, char *buf, size_t len)
@@ -381,7 +431,11 @@ static void restore_link(int fd, const struct ng_portstate *ps, struct ng_portli
 	int r;
 
 	if (strcmp(cur->name, ps->link.name) != 0) {
-		if (ng_portget_link(fd, 0, ps->link.name, &other, NULL) == 0) {
+		if (ng_portget_link(fd, 0, ps->link.name, &other, NULL) == 0 &&
+		    other.ifindex == cur->ifindex) {
+			/* Renamed by udev since it was found: it has its name. */
+			*cur = other;
+		} else if (ng_portget_link(fd, 0, ps->link.name, &other, NULL) == 0) {
 			item(rep, "name", NG_RESTORE_SKIPPED, "another device has it", "%s",
 			     ps->link.name);
 		} else {
@@ -415,7 +469,8 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 	struct ng_portlink cur = { .ifindex = 0 };
 	struct ng_err e = { 0 };
 	bool up = ps->link.flags & IFF_UP;
-	int fd, r;
+	int fd, r, vlans = -1;
+	uint64_t t0;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->ifindex_before = ps->link.ifindex;
@@ -430,27 +485,35 @@ int ng_portstate_restore(const struct ng_ctx *ctx, const struct ng_portstate *ps
 	}
 	ng_trace(ctx, "%s: found again as %s (ifindex %d) after %u ms", ps->link.name, cur.name,
 		 cur.ifindex, rep->waited_ms);
+	t0 = ng_now_ms();
 	rep->ifindex_after = cur.ifindex;
 	/* Name and MTU first: a rename needs the port down, and a bridge takes the lowest
 	 * MTU of its ports. */
 	restore_link(fd, ps, &cur, rep);
 	if (ps->master[0] && restore_master(fd, ps, &cur, rep) == 0) {
-		if (strcmp(ps->master_kind, "bridge") == 0)
+		if (strcmp(ps->master_kind, "bridge") == 0) {
 			restore_brport(fd, ps, cur.ifindex, rep);
-		else if (strcmp(ps->master_kind, "bond") == 0)
+			vlans = ps->vlan_filtering && ps->br.have_vlans ? 0 : -1;
+			if (vlans == 0)
+				restore_vlans(fd, ps, cur.ifindex, true, &vlans, rep);
+		} else if (strcmp(ps->master_kind, "bond") == 0) {
 			restore_bond(fd, ps, &cur, false, rep);
+		}
 	}
 	if (up != !!(cur.flags & IFF_UP)) {
 		r = ng_portset_up(fd, cur.ifindex, up, &e);
 		item(rep, "up", done(r), e.msg, "%s", up ? "up" : "down");
 		(void)ng_portget_link(fd, cur.ifindex, NULL, &cur, NULL);
 	}
+	if (vlans >= 0)
+		restore_vlans(fd, ps, cur.ifindex, false, &vlans, rep);
 	restore_addrs(fd, ps, &cur, rep);
 	restore_routes(fd, ps, cur.ifindex, rep);
 	if (strcmp(ps->master_kind, "bond") == 0)
 		restore_bond(fd, ps, &cur, true, rep);
 	restore_uppers(fd, ps, rep);
 	close(fd);
+	rep->restore_ms = (unsigned)(ng_now_ms() - t0);
 	snprintf(rep->name, sizeof(rep->name), "%s", cur.name);
 	for (size_t i = 0; i < rep->n; i++)
 		if (rep->v[i].outcome == NG_RESTORE_FAILED)
@@ -463,6 +526,7 @@ void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len)
 {
 	size_t pos = 0;
 	unsigned addrs = 0, routes = 0;
+	bool any;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < rep->n && pos < len; i++) {
@@ -492,12 +556,23 @@ void ng_restore_summary(const struct ng_restore *rep, char *buf, size_t len)
 	if (routes && pos < len)
 		pos += (size_t)snprintf(buf + pos, len - pos, "%s%u route%s", pos ? ", " : "",
 					routes, routes == 1 ? "" : "s");
+	any = pos > 0;
 	if (pos < len)
-		snprintf(buf + pos, len - pos, "%s%s ifindex %d -> %d, back after %u ms)",
-			 pos ? " (" : "nothing to put back (", rep->name, rep->ifindex_before,
-			 rep->ifindex_after, rep->waited_ms);
+		pos += (size_t)snprintf(buf + pos, len - pos, "%s%s ifindex %d -> %d",
+					any ? " (" : "nothing to put back (", rep->name,
+					rep->ifindex_before, rep->ifindex_after);
+	if (rep->step_ms && pos < len)
+		pos += (size_t)snprintf(buf + pos, len - pos, ", %s took %u ms", rep->step,
+					rep->step_ms);
+	if (pos < len)
+		pos += (size_t)snprintf(buf + pos, len - pos, ", back after %u ms", rep->waited_ms);
+	if (rep->restore_ms && pos < len)
+		pos += (size_t)snprintf(buf + pos, len - pos, ", put back in %u ms",
+					rep->restore_ms);
+	if (pos < len)
+		snprintf(buf + pos, len - pos, ")");
 	/* What was done reads "put back ...". */
-	if (pos && strlen(buf) + 9 < len) {
+	if (any && strlen(buf) + 9 < len) {
 		memmove(buf + 9, buf, strlen(buf) + 1);
 		memcpy(buf, "put back ", 9);
 	}

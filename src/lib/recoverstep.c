@@ -85,11 +85,18 @@ int ng_recoverstep_run(const struct ng_ctx *ctx, const struct ng_policy *p,
 		struct ng_err e = { 0 };
 		int rr;
 
+		uint64_t t0 = ng_now_ms();
+		unsigned took;
+
 		r = step == NG_STEP_BOUNCE ? ng_link_bounce(ctx, ifc->name, err) :
 		    ng_recover_rebind(ctx, ifc, err);
+		took = (unsigned)(ng_now_ms() - t0);
 		/* Whatever the step did, even when it failed half-way, the place goes back. */
 		rr = put_back(ctx, p, ps, step == NG_STEP_REBIND ? REBIND_WAIT_MS : BOUNCE_WAIT_MS,
 			      step == NG_STEP_REBIND, res, &e);
+		snprintf(res->restore.step, sizeof(res->restore.step), "%s",
+			 step == NG_STEP_REBIND ? "unbind and bind" : "down and up");
+		res->restore.step_ms = took ? took : 1;
 		if (r == 0 && rr < 0) {
 			r = rr;
 			if (err)

@@ -230,7 +230,7 @@ static void judge_step(const struct ng_watch_opts *o, struct wstate *st,
 		st->base = *in->progress;
 }
 
-/* A held step comes due: not taken when transmit resumed since the detection. */
+/* A held step comes due: not taken when transmit resumed since the last report. */
 static void due_step(const struct ng_watch_opts *o, struct wstate *st,
 		     const struct ng_watch_input *in, struct ng_watch_decision *d)
 {
@@ -281,6 +281,11 @@ void ng_watch_detect(struct ng_watch *w, const struct ng_watch_opts *o,
 	if (st->last_seen && now - st->last_seen >= o->reset_after_ms)
 		st->rung = st->streak = 0;
 	st->last_seen = now;
+	/* A held step is judged on what came after the last report of the hang, not the
+	 * first: a port that stalled a while longer, then sent again, has recovered. */
+	if (st->held && !st->judging && !in->history && (o->act_on & (1u << in->sig->cls)) &&
+	    in->progress && in->progress->ok)
+		st->base = *in->progress;
 	if (st->logged && strcmp(st->last_sig, in->sig->id) == 0 &&
 	    now - st->last_logged < o->debounce_ms) {
 		st->suppressed++;
@@ -429,7 +434,7 @@ static size_t verdict_text(const struct ng_watch_decision *d, char *buf, size_t 
 			     d->judged_after_ms / 1000, d->judged_after_ms % 1000,
 			     ng_watch_step_name(d->judged));
 	else
-		n = snprintf(buf, len, "%s since the detection", says[d->verdict]);
+		n = snprintf(buf, len, "%s since the last report of the hang", says[d->verdict]);
 	if (n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " (%" PRIu64 " packets sent, %" PRIu64
 			      " new transmit timeouts): ", d->sent, d->timeouts);

@@ -32,13 +32,14 @@ static inline char *fx_path(const char *rel, char *buf)
 	return buf;
 }
 
-/* mkdir -p root + rel. */
-static inline void fx_mkdir(const char *rel)
+/* mkdir -p base + rel (rel starting with '/'), for a test's own scratch directory base. */
+static inline void fx_mkdirs(const char *base, const char *rel)
 {
 	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s%s", base, rel);
 
-	fx_path(rel, path);
-	for (char *p = path + strlen(fx.root) + 1; *p; p++) {
+	assert_true(n > 0 && n < PATH_MAX);
+	for (char *p = path + strlen(base) + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
@@ -46,6 +47,15 @@ static inline void fx_mkdir(const char *rel)
 		*p = '/';
 	}
 	mkdir(path, 0755);
+}
+
+/* mkdir -p root + rel. */
+static inline void fx_mkdir(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/%s", rel[0] == '/' ? rel + 1 : rel);
+	fx_mkdirs(fx.root, path);
 }
 
 /* Write text to root + rel, creating its directories. */

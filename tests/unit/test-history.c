@@ -13,6 +13,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "fixture.h"
 
 #define T0 1764547200		/* 2025-12-01 00:00:00 UTC: every test's clock starts here */
 #define DAY 86400
@@ -43,12 +44,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	ng_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return fx_rmtree(root);
 }
 
 /* Each test starts without a history file. */

@@ -141,6 +141,14 @@ static void test_summary(void **state)
 	rep.n = 0;
 	ng_restore_summary(&rep, buf, sizeof(buf));
 	assert_string_equal(buf, "nothing to put back (ens4 ifindex 3 -> 7, back after 84 ms)");
+	/* What the step took and how long the restore took, when known. */
+	snprintf(rep.step, sizeof(rep.step), "unbind and bind");
+	rep.step_ms = 950;
+	rep.restore_ms = 20;
+	rep.n = 1;
+	ng_restore_summary(&rep, buf, sizeof(buf));
+	assert_string_equal(buf, "put back mtu 9000 (ens4 ifindex 3 -> 7, unbind and bind took "
+			    "950 ms, back after 84 ms, put back in 20 ms)");
 }
 
 

@@ -17,6 +17,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "fixture.h"
 
 static const char *value(const char *conf, const char *key)
 {
@@ -224,10 +225,7 @@ static char *temp_root(void)
 
 static void remove_root(const char *root)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fx_rmtree(root), 0);
 }
 
 static int alive(struct ng_ctx *ctx)

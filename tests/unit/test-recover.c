@@ -14,6 +14,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "fixture.h"
 
 static char root[256];
 static struct ng_ctx *ctx;
@@ -98,12 +99,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
 	ng_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return fx_rmtree(root);
 }
 
 static int locate(const char *id, const char *ifname, const char *busdev, const char *device,

@@ -11,6 +11,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "fixture.h"
 
 static const char text[] =
 	"# comment\n"
@@ -148,7 +149,7 @@ static void keys_free(struct keys *k)
 
 static void test_load(void **state)
 {
-	char root[] = "/tmp/test-stanza-XXXXXX", dir[4200];
+	char root[] = "/tmp/test-stanza-XXXXXX";
 	struct ng_ctx_opts opts = { 0 };
 	struct keys st;
 	struct ng_err err = { 0 };
@@ -156,8 +157,7 @@ static void test_load(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	snprintf(dir, sizeof(dir), "mkdir -p '%s/etc/network/interfaces.d'", root);
-	assert_int_equal(system(dir), 0);
+	fx_mkdirs(root, "/etc/network/interfaces.d");
 	put(root, "/etc/network/interfaces",
 	    "source-directory interfaces.d\nsource /etc/network/more.*\n"
 	    "iface eno1 inet manual\n\tnicguard-offload tso off\n");
@@ -187,15 +187,14 @@ static void test_load(void **state)
 	assert_int_equal(st.n, 0);
 	keys_free(&st);
 	ng_ctx_free(ctx);
-	snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
-	assert_int_equal(system(dir), 0);
+	assert_int_equal(fx_rmtree(root), 0);
 }
 
 /* The fuzzer's find: a file sourcing itself on N lines was read N^9 times (depth 8). Each
  * file is now read once: the loop is one diagnostic per repeated line, the keys count once. */
 static void test_source_loop(void **state)
 {
-	char root[] = "/tmp/test-stanza-XXXXXX", cmd[4200];
+	char root[] = "/tmp/test-stanza-XXXXXX";
 	struct ng_ctx_opts opts = { 0 };
 	struct keys st;
 	struct ng_err err = { 0 };
@@ -203,8 +202,7 @@ static void test_source_loop(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/etc/network'", root);
-	assert_int_equal(system(cmd), 0);
+	fx_mkdirs(root, "/etc/network");
 	put(root, "/etc/network/interfaces",
 	    "source /etc/network/interfaces\nsource /etc/network/interfaces\n"
 	    "source /etc/network/interfaces\nsource /etc/network/interfaces\n"
@@ -220,8 +218,7 @@ static void test_source_loop(void **state)
 	assert_non_null(strstr(st.diags.v[0].msg, "sourced again"));
 	keys_free(&st);
 	ng_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fx_rmtree(root), 0);
 }
 
 int main(void)

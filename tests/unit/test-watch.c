@@ -595,6 +595,18 @@ static void test_quiet_after_boot_evidence(void **state)
 	assert_int_equal(d->why, NG_WHY_RECOVERED);
 	assert_int_equal(d->step, NG_STEP_NONE);
 	assert_int_equal(ng_watch_next_due(r->w, NULL, 0), UINT64_MAX);
+	/* The hang went on after the detection (the watchdog fired four more times), then
+	 * transmit resumed: judged from the last report, the held step is dropped. */
+	p = tx(10, 1);
+	d = detect_p(r, hang(), "eno3", 30 * S, &p);
+	assert_int_equal(d->why, NG_WHY_QUIET);
+	p = tx(10, 5);
+	d = detect_p(r, hang(), "eno3", 50 * S, &p);
+	assert_int_equal(d->why, NG_WHY_HELD);
+	p = tx(700, 5);
+	d = detect_p(r, NULL, "eno3", 120 * S, &p);
+	assert_int_equal(d->why, NG_WHY_RECOVERED);
+	assert_int_equal(d->step, NG_STEP_NONE);
 	/* Still hung when the period ends: the first step is taken at once. */
 	p = tx(10, 0);
 	d = detect_p(r, hang(), "eno2", 60 * S, &p);
