@@ -99,3 +99,74 @@ copy_fixture() {
 	cp -a "$FIXTURES/$1/root" "$dst/"
 	echo "$dst/root"
 }
+
+# ---- nicguard-watch in the test's namespace (watch.bats, probe.bats, reboot.bats)
+#   WATCH  the daemon; ROOT its root; KMSG the FIFO it reads; LOG its log (--foreground);
+#   WPID   its pid while it runs
+WATCH=$NG_BUILD/nicguard-watch
+
+# The daemon's root: its own /run; /sys and /proc are the real ones, which `ip netns exec`
+# shows as the namespace's. The FIFO of kernel records and the log beside it.
+ng_watch_root() {
+	ROOT=$BATS_TEST_TMPDIR/root
+	mkdir -p "$ROOT/run"
+	ln -s /sys "$ROOT/sys"
+	ln -s /proc "$ROOT/proc"
+	KMSG=$BATS_TEST_TMPDIR/kmsg
+	mkfifo "$KMSG"
+	LOG=$BATS_TEST_TMPDIR/watch.log
+	WPID=
+}
+
+# Start the daemon in the namespace on the FIFO with policy $NG_CONF (and extra options);
+# returns once it reads. `ip netns exec` execs the program itself, so WPID is the daemon's
+# own pid.
+ng_watch_start() {
+	# Emptied here, not by the background job's redirection: ng_wait_log must not find the
+	# last run's 'watching ' and signal a child that has not yet blocked SIGTERM.
+	: >"$LOG"
+	ip netns exec "$NG_NS" "$WATCH" --kmsg "$KMSG" --root "$ROOT" -c "$NG_CONF" --foreground \
+		"$@" 2>"$LOG" &
+	WPID=$!
+	ng_wait_log 'watching '
+}
+
+# Stop it with SIGTERM: it must exit 0 and say so.
+ng_watch_stop() {
+	kill -TERM "$WPID"
+	local rc=0
+	wait "$WPID" || rc=$?
+	WPID=
+	[ "$rc" -eq 0 ] || { cat "$LOG"; return 1; }
+	grep -q 'stopping: ' "$LOG"
+}
+
+# For teardown(): a daemon a failed test left running.
+ng_watch_kill() {
+	if [ -n "${WPID:-}" ]; then
+		kill -TERM "$WPID" 2>/dev/null || true
+		wait "$WPID" 2>/dev/null || true
+	fi
+	WPID=
+}
+
+ng_wait_log() { # PATTERN [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-5} * 20; i++)); do
+		grep -q -- "$1" "$LOG" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for: $1"
+	cat "$LOG"
+	return 1
+}
+
+# Write stdin to FIFO in one write(): records of up to PIPE_BUF bytes arrive whole, as a
+# /dev/kmsg read hands them out (bash's printf would write each line on its own).
+ng_kmsg_write() { # FIFO
+	python3 -c 'import os, sys
+data = sys.stdin.buffer.read()
+assert len(data) <= 4096
+fd = os.open(sys.argv[1], os.O_WRONLY)
+assert os.write(fd, data) == len(data)' "$1"
+}

@@ -41,10 +41,10 @@ void watch_load_policy(struct daemon *dm)
 	dm->p = p;
 	memset(dm->lk, 0, sizeof(dm->lk));
 	ng_watch_opts_resolve(p, NULL, &dm->opts);
+	watch_probe_setup(dm);
 }
 
-/* Keep the last EVENTS_KEPT detections and actions for the events file and the metrics. */
-static void add_event(struct daemon *dm, const char *sig, const char *ifname, const char *action,
+void watch_add_event(struct daemon *dm, const char *sig, const char *ifname, const char *action,
 		      const char *detail)
 {
 	struct ng_watch_event *e;
@@ -99,20 +99,65 @@ static const char *next_step(const struct ng_watch_opts *o, const struct ng_watc
 	return d->rung + 1 < o->nladder ? ng_watch_step_name(o->ladder[d->rung + 1]) : NULL;
 }
 
+/* The reboot rung before systemd is asked: allowed (reboot-period), recorded, logged, and the
+ * events and the history written, in that order, so that all of it outlives the reboot.
+ * NG_WATCH_OK: go on and ask; else detail says why not. */
+static enum ng_watch_result reboot_first(struct daemon *dm, const struct ng_watch_decision *d,
+					 const char *sig, char *detail, size_t len)
+{
+	static const char asking[] = "asking systemd to reboot the host";
+	struct ng_err err = { 0 };
+	char why[128], line[1024];
+	int64_t now = (int64_t)time(NULL);
+	int r = ng_reboot_check(dm->ctx, &dm->opts, now, why, sizeof(why), &err);
+
+	if (r == -EAGAIN) {
+		snprintf(detail, len, "not now: %s", why);
+		return NG_WATCH_SKIPPED;
+	}
+	if (r == 0)
+		r = ng_reboot_record(dm->ctx, now, d->ifname, sig, &err);
+	if (r < 0) {
+		snprintf(detail, len, "failed: not rebooting: %s",
+			 ng_err_str(&err, line, sizeof(line)));
+		return NG_WATCH_FAILED;
+	}
+	ng_log(LOG_CRIT, "reboot on %s for %s: every step before it was taken; %s (%s reboot)",
+	       d->ifname, sig, asking, ng_ctx_program(dm->ctx, "systemctl"));
+	watch_add_event(dm, sig, d->ifname, "reboot", asking);
+	watch_history_event(dm, sig, d->ifname, true, "reboot", asking);
+	if (ng_runstate_events_write(dm->ctx, dm->ev, dm->nev, &err) < 0)
+		ng_log(LOG_ERR, "events: %s", ng_err_str(&err, line, sizeof(line)));
+	dm->events_dirty = false;
+	watch_history_flush(dm);
+	return NG_WATCH_OK;
+}
+
 static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 		      const struct ng_watch_decision *d, const char *sig)
 {
 	struct ng_txprogress after;
 	char detail[160], what[96];
 	uint64_t t0 = watch_now_ms();
-	enum ng_watch_result r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, dm->hist,
-						 (int64_t)time(NULL), detail, sizeof(detail),
-						 &dm->step);
-	const char *name = dm->step.restored ? dm->step.restore.name : d->ifname;
+	/* A silent hang is judged by the probe's next answers, not by transmit counters that
+	 * the probe's own requests move. */
+	bool by_tx = strcmp(sig, NG_SIG_SILENT) != 0;
+	enum ng_watch_result r = NG_WATCH_OK;
+	const char *name;
+
+	memset(&dm->step, 0, sizeof(dm->step));
+	if (d->step == NG_STEP_REBOOT && !dm->dry_run)
+		r = reboot_first(dm, d, sig, detail, sizeof(detail));
+	if (r == NG_WATCH_OK)
+		r = ng_respond_step(dm->ctx, dm->p, d, dm->dry_run, dm->hist, (int64_t)time(NULL),
+				    detail, sizeof(detail), &dm->step);
+	name = dm->step.restored ? dm->step.restore.name : d->ifname;
 
 	/* Judged later against the port as the step left it (a rebind: a new device). */
 	ng_txprogress_read(dm->ctx, name, &after);
-	ng_watch_done(dm->w, o, d, r, watch_now_ms(), dm->dry_run ? NULL : &after);
+	ng_watch_done(dm->w, o, d, r, watch_now_ms(), dm->dry_run || !by_tx ? NULL : &after);
+	if (!by_tx && d->rung + 1 >= o->nladder)
+		watch_probe_last_rung(dm, d->ifname);
 	/* An action changes what sysfs says (a rebind re-creates the interface). */
 	memset(dm->lk, 0, sizeof(dm->lk));
 	snprintf(what, sizeof(what), "%s on %s", ng_watch_step_name(d->step), d->ifname);
@@ -121,7 +166,7 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 		ng_log(LOG_WARNING, "%s for %s: %s: %s%s", what, sig, detail,
 		       next_step(o, d) ? "next step " : "no further step",
 		       next_step(o, d) ? next_step(o, d) : "");
-		add_event(dm, sig, d->ifname, "none", detail);
+		watch_add_event(dm, sig, d->ifname, "none", detail);
 		watch_history_event(dm, sig, d->ifname, true, "none", detail);
 		ng_recoverstep_free(&dm->step);
 		return;
@@ -134,7 +179,7 @@ static void carry_out(struct daemon *dm, const struct ng_watch_opts *o,
 	       watch_now_ms() - t0);
 	log_restore(dm, what, &dm->step);
 	ng_recoverstep_free(&dm->step);
-	add_event(dm, sig, d->ifname, ng_watch_step_name(d->step), detail);
+	watch_add_event(dm, sig, d->ifname, ng_watch_step_name(d->step), detail);
 	watch_history_event(dm, sig, d->ifname, true, ng_watch_step_name(d->step), detail);
 }
 
@@ -166,21 +211,21 @@ static const struct lookup *lookup(struct daemon *dm, const struct ng_sig_match 
 	return l;
 }
 
-static void on_match(struct daemon *dm, const struct ng_sig_match *m)
+/* A detection of sig on ifname ("": none found; where then says so, note why): decided,
+ * logged, recorded, carried out. progress: the port's transmit counters now (NULL: a
+ * silent hang, which they do not judge). */
+static void detect(struct daemon *dm, const struct ng_sig *sig, const char *ifname,
+		   const char *where, const char *note, const struct ng_watch_opts *lo, bool backup,
+		   const struct ng_txprogress *progress)
 {
-	struct ng_watch_opts o;
+	struct ng_watch_opts o = *lo;
 	struct ng_watch_decision d;
-	const char *where;
-	char ifname[NG_IFNAMSIZ] = "", why[320], rep[96] = "";
-	struct ng_watch_input in = { .sig = m->sig, .ifname = ifname, .now_ms = watch_now_ms(),
-				     .wall = (int64_t)time(NULL), .history = dm->backlog };
-	const struct lookup *l = lookup(dm, m, in.now_ms);
+	char why[320], rep[96] = "";
+	struct ng_watch_input in = { .sig = sig, .ifname = ifname, .now_ms = watch_now_ms(),
+				     .wall = (int64_t)time(NULL), .history = dm->backlog,
+				     .backup = backup, .progress = progress };
 
 	dm->detections++;
-	snprintf(ifname, sizeof(ifname), "%s", l->ifname);
-	o = l->o;
-	in.backup = l->backup;
-	in.progress = &l->progress;
 	ng_watch_detect(dm->w, &o, &in, &d);
 	if (d.why == NG_WHY_DEBOUNCED)
 		return;
@@ -188,16 +233,33 @@ static void on_match(struct daemon *dm, const struct ng_sig_match *m)
 	if (d.suppressed)
 		snprintf(rep, sizeof(rep), " (%s repeated %u times before)", d.repeated,
 			 d.suppressed);
-	where = ifname[0] ? ifname : l->why[0] ? "no known interface" : "the host";
-	ng_log(m->sig->cls == NG_SIG_INFO ? LOG_INFO : LOG_WARNING,
-	       "detected %s (%s) on %s%s%s%s%s: %s", m->sig->id, ng_sig_class_name(m->sig->cls),
-	       where, l->why[0] ? " (" : "", l->why, l->why[0] ? ")" : "", rep, why);
-	add_event(dm, m->sig->id, ifname, d.step != NG_STEP_NONE ? ng_watch_step_name(d.step) :
-		  ng_watch_why_name(d.why), why);
-	watch_history_event(dm, m->sig->id, ifname, false, d.step != NG_STEP_NONE ?
+	ng_log(sig->cls == NG_SIG_INFO ? LOG_INFO : LOG_WARNING,
+	       "detected %s (%s) on %s%s%s%s%s: %s", sig->id, ng_sig_class_name(sig->cls),
+	       where, note[0] ? " (" : "", note, note[0] ? ")" : "", rep, why);
+	watch_add_event(dm, sig->id, ifname, d.step != NG_STEP_NONE ?
+			ng_watch_step_name(d.step) : ng_watch_why_name(d.why), why);
+	watch_history_event(dm, sig->id, ifname, false, d.step != NG_STEP_NONE ?
 			    ng_watch_step_name(d.step) : ng_watch_why_name(d.why), why);
 	if (d.step != NG_STEP_NONE)
-		carry_out(dm, &o, &d, m->sig->id);
+		carry_out(dm, &o, &d, sig->id);
+}
+
+static void on_match(struct daemon *dm, const struct ng_sig_match *m)
+{
+	const struct lookup *l = lookup(dm, m, watch_now_ms());
+	const char *where = l->ifname[0] ? l->ifname : l->why[0] ? "no known interface" :
+			    "the host";
+
+	detect(dm, m->sig, l->ifname, where, l->why, &l->o, l->backup, &l->progress);
+}
+
+void watch_probe_detected(struct daemon *dm, const char *ifname, const char *note)
+{
+	struct ng_watch_opts o;
+
+	ng_respond_opts(dm->ctx, dm->p, &dm->opts, ifname, &o);
+	detect(dm, ng_sig_silent(), ifname, ifname, note, &o,
+	       ng_respond_backup(dm->ctx, dm->p, ifname), NULL);
 }
 
 /* The record source's callback: each record read, and what went wrong reading. */
@@ -241,13 +303,14 @@ void watch_run_due(struct daemon *dm, uint64_t now)
 		ng_respond_opts(dm->ctx, dm->p, &dm->opts, name, &o);
 		in.backup = ng_respond_backup(dm->ctx, dm->p, name);
 		ng_txprogress_read(dm->ctx, name, &now_p);
-		in.progress = &now_p;
+		/* A held step for a silent hang waits for the probe, not the counters. */
+		in.progress = strcmp(sig, NG_SIG_SILENT) != 0 ? &now_p : NULL;
 		ng_watch_detect(dm->w, &o, &in, &d);
 		if (d.verdict != NG_VERDICT_NONE || d.why != NG_WHY_HELD) {
 			ng_watch_why_text(&d, now, why, sizeof(why));
 			ng_log(d.why == NG_WHY_RECOVERED ? LOG_INFO : LOG_WARNING, "%s on %s: %s",
 			       d.judged != NG_STEP_NONE ? "judged" : "held step", name, why);
-			add_event(dm, sig, name, d.step != NG_STEP_NONE ?
+			watch_add_event(dm, sig, name, d.step != NG_STEP_NONE ?
 				  ng_watch_step_name(d.step) : ng_watch_why_name(d.why), why);
 		}
 		if (d.step != NG_STEP_NONE)

@@ -13,13 +13,9 @@
  * step whose signature is unknown): only detections are counted, by class. */
 static enum ng_sig_class sig_class(const char *id)
 {
-	size_t n;
-	const struct ng_sig *t = ng_sig_table(&n);
+	const struct ng_sig *s = ng_sig_find(id);
 
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(t[i].id, id) == 0)
-			return t[i].cls;
-	return NG_SIG_INFO;
+	return s ? s->cls : NG_SIG_INFO;
 }
 
 void watch_history_event(struct daemon *dm, const char *sig, const char *ifname, bool action,

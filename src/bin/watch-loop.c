@@ -149,6 +149,7 @@ int watch_setup(struct daemon *dm, const struct ng_ctx_opts *co, const char *kms
 		return -1;
 	if (!dm->dry_run)
 		dm->hist = ng_history_new(dm->ctx, NG_HISTORY_WATCH);
+	dm->next_probe = UINT64_MAX;
 	ng_watch_opts_default(&dm->opts);
 	watch_load_policy(dm);
 	watch_finish_restores(dm);
@@ -169,11 +170,14 @@ int watch_setup(struct daemon *dm, const struct ng_ctx_opts *co, const char *kms
 	return open_source(dm);
 }
 
-/* How long poll may sleep: until the next held step, sample or state write; -1: no limit. */
+/* How long poll may sleep: until the next held step, probe round, sample or state write;
+ * -1: no limit. */
 static int timeout(struct daemon *dm, uint64_t now)
 {
 	uint64_t next = ng_watch_next_due(dm->w, NULL, 0);
 
+	if (dm->next_probe < next)
+		next = dm->next_probe;
 	if (!dm->dry_run) {
 		if (dm->next_sample < next)
 			next = dm->next_sample;
@@ -190,6 +194,7 @@ static int timeout(struct daemon *dm, uint64_t now)
 static void run_timers(struct daemon *dm, uint64_t now)
 {
 	watch_run_due(dm, now);
+	watch_probe_round(dm, now);
 	if (now >= dm->next_sample) {
 		flush(dm, true);
 		dm->next_sample = now + sample_period(dm);
@@ -270,6 +275,7 @@ void watch_stop(struct daemon *dm, int r)
 	       PRIu64 " skipped), %" PRIu64 " detections, %" PRIu64 " actions", c->records,
 	       c->lost, c->skipped, dm->detections, dm->actions);
 	ng_metrics_sample_free(&dm->prev);
+	watch_probe_stop(dm);
 	ng_history_free(dm->hist);
 	ng_watch_free(dm->w);
 	ng_policy_free(dm->p);

@@ -46,10 +46,19 @@ struct daemon {
 	struct ng_history *hist;	/* the event history's writer; NULL in a dry run */
 	bool hist_full, hist_failed;
 	struct ng_recoverstep step;	/* what the last bounce or rebind put back */
+	struct probe_port *probes;	/* the reachability probe's ports */
+	size_t nprobes;
+	uint64_t next_probe;		/* UINT64_MAX: no probe configured */
+	bool probe_failed;		/* the last round could not read the ports: said once */
 };
 
 /* watch-act.c: from a record to a decision and an action, each logged. */
 uint64_t watch_now_ms(void);
+/* Keep the last EVENTS_KEPT detections and actions for the events file and the metrics. */
+void watch_add_event(struct daemon *dm, const char *sig, const char *ifname, const char *action,
+		     const char *detail);
+/* The probe found ifname silent (note: what it saw): the same decision path as a record. */
+void watch_probe_detected(struct daemon *dm, const char *ifname, const char *note);
 void watch_load_policy(struct daemon *dm);
 void watch_on_record(void *data, const struct ng_kmsgsrc_event *ev);
 void watch_run_due(struct daemon *dm, uint64_t now);
@@ -66,6 +75,25 @@ void watch_history_sample(struct daemon *dm, const struct ng_metrics_sample *s);
 void watch_history_flush(struct daemon *dm);
 /* The history's gauges for the metrics (last hang, hangs since the last change) into s. */
 void watch_history_gauges(struct daemon *dm, struct ng_metrics_sample *s);
+
+/* watch-probe.c: the reachability probe's rounds, one wakeup each: read the answers to the
+ * last round's requests, count them (ng_probe_note), raise silent hangs, send the next.
+ * Nothing happens (no round, no socket) unless a [watch] section sets probe. */
+struct probe_port {
+	struct ng_probe_target t;
+	int fd;				/* -1: none (nothing to ask, or it could not open) */
+	bool sent, sent_link_ok;	/* a request of the last round, and the link then */
+	struct ng_probe_state st;
+	char said[200];			/* the last line said about what it probes */
+	bool open_failed;		/* said once, until a socket opens */
+	bool seen;
+};
+
+void watch_probe_setup(struct daemon *dm);	/* after the policy is (re)loaded */
+void watch_probe_round(struct daemon *dm, uint64_t now);
+/* A step of the ladder's last rung was taken for a silent hang on ifname. */
+void watch_probe_last_rung(struct daemon *dm, const char *ifname);
+void watch_probe_stop(struct daemon *dm);
 
 /* watch-loop.c: setup, the poll loop (records, signals, held steps, state files), teardown.
  * watch_setup and watch_loop return 0, or -1 after logging why. */

@@ -22,6 +22,9 @@
 #ifndef NG_PCT_PATH
 #define NG_PCT_PATH "/usr/sbin/pct"
 #endif
+#ifndef NG_SYSTEMCTL_PATH
+#define NG_SYSTEMCTL_PATH "/usr/bin/systemctl"
+#endif
 #ifndef NG_UPDATE_INITRAMFS_PATH
 #define NG_UPDATE_INITRAMFS_PATH "/usr/sbin/update-initramfs"
 #endif
@@ -38,7 +41,7 @@ struct ng_ctx {
 	char *root;
 	char **policy_paths;	/* NULL-terminated */
 	bool no_builtin;
-	char *programs[5];	/* indexed like program_names */
+	char *programs[6];	/* indexed like program_names */
 	void (*trace)(void *data, const char *line);
 	void *trace_data;
 	/* A cache, not state: what the kernel answers the same for every device and every
@@ -46,12 +49,15 @@ struct ng_ctx {
 	struct ng_featnames *featnames;
 };
 
-static const char *const program_names[] = { "ethtool", "qm", "pct", "update-initramfs", "ip" };
+static const char *const program_names[] = { "ethtool", "qm", "pct", "update-initramfs", "ip",
+					       "systemctl" };
 
 /* A program's path: the one given, else the Debian path. The programs that act on the
  * machine's files rather than on the kernel (qm, pct, update-initramfs) default to their
  * path under the root, so a fake tree carries its own stand-ins as it carries its configs;
- * ethtool and ip act on the kernel and stay the machine's. */
+ * so does systemctl (nicguard-watch's reboot step: a test root's stand-in records the call,
+ * since rebooting the test machine is no option). ethtool and ip act on the kernel and
+ * stay the machine's. */
 static int set_program(struct ng_ctx *ctx, size_t i, const char *given, const char *dflt,
 		       bool rooted, struct ng_err *err)
 {
@@ -134,6 +140,7 @@ struct ng_ctx *ng_ctx_new(const struct ng_ctx_opts *opts, struct ng_err *err)
 	    set_program(ctx, 2, opts->pct, NG_PCT_PATH, true, err) < 0 ||
 	    set_program(ctx, 3, opts->update_initramfs, NG_UPDATE_INITRAMFS_PATH, true, err) < 0 ||
 	    set_program(ctx, 4, opts->ip, NG_IP_PATH, false, err) < 0 ||
+	    set_program(ctx, 5, opts->systemctl, NG_SYSTEMCTL_PATH, true, err) < 0 ||
 	    set_policy_paths(ctx, opts->policy_paths, err) < 0) {
 		if (!ctx->root)
 			ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");

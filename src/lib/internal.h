@@ -881,6 +881,28 @@ int ng_nl_route_get(int fd, int family, const void *addr, int *oif, unsigned *rt
 int ng_storage_hosts(const struct ng_storage *s, const char *mountinfo,
 		     const char *ceph_mon_host, char ***out, size_t *n);
 
+/* ------------------------------------------------------------------ arp.c */
+
+#define NG_ARP_LEN 28		/* an ARP packet for IPv4 over Ethernet, no link header */
+#define NG_ARP_REQUEST 1
+#define NG_ARP_REPLY 2
+
+struct ng_arp {
+	uint16_t op;
+	unsigned char sha[6], tha[6];
+	uint32_t spa, tpa;		/* network byte order */
+};
+
+/* The request "who has tpa? tell spa (at sha)" (addresses in network byte order; spa 0:
+ * an RFC 5227 probe, for a port that holds no address of its own). */
+void ng_arp_request(unsigned char out[NG_ARP_LEN], const unsigned char sha[6], uint32_t spa,
+		    uint32_t tpa);
+/* Parse an ARP packet (the link header already off): -EINVAL when it is not IPv4 over
+ * Ethernet or too short. */
+int ng_arp_parse(const void *buf, size_t len, struct ng_arp *a);
+/* Is a the answer to a request for one of the n addresses asked (a reply from it)? */
+bool ng_arp_answers(const struct ng_arp *a, const uint32_t *asked, size_t n);
+
 /* --------------------------------------------------------------- histrec.c */
 
 /* CRC-32C (Castagnoli) of n bytes: the history records' checksum. */

@@ -66,6 +66,7 @@ struct ng_ctx_opts {
 	const char *pct;
 	const char *update_initramfs;
 	const char *ip;
+	const char *systemctl;		/* NULL: /usr/bin/systemctl under root */
 };
 
 struct ng_ctx;
@@ -1273,6 +1274,7 @@ enum ng_sig_locate {
 	NG_LOC_VIRTIO,	/* the virtio bus device (virtio0) of the prefix or DEVICE=+virtio: */
 	NG_LOC_TEXT,	/* the name inside the message (the old NETDEV WATCHDOG formats) */
 	NG_LOC_HOST,	/* no interface: the whole host */
+	NG_LOC_PROBE,	/* no kernel message: the reachability probe names the port */
 };
 
 /* One row of the signature table. */
@@ -1310,6 +1312,15 @@ bool ng_sig_match(const struct ng_kmsg *rec, unsigned flags, struct ng_sig_match
 const struct ng_sig *ng_sig_table(size_t *n);
 const char *ng_sig_class_name(enum ng_sig_class c);
 
+/* The hang no kernel message reports: nicguard-watch's reachability probe went unanswered
+ * several times in a row while the port had its link up and carrier on. Not in the table
+ * (no record matches it); class hang, so the ladder and its limits act on it. */
+#define NG_SIG_SILENT "silent"
+const struct ng_sig *ng_sig_silent(void);
+
+/* The signature of that id, in the table or the silent one; NULL when unknown. */
+const struct ng_sig *ng_sig_find(const char *id);
+
 /* ------------------------------------------------------------- watchopt.c */
 
 /* Default node_exporter textfile-collector path of the daemon's metrics. */
@@ -1322,6 +1333,7 @@ enum ng_watch_step {
 	NG_STEP_BOUNCE,		/* link down, up */
 	NG_STEP_REAPPLY,	/* re-apply the policy with the watch-* settings, and persist that */
 	NG_STEP_REBIND,		/* unbind and bind the device's driver */
+	NG_STEP_REBOOT,		/* opt-in, the last rung after others: reboot through systemd */
 	NG_STEP_MAX,
 };
 
@@ -1337,6 +1349,14 @@ enum ng_watch_backup {
 
 #define NG_WATCH_LADDER_MAX 8
 #define NG_WATCH_PER_HOUR_MAX 60
+#define NG_PROBE_ADDRS_MAX 4
+
+/* What the reachability probe asks for (probe = none|gateway|ADDRESS...). */
+enum ng_probe_mode {
+	NG_PROBE_NONE,		/* no probe (the default) */
+	NG_PROBE_GATEWAY,	/* the default gateway of the bridge or address the port serves */
+	NG_PROBE_ADDRS,		/* the IPv4 addresses the policy names, neighbours on the link */
+};
 
 /* The [watch] options, for the whole daemon or resolved for one interface. */
 struct ng_watch_opts {
@@ -1356,6 +1376,15 @@ struct ng_watch_opts {
 	bool metrics_set;		/* metrics = was given: a missing directory is an error
 					 * then, not "no collector installed" */
 	uint64_t metrics_interval_ms;	/* metrics-interval = 5m; 0: only on events (global) */
+	enum ng_probe_mode probe;	/* probe = none|gateway|ADDRESS... */
+	uint32_t probe_addrs[NG_PROBE_ADDRS_MAX];	/* network byte order */
+	size_t nprobe_addrs;
+	bool probe_named;		/* probe was set for this interface by name: also a port
+					 * without a bus device (veth) is probed */
+	unsigned probe_failures;	/* probe-failures = 3: unanswered in a row: a hang */
+	uint64_t probe_interval_ms;	/* probe-interval = 10s (global) */
+	uint64_t reboot_min_uptime_ms;	/* reboot-min-uptime = 1h: no reboot sooner (global) */
+	uint64_t reboot_period_ms;	/* reboot-period = 24h: one reboot at most (global) */
 };
 
 void ng_watch_opts_default(struct ng_watch_opts *o);
@@ -1370,6 +1399,10 @@ int ng_watch_option_check(const char *key, const char *value, struct ng_err *err
  * name. Sections marked bad are left out, as ng_target_resolve does. */
 void ng_watch_opts_resolve(const struct ng_policy *p, const struct ng_iface *ifc,
 			   struct ng_watch_opts *o);
+
+/* Does any good [watch] section set probe (other than to none), for any scope? Without it
+ * nicguard-watch opens no socket and takes no probe wakeup. */
+bool ng_watch_probe_wanted(const struct ng_policy *p);
 
 /* ---------------------------------------------------------------- watch.c */
 
@@ -1433,6 +1466,8 @@ enum ng_watch_why {
 				 * cleared by itself before a held step was due */
 	NG_WHY_NO_EVIDENCE,	/* judged after a step: no traffic to tell by; the next
 				 * kernel record decides */
+	NG_WHY_UPTIME,		/* the reboot rung, within reboot-min-uptime of boot: held
+				 * until due_ms */
 };
 
 const char *ng_watch_why_name(enum ng_watch_why why);
@@ -1477,6 +1512,13 @@ void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
 		   const struct ng_watch_decision *d, enum ng_watch_result r, uint64_t now_ms,
 		   const struct ng_txprogress *after);
 
+/* Evidence from outside the transmit counters (the reachability probe answered again) that
+ * ifname is fine: a held step is dropped and no judgement is due. credit: it came after
+ * nicguard's last step, which gets the credit (it comes first next time, as after a
+ * "recovered" judgement); else (an outage beyond the port ended by itself) the ladder
+ * starts again at its first step. */
+void ng_watch_recovered(struct ng_watch *w, const char *ifname, bool credit);
+
 /* When the earliest held step or judgement comes due (UINT64_MAX: none), and for which
  * interface. */
 uint64_t ng_watch_next_due(const struct ng_watch *w, char *ifname, size_t len);
@@ -1497,6 +1539,106 @@ struct ng_watch_stats {
 
 size_t ng_watch_nstats(const struct ng_watch *w);
 const struct ng_watch_stats *ng_watch_stats_at(const struct ng_watch *w, size_t i);
+
+/* ---------------------------------------------------------------- probe.c */
+
+/* nicguard-watch's reachability probe: every probe-interval, an ARP request from each
+ * probed port, straight out of the port (not through its bridge or bond), for the default
+ * gateway of what the port serves or for the neighbours the policy names. */
+
+/* What one round found for a port. */
+enum ng_probe_outcome {
+	NG_PROBE_ANSWERED,	/* a reply came from an address asked for */
+	NG_PROBE_UNANSWERED,	/* none, while the link was up with carrier, then and now */
+	NG_PROBE_NO_LINK,	/* link down or no carrier: the kernel knows; not counted */
+};
+
+enum ng_probe_say {
+	NG_PROBE_QUIET,		/* nothing to say */
+	NG_PROBE_SILENT,	/* probe-failures in a row (and each such run after): a silent
+				 * hang, for the ladder */
+	NG_PROBE_FAR_SIDE,	/* still unanswered after the ladder's last step was taken:
+				 * an outage beyond the port; no detection until an answer */
+	NG_PROBE_BACK,		/* answered again after failures that counted */
+};
+
+/* One port's count; zeroed to start. */
+struct ng_probe_state {
+	unsigned streak;	/* unanswered rounds in a row, link up and carrier on */
+	unsigned raised;	/* silent detections in this outage */
+	bool last_rung;		/* set by the daemon once the ladder's last step was taken for
+				 * this outage (whatever it did) */
+	bool far_side;
+};
+
+/* Count one round (pure). failures: probe-failures for the port. */
+enum ng_probe_say ng_probe_note(struct ng_probe_state *s, enum ng_probe_outcome out,
+				unsigned failures);
+
+/* ---------------------------------------------------------- probetarget.c */
+
+/* A port to probe, and what to ask for. */
+struct ng_probe_target {
+	char port[NG_IFNAMSIZ];
+	int ifindex;
+	unsigned char mac[6];		/* the port's own: the request's sender */
+	bool link_ok;			/* up, with carrier (IFF_UP and IFF_LOWER_UP) */
+	char via[NG_IFNAMSIZ];		/* what holds the address the port serves; "" none */
+	uint32_t sip;			/* that address (network byte order; 0: none) */
+	uint32_t tips[NG_PROBE_ADDRS_MAX];	/* the addresses asked for */
+	size_t ntips;			/* 0: nothing to ask for (why says why) */
+	bool gateway;			/* tips[0] is via's default gateway */
+	unsigned failures;		/* probe-failures for the port */
+	char why[96];
+};
+
+/* The ports whose [watch] options say probe (a NIC, or any port named by interface.NAME.
+ * probe), as rtnetlink shows the caller's namespace now: the port, or the bridge or bond
+ * over it, or the bridge over that bond, holding an IPv4 address; for probe = gateway the
+ * main table's default route through that device (the lowest metric). Free *out with
+ * free(). Returns 0 or a negative errno with err filled. */
+int ng_probe_targets(const struct ng_ctx *ctx, const struct ng_policy *p,
+		     struct ng_probe_target **out, size_t *n, struct ng_err *err);
+
+/* ------------------------------------------------------------ probesock.c */
+
+/* A packet socket on t's port that keeps only the ARP replies from t's addresses (a
+ * kernel filter). Needs CAP_NET_RAW. The fd, or a negative errno with err filled. */
+int ng_probe_open(const struct ng_probe_target *t, struct ng_err *err);
+
+/* Send one ARP request per address of t, broadcast, out of the port itself. A full or
+ * stopped transmit queue is not an error (the probe goes unanswered). 0 or -errno. */
+int ng_probe_send(int fd, const struct ng_probe_target *t, struct ng_err *err);
+
+/* Read what came since the last call: 1 when a reply answered t, 0 when none did, or a
+ * negative errno. */
+int ng_probe_read(int fd, const struct ng_probe_target *t);
+
+/* --------------------------------------------------------------- reboot.c */
+
+/* The reboot rung (opt-in, the last of the ladder): at most one reboot per reboot-period,
+ * remembered across the reboot in root/var/lib/nicguard/reboot-last; never within
+ * reboot-min-uptime of boot (the engine holds it until then: NG_WHY_UPTIME). */
+
+/* The time (Unix seconds) of the last reboot a record holds (pure): -EBADMSG without
+ * nicguard's marker, -EINVAL without a good time= line. */
+int ng_reboot_parse(const char *buf, size_t len, int64_t *when);
+
+/* May nicguard-watch reboot now (wall time now)? 0: yes (no record, or the period is
+ * over); -EAGAIN with why filled: not within reboot-period of the last one (or with the
+ * clock set back before it); another negative errno with err filled when the record cannot
+ * be read (a link, not nicguard's, garbage): no reboot either. */
+int ng_reboot_check(const struct ng_ctx *ctx, const struct ng_watch_opts *o, int64_t now,
+		    char *why, size_t len, struct ng_err *err);
+
+/* Record the reboot about to be asked for (atomic, synced, never over a file nicguard did
+ * not write). 0 or a negative errno with err filled: then do not reboot. */
+int ng_reboot_record(const struct ng_ctx *ctx, int64_t now, const char *ifname,
+		     const char *sig, struct ng_err *err);
+
+/* Ask systemd for the reboot: `systemctl reboot` (ng_ctx_program "systemctl", execve, an
+ * empty environment). 0 with detail saying so, or a negative errno with err filled. */
+int ng_reboot_request(const struct ng_ctx *ctx, char *detail, size_t len, struct ng_err *err);
 
 /* -------------------------------------------------------------- metrics.c */
 
@@ -1731,7 +1873,8 @@ struct ng_history;	/* history.c */
  * nothing to do, "nothing to re-apply (no watch-* settings)"). A bounce or a rebind puts
  * back the port's place (ng_recoverstep_run): res tells what (free with
  * ng_recoverstep_free). The settings a reapply changed are queued in hist (may be NULL) as
- * changes at time now: the history marks the escalation. Returns what to tell
+ * changes at time now: the history marks the escalation. A reboot only asks systemd
+ * (ng_reboot_request): the caller checks, records and logs it first. Returns what to tell
  * ng_watch_done(). */
 enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 				     const struct ng_watch_decision *d, bool dry_run,

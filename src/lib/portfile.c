@@ -290,11 +290,14 @@ static int parse_line(struct ng_portstate *ps, struct ng_words *w, bool *port)
 			ps->br.have_vlans = true;
 			return 0;
 		}
+		/* The same words as every other name here: a control byte or a trailing
+		 * backslash would not read back as written (found by fuzz-portfile). */
 		if (ps->link.naltnames == NG_PORT_ALTNAMES ||
-		    strlen(w->v[1]) >= sizeof(ps->link.altnames[0]))
+		    text(w->v[1], ps->link.altnames[ps->link.naltnames],
+			 sizeof(ps->link.altnames[0])) < 0 ||
+		    !ps->link.altnames[ps->link.naltnames][0])
 			return -EINVAL;
-		snprintf(ps->link.altnames[ps->link.naltnames++], sizeof(ps->link.altnames[0]),
-			 "%s", w->v[1]);
+		ps->link.naltnames++;
 		return 0;
 	}
 	return -EINVAL;

@@ -96,14 +96,18 @@ static int reapply_text(const struct ng_report *rep, bool dry_run, char *detail,
 
 /* Run the rung: 0 or a negative errno with err filled (-ENOENT: reapply had nothing to
  * apply, -ECANCELED: skip = yes; -ENODEV without err: no bus device to rebind). A bounce
- * and a rebind put back the port's place (res). */
+ * and a rebind put back the port's place (res); a reboot says how it went in detail. */
 static int run_step(const struct ng_ctx *ctx, const struct ng_policy *p,
 		    const struct ng_watch_decision *d, bool dry_run, struct ng_report *rep,
-		    struct ng_recoverstep *res, struct ng_err *err)
+		    struct ng_recoverstep *res, char *detail, size_t len, struct ng_err *err)
 {
 	struct ng_iface ifc;
-	int r = ng_iface_read(ctx, d->ifname, &ifc, err);
+	int r;
 
+	/* The host's last resort, also when the port is gone (r8169's "detach NIC"). */
+	if (d->step == NG_STEP_REBOOT)
+		return dry_run ? 0 : ng_reboot_request(ctx, detail, len, err);
+	r = ng_iface_read(ctx, d->ifname, &ifc, err);
 	if (r < 0)
 		return r;
 	switch (d->step) {
@@ -135,7 +139,8 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 		return NG_WATCH_OK;
 	}
 	memset(res, 0, sizeof(*res));
-	r = run_step(ctx, p, d, dry_run, &rep, res, &err);
+	detail[0] = '\0';
+	r = run_step(ctx, p, d, dry_run, &rep, res, detail, len, &err);
 	if ((d->step == NG_STEP_REAPPLY && (r == -ENOENT || r == -ECANCELED)) ||
 	    (d->step == NG_STEP_REBIND && r == -ENODEV && !err.msg[0])) {
 		snprintf(detail, len, "%s", d->step == NG_STEP_REBIND ?
@@ -149,7 +154,7 @@ enum ng_watch_result ng_respond_step(const struct ng_ctx *ctx, const struct ng_p
 		snprintf(detail, len, "failed: %s", ng_err_str(&err, msg, sizeof(msg)));
 	else if (d->step == NG_STEP_REAPPLY)
 		r = reapply_text(&rep, dry_run, detail, len);
-	else
+	else if (!detail[0])
 		snprintf(detail, len, "%s%s", dry_run ? "dry run: would " : "",
 			 dry_run ? ng_watch_step_name(d->step) : "done");
 	/* A full queue drops them; the daemon says so when it queues this action's event. */

@@ -82,10 +82,29 @@ static const struct ng_sig sigs[] = {
 	  NG_LOC_HOST, 3, "rcu print_other_cpu_stall, before 4.20" },
 };
 
+/* No prefix form: no record can match it; only the probe raises it. */
+static const struct ng_sig silent = {
+	NG_SIG_SILENT, NG_SIG_HANG, 0, NULL, "", NG_LOC_PROBE, -1,
+	"nicguard-watch's reachability probe: ARP unanswered, link up, carrier on"
+};
+
 const struct ng_sig *ng_sig_table(size_t *n)
 {
 	*n = NG_ARRAY_SIZE(sigs);
 	return sigs;
+}
+
+const struct ng_sig *ng_sig_silent(void)
+{
+	return &silent;
+}
+
+const struct ng_sig *ng_sig_find(const char *id)
+{
+	for (size_t i = 0; i < NG_ARRAY_SIZE(sigs); i++)
+		if (strcmp(sigs[i].id, id) == 0)
+			return &sigs[i];
+	return strcmp(id, silent.id) == 0 ? &silent : NULL;
 }
 
 const char *ng_sig_class_name(enum ng_sig_class c)

@@ -27,6 +27,7 @@ struct wstate {
 	bool judging;			/* a step waits for its judgement at judge_at */
 	uint64_t judge_at, acted_at;
 	unsigned acted_rung;		/* the rung of the step being judged */
+	unsigned last_rung;		/* the rung of the last action */
 	enum ng_watch_step acted_step;
 	struct ng_txprogress base;	/* after the step, or at the detection a hold is for */
 	struct ng_watch_stats stats;
@@ -151,8 +152,13 @@ static void gate(const struct ng_watch_opts *o, struct wstate *st, const struct 
 		hold(st, st->last_action + backoff(o, st->streak), d);
 		return;
 	}
-	if (in->backup && (step == NG_STEP_BOUNCE || step == NG_STEP_REBIND) &&
-	    o->during_backup != NG_BACKUP_ALLOW) {
+	if (step == NG_STEP_REBOOT && now < o->reboot_min_uptime_ms) {
+		d->why = NG_WHY_UPTIME;
+		hold(st, o->reboot_min_uptime_ms, d);
+		return;
+	}
+	if (in->backup && (step == NG_STEP_BOUNCE || step == NG_STEP_REBIND ||
+			   step == NG_STEP_REBOOT) && o->during_backup != NG_BACKUP_ALLOW) {
 		d->why = NG_WHY_BACKUP;
 		hold(st, now + (o->min_interval_ms > BACKUP_RECHECK_MS ? o->min_interval_ms :
 				BACKUP_RECHECK_MS), d);
@@ -339,6 +345,7 @@ void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
 	if (r == NG_WATCH_FAILED)
 		st->stats.failed++;
 	st->last_action = now_ms;
+	st->last_rung = d->rung;
 	st->streak++;
 	prune_hour(st, now_ms);
 	if (st->nhour < NG_WATCH_PER_HOUR_MAX)
@@ -356,6 +363,23 @@ void ng_watch_done(struct ng_watch *w, const struct ng_watch_opts *o,
 		st->acted_at = now_ms;
 		st->acted_rung = d->rung;
 		st->acted_step = d->step;
+	}
+}
+
+void ng_watch_recovered(struct ng_watch *w, const char *ifname, bool credit)
+{
+	struct wstate *st = state_find(w, ifname);
+
+	if (!st)
+		return;
+	/* A held step is not taken, and no judgement from the transmit counters is due. */
+	st->held = st->stats.held = false;
+	st->judging = false;
+	if (credit && st->last_action) {
+		st->rung = st->stats.rung = st->last_rung;
+		st->stats.recovered++;
+	} else if (!credit) {
+		st->rung = st->stats.rung = 0;
 	}
 }
 
@@ -390,7 +414,7 @@ const char *ng_watch_why_name(enum ng_watch_why why)
 {
 	static const char *const names[] = {
 		"act", "debounced", "log-only", "settling", "quiet-after-boot", "waiting",
-		"held", "limit", "backup", "recovered", "no-evidence",
+		"held", "limit", "backup", "recovered", "no-evidence", "reboot-min-uptime",
 	};
 
 	return (unsigned)why < NG_ARRAY_SIZE(names) ? names[why] : "?";
@@ -431,6 +455,7 @@ void ng_watch_why_text(const struct ng_watch_decision *d, uint64_t now_ms, char 
 	case NG_WHY_QUIET:
 	case NG_WHY_WAIT:
 	case NG_WHY_HELD:
+	case NG_WHY_UPTIME:
 		snprintf(buf, len, "no action yet (%s; rung %u due in %" PRIu64 ".%03" PRIu64 " s)",
 			 ng_watch_why_name(d->why), d->rung + 1, wait / 1000, wait % 1000);
 		break;

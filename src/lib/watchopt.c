@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* watchopt.c: the [watch] options: their defaults, checking one line, resolving per interface. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #define HOUR_MS (3600ull * 1000)
 #define DURATION_MAX_MS (7ull * 24 * HOUR_MS)
 
-enum otype { T_BOOL, T_CLASSES, T_DURATION, T_BACKUP, T_LADDER, T_COUNT, T_PATH };
+enum otype { T_BOOL, T_CLASSES, T_DURATION, T_BACKUP, T_LADDER, T_COUNT, T_PATH, T_PROBE };
 
 /* [watch] keys. Keep sorted: bsearch, and a unit test checks the order. */
 static const struct okey {
@@ -31,12 +32,19 @@ static const struct okey {
 	{ "metrics-interval", offsetof(struct ng_watch_opts, metrics_interval_ms), T_DURATION,
 	  true },
 	{ "min-interval", offsetof(struct ng_watch_opts, min_interval_ms), T_DURATION, false },
+	{ "probe", 0, T_PROBE, false },
+	{ "probe-failures", offsetof(struct ng_watch_opts, probe_failures), T_COUNT, false },
+	{ "probe-interval", offsetof(struct ng_watch_opts, probe_interval_ms), T_DURATION, true },
 	{ "quiet-after-boot", offsetof(struct ng_watch_opts, quiet_ms), T_DURATION, false },
+	{ "reboot-min-uptime", offsetof(struct ng_watch_opts, reboot_min_uptime_ms), T_DURATION,
+	  true },
+	{ "reboot-period", offsetof(struct ng_watch_opts, reboot_period_ms), T_DURATION, true },
 	{ "reset-after", offsetof(struct ng_watch_opts, reset_after_ms), T_DURATION, false },
 	{ "settle", offsetof(struct ng_watch_opts, settle_ms), T_DURATION, false },
 };
 
-static const char *const step_names[] = { "none", "log", "bounce", "reapply", "rebind" };
+static const char *const step_names[] = { "none", "log", "bounce", "reapply", "rebind",
+					    "reboot" };
 static const char *const backup_names[] = { "reapply", "log", "allow" };
 
 bool ng_watch_tables_sorted(void)
@@ -67,6 +75,11 @@ void ng_watch_opts_default(struct ng_watch_opts *o)
 	o->during_backup = NG_BACKUP_REAPPLY;
 	snprintf(o->metrics_path, sizeof(o->metrics_path), "%s", NG_METRICS_PATH);
 	o->metrics_interval_ms = 300000;
+	o->probe = NG_PROBE_NONE;
+	o->probe_failures = 3;
+	o->probe_interval_ms = 10000;
+	o->reboot_min_uptime_ms = HOUR_MS;
+	o->reboot_period_ms = 24 * HOUR_MS;
 }
 
 static int cmp_okey(const void *k, const void *e)
@@ -175,7 +188,7 @@ static int ladder_word(const char *w, size_t n, void *data)
 
 	if (i <= NG_STEP_NONE)
 		return ng_err_set(ws->err, -EINVAL, NULL, 0, "unknown step \"%.*s\" (expected log, "
-				  "bounce, reapply or rebind)", (int)n, w);
+				  "bounce, reapply, rebind or reboot)", (int)n, w);
 	if (ws->o->nladder == NG_WATCH_LADDER_MAX)
 		return ng_err_set(ws->err, -EINVAL, NULL, 0, "a ladder has at most %d steps",
 				  NG_WATCH_LADDER_MAX);
@@ -206,6 +219,12 @@ static int parse_ladder(const char *v, struct ng_watch_opts *o, struct ng_err *e
 	r = each_word(v, ladder_word, &ws);
 	if (r == 0 && tmp.nladder == 0)
 		r = ng_err_set(err, -EINVAL, NULL, 0, "empty ladder");
+	/* The last resort: only after the other steps failed, so never first, and nothing
+	 * after it. */
+	for (size_t i = 0; r == 0 && i < tmp.nladder; i++)
+		if (tmp.ladder[i] == NG_STEP_REBOOT && (i == 0 || i + 1 < tmp.nladder))
+			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot can only be the last step, "
+				       "after another (e.g. ladder = bounce reapply rebind reboot)");
 	if (r == 0) {
 		memcpy(o->ladder, tmp.ladder, sizeof(o->ladder));
 		o->nladder = tmp.nladder;
@@ -227,18 +246,83 @@ static int parse_path(const char *v, char *out, size_t len, struct ng_err *err)
 	return 0;
 }
 
+static int probe_word(const char *w, size_t n, void *data)
+{
+	struct words *ws = data;
+	struct ng_watch_opts *o = ws->o;
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint32_t h;
+
+	if (o->probe == NG_PROBE_ADDRS && o->nprobe_addrs == NG_PROBE_ADDRS_MAX)
+		return ng_err_set(ws->err, -EINVAL, NULL, 0, "probe names at most %d addresses",
+				  NG_PROBE_ADDRS_MAX);
+	if (n >= sizeof(addr) || (memcpy(addr, w, n), addr[n] = '\0',
+				  inet_pton(AF_INET, addr, &a) != 1))
+		return ng_err_set(ws->err, -EINVAL, NULL, 0, "bad probe \"%.*s\" (expected none, "
+				  "gateway, or IPv4 addresses of neighbours on the link)", (int)n, w);
+	h = ntohl(a.s_addr);
+	/* A neighbour answers ARP for a unicast address of its own. */
+	if (h == 0 || h == 0xffffffffu || (h >> 24) == 127 || (h >> 28) == 0xe)
+		return ng_err_set(ws->err, -EINVAL, NULL, 0, "probe address %s is not a "
+				  "neighbour's unicast address", addr);
+	o->probe = NG_PROBE_ADDRS;
+	o->probe_addrs[o->nprobe_addrs++] = a.s_addr;
+	return 0;
+}
+
+/* probe = none|gateway|ADDRESS...: the whole value replaces the one before, when good. */
+static int parse_probe(const char *v, struct ng_watch_opts *o, struct ng_err *err)
+{
+	struct ng_watch_opts tmp = *o;
+	struct words ws = { &tmp, err, 0 };
+	int r = 0;
+
+	tmp.probe = NG_PROBE_NONE;
+	tmp.nprobe_addrs = 0;
+	if (strcmp(v, "gateway") == 0)
+		tmp.probe = NG_PROBE_GATEWAY;
+	else if (strcmp(v, "none") != 0)
+		r = each_word(v, probe_word, &ws);
+	if (r == 0 && tmp.probe == NG_PROBE_NONE && strcmp(v, "none") != 0)
+		r = ng_err_set(err, -EINVAL, NULL, 0, "empty probe (expected none, gateway, or "
+			       "IPv4 addresses)");
+	if (r < 0)
+		return r;
+	o->probe = tmp.probe;
+	o->nprobe_addrs = tmp.nprobe_addrs;
+	memcpy(o->probe_addrs, tmp.probe_addrs, sizeof(o->probe_addrs));
+	return 0;
+}
+
 static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *v,
 		     struct ng_err *err)
 {
 	void *field = (char *)o + k->off;
 	struct words ws = { o, err, 0 };
+	uint64_t ms = 0;
 	int r, i;
 
 	switch (k->type) {
 	case T_BOOL:
 		return parse_bool(v, field, err);
 	case T_DURATION:
-		return parse_duration(v, field, err);
+		r = parse_duration(v, &ms, err);
+		/* Each probe round is a wakeup; below a second it would be a busy loop. */
+		if (r == 0 && k->off == offsetof(struct ng_watch_opts, probe_interval_ms) &&
+		    ms < 1000)
+			r = ng_err_set(err, -EINVAL, NULL, 0, "probe-interval below 1s");
+		/* A host that reboots for a hang must come up and stay up a while first: no
+		 * reboot loop. */
+		if (r == 0 && k->off == offsetof(struct ng_watch_opts, reboot_min_uptime_ms) &&
+		    ms < 60000)
+			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot-min-uptime below 1m");
+		if (r == 0 && k->off == offsetof(struct ng_watch_opts, reboot_period_ms) &&
+		    ms < HOUR_MS)
+			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot-period below 1h");
+		if (r == 0)
+			*(uint64_t *)field = ms;
+		return r;
 	case T_COUNT:
 		return parse_count(v, field, err);
 	case T_CLASSES:
@@ -258,6 +342,8 @@ static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *
 	case T_PATH:
 		o->metrics_set = true;
 		return parse_path(v, o->metrics_path, sizeof(o->metrics_path), err);
+	case T_PROBE:
+		return parse_probe(v, o, err);
 	}
 	return -EINVAL;
 }
@@ -349,8 +435,9 @@ static void apply_section(const struct ng_section *s, int pass, const struct ng_
 				 strcmp(name, pass == 1 ? ifc->driver : ifc->name) != 0))
 			continue;
 		k = bsearch(bare, okeys, NG_ARRAY_SIZE(okeys), sizeof(okeys[0]), cmp_okey);
-		if (k && !(pass > 0 && k->global))
-			set_value(o, k, s->opt_values[i], NULL);
+		if (k && !(pass > 0 && k->global) && set_value(o, k, s->opt_values[i], NULL) == 0 &&
+		    k->type == T_PROBE)
+			o->probe_named = pass == 2;
 	}
 }
 
@@ -362,4 +449,20 @@ void ng_watch_opts_resolve(const struct ng_policy *p, const struct ng_iface *ifc
 		for (size_t i = 0; i < p->nsections; i++)
 			if (p->sections[i].kind == NG_MATCH_WATCH && !p->sections[i].bad)
 				apply_section(&p->sections[i], pass, ifc, o);
+}
+
+bool ng_watch_probe_wanted(const struct ng_policy *p)
+{
+	for (size_t i = 0; p && i < p->nsections; i++) {
+		const struct ng_section *s = &p->sections[i];
+
+		for (size_t j = 0; s->kind == NG_MATCH_WATCH && !s->bad && j < s->nopts; j++) {
+			const char *dot = strrchr(s->opt_keys[j], '.');
+			const char *bare = dot ? dot + 1 : s->opt_keys[j];
+
+			if (strcmp(bare, "probe") == 0 && strcmp(s->opt_values[j], "none") != 0)
+				return true;
+		}
+	}
+	return false;
 }

@@ -102,10 +102,10 @@ check() {
 }
 
 @test "policy: unknown keys in option sections ([watch], [pve])" {
-	policy '[watch]' 'frob = 1' '[pve]' 'abort-on-error = maybe'
+	policy '[watch]' 'frobnicate = 1' '[pve]' 'abort-on-error = maybe'
 	check
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "$NG_CONF:2: unknown [watch] key \"frob\"" ]
+	[ "${lines[0]}" = "$NG_CONF:2: unknown [watch] key \"frobnicate\"" ]
 	[ "${lines[1]}" = "$NG_CONF:4: [pve] abort-on-error: \"maybe\" is not yes or no" ]
 }
 

@@ -4,32 +4,20 @@
 
 load ../helpers
 
-WATCH=$NG_BUILD/nicguard-watch
-
 setup() {
 	ng_ns_setup
 	# A second pair that no record names: nothing may ever happen to it.
 	ip -n "$NG_NS" link add name ngt2 type veth peer name ngt3
 	ip -n "$NG_NS" link set ngt2 up
 	ip -n "$NG_NS" link set ngt3 up
-	# The daemon's root: its own /run and metrics directory; /sys and /proc are the real
-	# ones, which `ip netns exec` shows as the namespace's.
-	ROOT=$BATS_TEST_TMPDIR/root
-	mkdir -p "$ROOT/run" "$ROOT/var/lib/prometheus/node-exporter"
-	ln -s /sys "$ROOT/sys"
-	ln -s /proc "$ROOT/proc"
-	KMSG=$BATS_TEST_TMPDIR/kmsg
-	mkfifo "$KMSG"
-	LOG=$BATS_TEST_TMPDIR/watch.log
-	WPID=
+	# The daemon's root, with a metrics directory.
+	ng_watch_root
+	mkdir -p "$ROOT/var/lib/prometheus/node-exporter"
 	watch_conf
 }
 
 teardown() {
-	if [ -n "$WPID" ]; then
-		kill -TERM "$WPID" 2>/dev/null || true
-		wait "$WPID" 2>/dev/null || true
-	fi
+	ng_watch_kill
 	[ -z "${MPID:-}" ] || kill "$MPID" 2>/dev/null || true
 	ng_ns_teardown
 }
@@ -37,39 +25,6 @@ teardown() {
 # The policy: no quiet period (the test host booted long ago anyway), plus the given lines.
 watch_conf() {
 	ng_conf < <(printf '[watch]\nquiet-after-boot = 0\n' && printf '%s\n' "$@")
-}
-
-# Start the daemon in the namespace on the FIFO; returns once it reads. `ip netns exec`
-# execs the program itself, so WPID is the daemon's own pid.
-watch_start() {
-	# Emptied here, not by the background job's redirection: wait_log must not find the
-	# last run's 'watching ' and signal a child that has not yet blocked SIGTERM.
-	: >"$LOG"
-	ip netns exec "$NG_NS" "$WATCH" --kmsg "$KMSG" --root "$ROOT" -c "$NG_CONF" --foreground \
-		"$@" 2>"$LOG" &
-	WPID=$!
-	wait_log 'watching '
-}
-
-# Stop it with SIGTERM: it must exit 0 and say so.
-watch_stop() {
-	kill -TERM "$WPID"
-	local rc=0
-	wait "$WPID" || rc=$?
-	WPID=
-	[ "$rc" -eq 0 ] || { cat "$LOG"; return 1; }
-	grep -q 'stopping: ' "$LOG"
-}
-
-wait_log() { # PATTERN [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-5} * 20; i++)); do
-		grep -q -- "$1" "$LOG" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for: $1"
-	cat "$LOG"
-	return 1
 }
 
 carrier() {
@@ -81,16 +36,6 @@ hang_record() { # IF SEQ
 	printf '3,%s,%s000,-;e1000e 0000:00:1f.6 %s: Detected Hardware Unit Hang:' "$2" "$2" "$1"
 	printf '\\x0a  TDH                  <0>\\x0a  TDT                  <1>\n'
 	printf ' SUBSYSTEM=pci\n DEVICE=+pci:0000:00:1f.6\n'
-}
-
-# Write stdin to FIFO in one write(): records of up to PIPE_BUF bytes arrive whole, as a
-# /dev/kmsg read hands them out (bash's printf would write each line on its own).
-kmsg_write() { # FIFO
-	python3 -c 'import os, sys
-data = sys.stdin.buffer.read()
-assert len(data) <= 4096
-fd = os.open(sys.argv[1], os.O_WRONLY)
-assert os.write(fd, data) == len(data)' "$1"
 }
 
 # Does $output (has) or the daemon's log (logged) hold the string its arguments make?
@@ -191,12 +136,12 @@ fixture_as() { # FIXTURE IF
 	b3=$(carrier ngt3)
 	ip netns exec "$NG_NS" ip monitor link >"$BATS_TEST_TMPDIR/monitor" &
 	MPID=$!
-	watch_start
+	ng_watch_start
 	sleep 0.2
-	hang_record ngt0 100 | kmsg_write "$KMSG"
-	wait_log 'action bounce on ngt0'
+	hang_record ngt0 100 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'action bounce on ngt0'
 	sleep 0.2
-	watch_stop
+	ng_watch_stop
 	kill "$MPID"
 	cat "$LOG" "$BATS_TEST_TMPDIR/monitor"
 	grep -q 'action bounce on ngt0 for e1000e-hw-hang: done' "$LOG"
@@ -237,13 +182,13 @@ flood_conf() {
 	b0=$(carrier ngt0)
 	ip netns exec "$NG_NS" ip -ts monitor link >"$BATS_TEST_TMPDIR/monitor" &
 	MPID=$!
-	watch_start
+	ng_watch_start
 	flood ngt0
 	# Records are read in order: once this one is seen, the flood has been read whole.
 	printf '0,1020,1,-;watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [x:1]\n' |
-		kmsg_write "$KMSG"
-	wait_log 'detected soft-lockup'
-	watch_stop
+		ng_kmsg_write "$KMSG"
+	ng_wait_log 'detected soft-lockup'
+	ng_watch_stop
 	kill "$MPID"
 	# 3 bounces, then the hourly limit; the 2nd and 3rd were held and fired by the timer,
 	# at least min-interval (300 ms) and then twice that (backoff) after the one before.
@@ -269,9 +214,9 @@ flood_conf() {
 	flood_conf
 	local b0
 	b0=$(carrier ngt0)
-	watch_start --dry-run
+	ng_watch_start --dry-run
 	flood ngt0
-	watch_stop
+	ng_watch_stop
 	grep -q 'action bounce on ngt0 for e1000e-hw-hang: dry run: would bounce' "$LOG"
 	[ "$(carrier ngt0)" -eq "$b0" ]
 	[ ! -e "$ROOT/run/nicguard" ]
@@ -304,10 +249,10 @@ flood_conf() {
 	echo "saved by the vzdump hook at job-start" >"$ROOT/run/nicguard/backup-state"
 	local b0
 	b0=$(carrier ngt0)
-	watch_start
-	hang_record ngt0 7 | kmsg_write "$KMSG"
-	wait_log 'action reapply on ngt0'
-	watch_stop
+	ng_watch_start
+	hang_record ngt0 7 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'action reapply on ngt0'
+	ng_watch_stop
 	cat "$LOG"
 	grep -q 'backup window open: re-applying stricter settings, bounce/rebind held' "$LOG"
 	logged "action reapply on ngt0 for e1000e-hw-hang " \
@@ -331,10 +276,10 @@ flood_conf() {
 	echo x >"$ROOT/run/nicguard/backup-state"
 	local b0
 	b0=$(carrier ngt0)
-	watch_start
-	hang_record ngt0 7 | kmsg_write "$KMSG"
-	wait_log 'action bounce on ngt0'
-	watch_stop
+	ng_watch_start
+	hang_record ngt0 7 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'action bounce on ngt0'
+	ng_watch_stop
 	[ "$(carrier ngt0)" -eq $((b0 + 2)) ]
 }
 
@@ -346,10 +291,10 @@ flood_conf() {
 	mkdir -p "$ROOT/etc/network"
 	printf 'iface ngt0 inet manual\n\tnicguard-watch-offload tso off gro off\n' \
 		>"$ROOT/etc/network/interfaces"
-	watch_start
-	hang_record ngt0 7 | kmsg_write "$KMSG"
-	wait_log 'action reapply on ngt0'
-	watch_stop
+	ng_watch_start
+	hang_record ngt0 7 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'action reapply on ngt0'
+	ng_watch_stop
 	cat "$LOG"
 	logged "action reapply on ngt0 for e1000e-hw-hang: 2 of 2 settings changed, 0 failed;" \
 		" marked escalated"
@@ -365,11 +310,11 @@ flood_conf() {
 	printf 'iface ngt0 inet manual\n\tnicguard-skip yes\n' >"$ROOT/etc/network/interfaces"
 	local b0
 	b0=$(carrier ngt0)
-	watch_start
-	hang_record ngt0 7 | kmsg_write "$KMSG"
-	wait_log 'detected e1000e-hw-hang'
+	ng_watch_start
+	hang_record ngt0 7 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'detected e1000e-hw-hang'
 	sleep 0.3
-	watch_stop
+	ng_watch_stop
 	cat "$LOG"
 	logged "detected e1000e-hw-hang (hang) on ngt0: no action (log-only)"
 	! grep -q 'action bounce on ngt0' "$LOG"
@@ -396,8 +341,8 @@ with open(sys.argv[2], "a") as f:
 ' "$sock" "$BATS_TEST_TMPDIR/got" &
 		local lpid=$!
 		while [ ! -e "$BATS_TEST_TMPDIR/got" ]; do sleep 0.02; done
-		NOTIFY_SOCKET=$sock watch_start
-		watch_stop
+		NOTIFY_SOCKET=$sock ng_watch_start
+		ng_watch_stop
 		wait "$lpid"
 		cat "$BATS_TEST_TMPDIR/got"
 		grep -qx 'READY=1' "$BATS_TEST_TMPDIR/got"
@@ -409,11 +354,11 @@ with open(sys.argv[2], "a") as f:
 }
 
 @test "SIGHUP reloads the policy; a bad [watch] key is a FILE:LINE diagnostic" {
-	watch_start
+	ng_watch_start
 	printf '[watch]\nquiet-after-boot = 0\nmin-intervall = 5s\n' >"$NG_CONF"
 	kill -HUP "$WPID"
-	wait_log 'min-intervall'
-	watch_stop
+	ng_wait_log 'min-intervall'
+	ng_watch_stop
 	grep -q "reloading the policy" "$LOG"
 	logged "$NG_CONF:3: unknown [watch] key \"min-intervall\" " \
 		"(did you mean \"min-interval\"?) (section ignored)"
@@ -430,30 +375,30 @@ with open(sys.argv[2], "a") as f:
 	ip netns exec "$NG_NS" "$WATCH" --root "$ROOT" -c "$NG_CONF" --kmsg /dev/kmsg \
 		--foreground 2>"$LOG" &
 	WPID=$!
-	wait_log 'watching /dev/kmsg'
+	ng_wait_log 'watching /dev/kmsg'
 	# Arrives as facility user (priority 11), one record per line: the first line alone
 	# must be enough.
 	printf '<3>e1000e 0000:00:02.0 %s: Detected Hardware Unit Hang:\n  TDH <8d>\n' "$ifname" \
 		>/dev/kmsg
-	wait_log "action bounce on $ifname"
-	watch_stop
+	ng_wait_log "action bounce on $ifname"
+	ng_watch_stop
 	[ "$(carrier "$ifname")" -eq $((b0 + 2)) ]
 }
 
 @test "a rung with nothing to do is no action: the log says so and names the next step" {
 	watch_conf "ladder = bounce reapply rebind" "min-interval = 200ms" "debounce = 0" \
 		"settle = 0" "max-per-hour = 2"
-	watch_start
-	hang_record ngt0 1 | kmsg_write "$KMSG"
-	wait_log 'action bounce on ngt0'
+	ng_watch_start
+	hang_record ngt0 1 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'action bounce on ngt0'
 	sleep 0.3
-	hang_record ngt0 2 | kmsg_write "$KMSG"
-	wait_log 'rebind on ngt0'
+	hang_record ngt0 2 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'rebind on ngt0'
 	# A third record: the hourly limit (2) still has a slot, as neither empty rung took one.
 	sleep 0.5
-	hang_record ngt0 3 | kmsg_write "$KMSG"
-	wait_log 'detected e1000e-hw-hang (hang) on ngt0: action rebind'
-	watch_stop
+	hang_record ngt0 3 | ng_kmsg_write "$KMSG"
+	ng_wait_log 'detected e1000e-hw-hang (hang) on ngt0: action rebind'
+	ng_watch_stop
 	logged "reapply on ngt0 for e1000e-hw-hang: nothing to re-apply (no watch-* settings): " \
 		"next step rebind"
 	logged "rebind on ngt0 for e1000e-hw-hang: nothing to rebind (no bus device): " \

@@ -88,6 +88,7 @@ static void test_refused(void **state)
 		/* Words the line reader would read back otherwise (found by fuzz-portfile: a
 		 * trailing backslash continues the line), and control characters. */
 		"upper ens5.100 vlan\\\\", "upper ens5.100 vl\001an", "master vmbr0 bri#dge - 0 0",
+		"altname enp0s\021\021rrr\\\\", "altname enp0s\377", "altname -",
 	};
 	struct ng_portstate *ps;
 	struct ng_err err;

@@ -10,6 +10,7 @@
 
 #include "nicguard.h"
 #include "internal.h"
+#include "watchopts.h"
 
 #define S 1000ull
 #define BOOTED (3600 * S)	/* long past the quiet period */
@@ -47,7 +48,7 @@ static void test_option_check(void **state)
 		{ "interface.vmbr0.100.min-interval", "1m" },
 	};
 	static const char *const bad[][2] = {
-		{ "ladder", "bounce reboot" }, { "ladder", "" }, { "ladder", "none" },
+		{ "ladder", "bounce restart" }, { "ladder", "" }, { "ladder", "none" },
 		{ "ladder", "log log log log log log log log log" },
 		{ "act-on", "hangs" }, { "debounce", "5 s" }, { "debounce", "-1" },
 		{ "debounce", "5d" }, { "min-interval", "169h" },
@@ -64,16 +65,7 @@ static void test_option_check(void **state)
 	struct ng_err err;
 
 	(void)state;
-	assert_true(ng_watch_tables_sorted());
-	for (size_t i = 0; i < NG_ARRAY_SIZE(good); i++)
-		if (ng_watch_option_check(good[i][0], good[i][1], &err) != 0)
-			fail_msg("%s = %s: %s", good[i][0], good[i][1], err.msg);
-	for (size_t i = 0; i < NG_ARRAY_SIZE(bad); i++) {
-		err.msg[0] = '\0';
-		if (ng_watch_option_check(bad[i][0], bad[i][1], &err) != -EINVAL)
-			fail_msg("accepted %s = %s", bad[i][0], bad[i][1]);
-		assert_true(err.msg[0] != '\0');
-	}
+	check_watch_lines(good, NG_ARRAY_SIZE(good), bad, NG_ARRAY_SIZE(bad));
 	ng_watch_option_check("min-intervall", "1s", &err);
 	assert_non_null(strstr(err.msg, "did you mean \"min-interval\""));
 }

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* probesock.c: the reachability probe on the wire: one packet socket per port, bound to the
+ * port itself (not its bridge or bond), sending ARP requests and keeping only the replies. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+/* Classic BPF, run by the kernel on every frame the port receives: only ARP replies sent to
+ * this host (PACKET_HOST: a bridge port is promiscuous and sees others' replies too) from
+ * one of the addresses asked for reach the socket. A packet socket bound with ETH_P_ALL sees
+ * a bridge or bond port's frames before the bridge or bond takes them. */
+static size_t filter(const struct ng_probe_target *t, struct sock_filter *f)
+{
+	size_t n = 0, ntips = t->ntips;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 0,
+					      (uint8_t)(5 + ntips));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 0,
+					      (uint8_t)(3 + ntips));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6);	/* op */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NG_ARP_REPLY, 0,
+					      (uint8_t)(1 + ntips));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14);	/* sender */
+	for (size_t i = 0; i < ntips; i++)
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(t->tips[i]),
+						      (uint8_t)(ntips - i), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	return n;
+}
+
+int ng_probe_open(const struct ng_probe_target *t, struct ng_err *err)
+{
+	struct sock_filter code[9 + NG_PROBE_ADDRS_MAX];
+	struct sock_fprog prog = { .filter = code };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = t->ifindex };
+	/* Protocol 0: nothing is queued before the filter is in place and the bind done. */
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return ng_err_set(err, -errno, NULL, 0, "packet socket: %s (CAP_NET_RAW, and "
+				  "AF_PACKET in the unit's RestrictAddressFamilies=)",
+				  strerror(errno));
+	prog.len = (unsigned short)filter(t, code);
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return ng_err_set(err, -e, NULL, 0, "packet socket on %s: %s", t->port,
+				  strerror(e));
+	}
+	return fd;
+}
+
+int ng_probe_send(int fd, const struct ng_probe_target *t, struct ng_err *err)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+				  .sll_ifindex = t->ifindex, .sll_halen = 6 };
+	unsigned char req[NG_ARP_LEN];
+
+	memset(to.sll_addr, 0xff, 6);	/* broadcast, as the kernel's first request is */
+	for (size_t i = 0; i < t->ntips; i++) {
+		ng_arp_request(req, t->mac, t->sip, t->tips[i]);
+		/* A full transmit queue (a hung port) is the probe failing, not an error. */
+		if (sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+		    errno != ENOBUFS && errno != EAGAIN && errno != ENETDOWN)
+			return ng_err_set(err, -errno, NULL, 0, "ARP on %s: %s", t->port,
+					  strerror(errno));
+	}
+	return 0;
+}
+
+int ng_probe_read(int fd, const struct ng_probe_target *t)
+{
+	unsigned char buf[128];
+	int answered = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct ng_arp a;
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? answered : -errno;
+		/* The filter let it through; checked again here, so the kernel's word is not
+		 * the only one. */
+		if (ng_arp_parse(buf, (size_t)n, &a) == 0 && ng_arp_answers(&a, t->tips, t->ntips))
+			answered = 1;
+	}
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* probetarget.c: which ports nicguard-watch's reachability probe watches, and what it asks
+ * each for: the default gateway of the bridge or address the port serves, or the neighbours
+ * the policy names. Read from rtnetlink (links, IPv4 addresses and routes) at each round. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+
+#include "nicguard.h"
+#include "internal.h"
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000	/* carrier (linux/if.h; net/if.h does not have it) */
+#endif
+
+#define MAX_ADDRS 256		/* IPv4 addresses of the namespace kept for the lookup */
+
+struct v4addr {
+	int ifindex;
+	uint32_t addr;		/* network byte order */
+	uint8_t prefixlen;
+};
+
+struct v4route {
+	int oif;
+	uint32_t gw;
+	uint32_t priority;
+};
+
+struct tables {
+	struct ng_nl_link *links;
+	size_t nlinks;
+	struct v4addr addrs[MAX_ADDRS];
+	size_t naddrs;
+	struct v4route gw[NG_PROBE_ADDRS_MAX * 4];	/* default routes */
+	size_t ngw;
+};
+
+static int on_addr(const struct nlmsghdr *h, void *arg)
+{
+	struct tables *t = arg;
+	struct ng_portaddr a;
+
+	if (ng_portnl_addr(h, h->nlmsg_len, &a) < 0 || a.family != AF_INET ||
+	    t->naddrs == MAX_ADDRS)
+		return 0;
+	t->addrs[t->naddrs].ifindex = a.ifindex;
+	memcpy(&t->addrs[t->naddrs].addr, a.has_local ? a.local : a.address, 4);
+	t->addrs[t->naddrs++].prefixlen = a.prefixlen;
+	return 0;
+}
+
+/* The main table's IPv4 default routes through a gateway (what `ip route` shows first). */
+static int on_route(const struct nlmsghdr *h, void *arg)
+{
+	struct tables *t = arg;
+	struct ng_portroute r;
+
+	if (ng_portnl_route(h, h->nlmsg_len, &r) < 0 || r.family != AF_INET || r.dst_len ||
+	    r.table != RT_TABLE_MAIN || r.type != RTN_UNICAST || !r.has_gw || r.multipath ||
+	    t->ngw == NG_ARRAY_SIZE(t->gw))
+		return 0;
+	t->gw[t->ngw].oif = r.oif;
+	memcpy(&t->gw[t->ngw].gw, r.gw, 4);
+	t->gw[t->ngw++].priority = r.has_priority ? r.priority : 0;
+	return 0;
+}
+
+static int dump(int fd, uint16_t type, const void *hdr, size_t hdrlen,
+		int (*cb)(const struct nlmsghdr *, void *), void *arg, struct ng_err *err)
+{
+	struct ng_nlreq *q = malloc(sizeof(*q));
+	int r;
+
+	if (!q)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	ng_nlreq_init(q, type, NLM_F_DUMP, hdr, hdrlen);
+	r = ng_nl_talk(fd, q, cb, arg, NULL, err);
+	free(q);
+	return r;
+}
+
+static int read_tables(struct tables *t, struct ng_err *err)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+	struct rtmsg rt = { .rtm_family = AF_INET };
+	int fd = ng_nl_open(err), r;
+
+	if (fd < 0)
+		return fd;
+	r = ng_nl_dump_links(fd, &t->links, &t->nlinks, err);
+	if (r == 0)
+		r = dump(fd, RTM_GETADDR, &ifa, sizeof(ifa), on_addr, t, err);
+	if (r == 0)
+		r = dump(fd, RTM_GETROUTE, &rt, sizeof(rt), on_route, t, err);
+	close(fd);
+	return r;
+}
+
+static const struct ng_nl_link *link_at(const struct tables *t, int ifindex)
+{
+	for (size_t i = 0; ifindex > 0 && i < t->nlinks; i++)
+		if (t->links[i].ifindex == ifindex)
+			return &t->links[i];
+	return NULL;
+}
+
+static bool has_addr(const struct tables *t, int ifindex)
+{
+	for (size_t i = 0; i < t->naddrs; i++)
+		if (t->addrs[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* The address of ifindex in the subnet of dst, else its first one, else 0. */
+static uint32_t source_for(const struct tables *t, int ifindex, uint32_t dst)
+{
+	uint32_t first = 0;
+
+	for (size_t i = 0; i < t->naddrs; i++) {
+		const struct v4addr *a = &t->addrs[i];
+		uint32_t mask = a->prefixlen ? htonl(~0u << (32 - a->prefixlen)) : 0;
+
+		if (a->ifindex != ifindex)
+			continue;
+		if (((a->addr ^ dst) & mask) == 0)
+			return a->addr;
+		if (!first)
+			first = a->addr;
+	}
+	return first;
+}
+
+/* The device holding the address the port serves: the port, or the bridge or bond over it,
+ * or the bridge over that bond (Proxmox VE: eno1 in bond0 in vmbr0). NULL: none has one. */
+static const struct ng_nl_link *serving(const struct tables *t, const struct ng_nl_link *port)
+{
+	const struct ng_nl_link *l = port;
+
+	for (int depth = 0; l && depth < 3; depth++, l = link_at(t, l->master))
+		if (has_addr(t, l->ifindex))
+			return l;
+	return NULL;
+}
+
+/* "aa:bb:cc:dd:ee:ff" (as ng_nl_link holds it) into 6 bytes; zeros when it is not one. */
+static void mac_bytes(const char *text, unsigned char mac[6])
+{
+	const char *p = text;
+
+	memset(mac, 0, 6);
+	for (int i = 0; i < 6; i++) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 16);
+
+		if (end == p || end - p > 2 || v > 0xff || *end != (i < 5 ? ':' : '\0')) {
+			memset(mac, 0, 6);
+			return;
+		}
+		mac[i] = (unsigned char)v;
+		p = end + 1;
+	}
+}
+
+/* What to ask for on port l, with options o. */
+static void aim(const struct tables *t, const struct ng_nl_link *l, const struct ng_watch_opts *o,
+		struct ng_probe_target *pt)
+{
+	const struct ng_nl_link *via = serving(t, l);
+	const struct v4route *best = NULL;
+
+	if (via)
+		snprintf(pt->via, sizeof(pt->via), "%s", via->name);
+	if (o->probe == NG_PROBE_ADDRS) {
+		memcpy(pt->tips, o->probe_addrs, sizeof(pt->tips));
+		pt->ntips = o->nprobe_addrs;
+		pt->sip = via ? source_for(t, via->ifindex, pt->tips[0]) : 0;
+		return;
+	}
+	if (!via) {
+		snprintf(pt->why, sizeof(pt->why), "no IPv4 address on %s or a bridge or bond "
+			 "over it", l->name);
+		return;
+	}
+	for (size_t i = 0; i < t->ngw; i++)
+		if (t->gw[i].oif == via->ifindex && (!best || t->gw[i].priority < best->priority))
+			best = &t->gw[i];
+	if (!best) {
+		snprintf(pt->why, sizeof(pt->why), "no default gateway through %s", via->name);
+		return;
+	}
+	pt->tips[0] = best->gw;
+	pt->ntips = 1;
+	pt->gateway = true;
+	pt->sip = source_for(t, via->ifindex, best->gw);
+}
+
+/* A candidate port: not loopback, not a bridge, bond, VLAN, tunnel or other software
+ * device stacked on ports, not a guest's own device. Its options decide the rest. */
+static bool candidate(const struct ng_nl_link *l)
+{
+	return !(l->flags & IFF_LOOPBACK) && (!l->kind[0] || strcmp(l->kind, "veth") == 0) &&
+	       !ng_hist_guest_dev(l->name);
+}
+
+static int add_target(const struct ng_ctx *ctx, const struct ng_policy *p, const struct tables *t,
+		      const struct ng_nl_link *l, struct ng_probe_target **out, size_t *n)
+{
+	struct ng_probe_target *v, *pt;
+	struct ng_watch_opts o;
+	struct ng_iface ifc;
+
+	if (ng_iface_read(ctx, l->name, &ifc, NULL) < 0)
+		return 0;
+	ng_watch_opts_resolve(p, &ifc, &o);
+	/* A port with a bus device (a NIC), or one the policy names (a veth, in tests). */
+	if (o.probe == NG_PROBE_NONE || (ifc.kind != NG_KIND_PHYSICAL && !o.probe_named))
+		return 0;
+	v = realloc(*out, (*n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*out = v;
+	pt = &v[(*n)++];
+	memset(pt, 0, sizeof(*pt));
+	snprintf(pt->port, sizeof(pt->port), "%s", l->name);
+	pt->ifindex = l->ifindex;
+	mac_bytes(l->mac, pt->mac);
+	pt->link_ok = (l->flags & IFF_UP) && (l->flags & IFF_LOWER_UP);
+	pt->failures = o.probe_failures;
+	aim(t, l, &o, pt);
+	return 0;
+}
+
+int ng_probe_targets(const struct ng_ctx *ctx, const struct ng_policy *p,
+		     struct ng_probe_target **out, size_t *n, struct ng_err *err)
+{
+	struct tables *t = calloc(1, sizeof(*t));
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (!t)
+		return ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	r = read_tables(t, err);
+	for (size_t i = 0; r == 0 && i < t->nlinks; i++)
+		if (candidate(&t->links[i]) &&
+		    add_target(ctx, p, t, &t->links[i], out, n) < 0)
+			r = ng_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	free(t->links);
+	free(t);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return r;
+}
