@@ -18,7 +18,7 @@
 #define T0 1764547200		/* 2025-12-01 00:00:00 UTC: every test's clock starts here */
 #define DAY 86400
 
-static char root[256], path[512];
+static char root[256], hist_path[512];
 static struct ng_ctx *ctx;
 
 static int setup(void **state)
@@ -36,7 +36,7 @@ static int setup(void **state)
 	mkdir(dir, 0755);
 	snprintf(dir, sizeof(dir), "%s/var/lib/nicguard", root);
 	mkdir(dir, 0755);
-	snprintf(path, sizeof(path), "%s/var/lib/nicguard/history", root);
+	snprintf(hist_path, sizeof(hist_path), "%s/var/lib/nicguard/history", root);
 	o.root = root;
 	ctx = ng_ctx_new(&o, NULL);
 	return ctx ? 0 : -1;
@@ -53,7 +53,7 @@ static int teardown(void **state)
 static int fresh(void **state)
 {
 	(void)state;
-	unlink(path);
+	unlink(hist_path);
 	return 0;
 }
 
@@ -61,7 +61,7 @@ static long file_size(void)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+	return stat(hist_path, &st) == 0 ? (long)st.st_size : -1;
 }
 
 static struct ng_hist_event ev(int64_t t, const char *ifname, enum ng_sig_class cls,
@@ -273,7 +273,7 @@ static void test_writer(void **state)
 	assert_int_equal(ng_history_event(w, &e), 0);
 	assert_int_equal(ng_history_change(w, &c), 0);
 	assert_int_equal(ng_history_flush(w, T0, &err), 0);
-	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(stat(hist_path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	/* A second writer appends to the same file. */
 	{
@@ -301,14 +301,14 @@ static void test_writer(void **state)
 	ng_hist_free(&h);
 	ng_history_free(w);
 	/* A file nicguard did not write is left alone, for writing and for reading. */
-	unlink(path);
+	unlink(hist_path);
 	{
-		FILE *f = fopen(path, "w");
+		FILE *f = fopen(hist_path, "w");
 
 		assert_non_null(f);
 		fputs("my notes\n", f);
 		fclose(f);
-		chmod(path, 0600);
+		chmod(hist_path, 0600);
 	}
 	w = ng_history_new(ctx, "apply");
 	assert_int_equal(ng_history_event(w, &e), 0);
@@ -317,13 +317,13 @@ static void test_writer(void **state)
 	assert_int_equal(file_size(), 9);
 	assert_int_equal(ng_history_read(ctx, &h, &err), -EINVAL);
 	/* Nor is a link. */
-	unlink(path);
+	unlink(hist_path);
 	snprintf(other, sizeof(other), "%s/elsewhere", root);
-	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(symlink(other, hist_path), 0);
 	assert_int_equal(ng_history_flush(w, T0, &err), -EPERM);
 	assert_int_equal(ng_history_read(ctx, &h, &err), -EPERM);
 	assert_int_equal(access(other, F_OK), -1);
-	unlink(path);
+	unlink(hist_path);
 	/* The queue was kept while nothing could be written: it goes in now. */
 	assert_int_equal(ng_history_flush(w, T0, &err), 0);
 	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
