@@ -18,35 +18,16 @@
 #define T0 1764547200		/* 2025-12-01 00:00:00 UTC: every test's clock starts here */
 #define DAY 86400
 
-static char root[256], hist_path[512];
-static struct ng_ctx *ctx;
+static char hist_path[PATH_MAX];
 
 static int setup(void **state)
 {
-	struct ng_ctx_opts o = { 0 };
-	char dir[512];
-
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/ng-test-history-XXXXXX");
-	if (!mkdtemp(root))
+	if (fx_setup_opts(true) < 0)
 		return -1;
-	snprintf(dir, sizeof(dir), "%s/var", root);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof(dir), "%s/var/lib", root);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof(dir), "%s/var/lib/nicguard", root);
-	mkdir(dir, 0755);
-	snprintf(hist_path, sizeof(hist_path), "%s/var/lib/nicguard/history", root);
-	o.root = root;
-	ctx = ng_ctx_new(&o, NULL);
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ng_ctx_free(ctx);
-	return fx_rmtree(root);
+	fx_mkdir("var/lib/nicguard");
+	fx_path("var/lib/nicguard/history", hist_path);
+	return 0;
 }
 
 /* Each test starts without a history file. */
@@ -255,7 +236,7 @@ static void test_damage(void **state)
 
 static void test_writer(void **state)
 {
-	struct ng_history *w = ng_history_new(ctx, "apply");
+	struct ng_history *w = ng_history_new(fx.ctx, "apply");
 	struct ng_hist_event e = ev(T0, "eno1", NG_SIG_HANG, false);
 	struct ng_hist_change c = ch(T0, "eno1", "tso", "off", "on");
 	struct ng_err err = { 0 };
@@ -268,7 +249,7 @@ static void test_writer(void **state)
 	/* Nothing queued: nothing written, no file made. */
 	assert_int_equal(ng_history_flush(w, T0, &err), 0);
 	assert_int_equal(file_size(), -1);
-	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), 0);
 	assert_int_equal(h.nev + h.nch + h.ncnt, 0);
 	assert_int_equal(ng_history_event(w, &e), 0);
 	assert_int_equal(ng_history_change(w, &c), 0);
@@ -277,7 +258,7 @@ static void test_writer(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	/* A second writer appends to the same file. */
 	{
-		struct ng_history *w2 = ng_history_new(ctx, "udev");
+		struct ng_history *w2 = ng_history_new(fx.ctx, "udev");
 		struct ng_report rep = { 0 };
 		struct ng_result res[2] = { { .ifname = "eno2", .group = NG_OFFLOAD, .name = "gso",
 					      .want = "off", .was = "on", .outcome = NG_CHANGED,
@@ -291,7 +272,7 @@ static void test_writer(void **state)
 		assert_int_equal(ng_history_flush(w2, T0 + 10, &err), 0);
 		ng_history_free(w2);
 	}
-	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), 0);
 	assert_int_equal(h.nev, 1);
 	assert_int_equal(h.nch, 2);
 	assert_string_equal(h.ch[1].ifname, "eno2");
@@ -310,31 +291,31 @@ static void test_writer(void **state)
 		fclose(f);
 		chmod(hist_path, 0600);
 	}
-	w = ng_history_new(ctx, "apply");
+	w = ng_history_new(fx.ctx, "apply");
 	assert_int_equal(ng_history_event(w, &e), 0);
 	assert_int_equal(ng_history_flush(w, T0, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "not a history nicguard wrote"));
 	assert_int_equal(file_size(), 9);
-	assert_int_equal(ng_history_read(ctx, &h, &err), -EINVAL);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), -EINVAL);
 	/* Nor is a link. */
 	unlink(hist_path);
-	snprintf(other, sizeof(other), "%s/elsewhere", root);
+	snprintf(other, sizeof(other), "%s/elsewhere", fx.root);
 	assert_int_equal(symlink(other, hist_path), 0);
 	assert_int_equal(ng_history_flush(w, T0, &err), -EPERM);
-	assert_int_equal(ng_history_read(ctx, &h, &err), -EPERM);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), -EPERM);
 	assert_int_equal(access(other, F_OK), -1);
 	unlink(hist_path);
 	/* The queue was kept while nothing could be written: it goes in now. */
 	assert_int_equal(ng_history_flush(w, T0, &err), 0);
-	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), 0);
 	assert_int_equal(h.nev, 1);
 	ng_hist_free(&h);
 	/* No /var/lib/nicguard: no history kept, and nothing piles up in memory. */
 	{
 		char dir[600], moved[600];
 
-		snprintf(dir, sizeof(dir), "%s/var/lib/nicguard", root);
-		snprintf(moved, sizeof(moved), "%s/var/lib/moved", root);
+		snprintf(dir, sizeof(dir), "%s/var/lib/nicguard", fx.root);
+		snprintf(moved, sizeof(moved), "%s/var/lib/moved", fx.root);
 		assert_int_equal(rename(dir, moved), 0);
 		for (int i = 0; i < 2; i++) {
 			assert_int_equal(ng_history_event(w, &e), 0);
@@ -342,7 +323,7 @@ static void test_writer(void **state)
 		}
 		assert_int_equal(rename(moved, dir), 0);
 		assert_int_equal(ng_history_flush(w, T0, &err), 0);
-		assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+		assert_int_equal(ng_history_read(fx.ctx, &h, &err), 0);
 		assert_int_equal(h.nev, 1);
 		ng_hist_free(&h);
 	}
@@ -503,7 +484,7 @@ static void test_fold(void **state)
  * never costs the month of counters or the settings in effect. */
 static void test_flood(void **state)
 {
-	struct ng_history *w = ng_history_new(ctx, "watch");
+	struct ng_history *w = ng_history_new(fx.ctx, "watch");
 	struct ng_err err = { 0 };
 	int64_t start = T0 - 31 * DAY, t;
 	long biggest = 0;
@@ -549,7 +530,7 @@ static void test_flood(void **state)
 	ng_history_free(w);
 	assert_true(biggest > (long)NG_HISTORY_KEEP);	/* the bound was really tested */
 	assert_true(file_size() <= (long)NG_HISTORY_MAX);
-	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), 0);
 	assert_int_equal(h.damaged, 0);
 	for (size_t i = 0; i < h.ncnt; i++)
 		if (!h.cnt[i].ifname[0] && h.cnt[i].end > T0 - 30 * DAY && h.cnt[i].end <= T0)
@@ -562,30 +543,11 @@ static void test_flood(void **state)
 	ng_hist_free(&h);
 }
 
-static void put(const char *rel, const char *text)
-{
-	char p[512];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *c = p + strlen(root) + 1; *c; c++) {
-		if (*c == '/') {
-			*c = '\0';
-			mkdir(p, 0755);
-			*c = '/';
-		}
-	}
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The daemon's samples become counters since the previous sample; a sysctl whose value in
  * effect changed becomes a change record, also across a restart of the daemon. */
 static void test_sample(void **state)
 {
-	struct ng_history *w = ng_history_new(ctx, "watch");
+	struct ng_history *w = ng_history_new(fx.ctx, "watch");
 	struct ng_metrics_if ifs[2] = { { "eno1", 100 }, { "vmbr0", 5000 } };
 	struct ng_metrics_sample s = { .at_ms = 1000000, .softnet_ok = true,
 				       .softnet = { 10, 3, 40 }, .ifs = ifs, .nifs = 2 };
@@ -593,24 +555,24 @@ static void test_sample(void **state)
 	struct ng_hist h;
 
 	(void)state;
-	put("proc/sys/net/core/netdev_max_backlog", "1000\n");
+	fx_put("proc/sys/net/core/netdev_max_backlog", "1000\n");
 	/* The first sample: nothing to compare with but the sysctl's first observation. */
-	assert_int_equal(ng_history_sample(w, ctx, &s, T0, &err), 0);
+	assert_int_equal(ng_history_sample(w, fx.ctx, &s, T0, &err), 0);
 	/* 300 s later: eno1 dropped 7, vmbr0 nothing, softnet 2 drops and 5 squeezes. */
 	s.at_ms += 300000;
 	ifs[0].rx_dropped = 107;
 	s.softnet.dropped = 5;
 	s.softnet.squeezed = 45;
-	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 300, &err), 0);
+	assert_int_equal(ng_history_sample(w, fx.ctx, &s, T0 + 300, &err), 0);
 	/* Then the driver was reloaded (eno1 counts from 0 again), and the backlog raised. */
 	s.at_ms += 300000;
 	ifs[0].rx_dropped = 2;
 	ifs[1].rx_dropped = 5010;
-	put("proc/sys/net/core/netdev_max_backlog", "5000\n");
-	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 600, &err), 0);
+	fx_put("proc/sys/net/core/netdev_max_backlog", "5000\n");
+	assert_int_equal(ng_history_sample(w, fx.ctx, &s, T0 + 600, &err), 0);
 	assert_int_equal(ng_history_flush(w, T0 + 600, &err), 0);
 	ng_history_free(w);
-	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), 0);
 	assert_int_equal(h.ncnt, 4);
 	assert_string_equal(h.cnt[0].ifname, "");
 	assert_int_equal(h.cnt[0].start, T0);
@@ -633,15 +595,15 @@ static void test_sample(void **state)
 	assert_string_equal(h.ch[1].origin, "kernel default");
 	ng_hist_free(&h);
 	/* A restarted daemon records only what changed while it was away. */
-	w = ng_history_new(ctx, "watch");
-	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 900, &err), 0);
-	put("proc/sys/net/core/netdev_max_backlog", "8000\n");
+	w = ng_history_new(fx.ctx, "watch");
+	assert_int_equal(ng_history_sample(w, fx.ctx, &s, T0 + 900, &err), 0);
+	fx_put("proc/sys/net/core/netdev_max_backlog", "8000\n");
 	ng_history_free(w);
-	w = ng_history_new(ctx, "watch");
-	assert_int_equal(ng_history_sample(w, ctx, &s, T0 + 1200, &err), 0);
+	w = ng_history_new(fx.ctx, "watch");
+	assert_int_equal(ng_history_sample(w, fx.ctx, &s, T0 + 1200, &err), 0);
 	assert_int_equal(ng_history_flush(w, T0 + 1200, &err), 0);
 	ng_history_free(w);
-	assert_int_equal(ng_history_read(ctx, &h, &err), 0);
+	assert_int_equal(ng_history_read(fx.ctx, &h, &err), 0);
 	assert_int_equal(h.nch, 3);
 	assert_string_equal(h.ch[2].value, "8000");
 	assert_string_equal(h.ch[2].was, "5000");
@@ -661,5 +623,5 @@ int main(void)
 		cmocka_unit_test_setup(test_sample, fresh),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, fx_teardown);
 }

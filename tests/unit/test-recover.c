@@ -16,92 +16,34 @@
 #include "internal.h"
 #include "fixture.h"
 
-static char root[256];
-static struct ng_ctx *ctx;
-
-static void mkpath(const char *rel)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(path, 0755);
-}
-
-static void put(const char *rel, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *get(const char *rel)
-{
-	static char buf[4096];
-	char path[512];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static int setup(void **state)
 {
-	struct ng_ctx_opts o = { 0 };
-	char link[512];
+	char link[PATH_MAX];
 
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/ng-test-recover-XXXXXX");
-	if (!mkdtemp(root))
+	if (fx_setup_opts(true) < 0)
 		return -1;
-	mkpath("run");
-	mkpath("sys/class/net/eno1");
-	mkpath("sys/class/net/ens3");
-	mkpath("sys/class/net/veth0");
-	mkpath("sys/bus/pci/devices/0000:00:1f.6/net/eno1");
-	mkpath("sys/bus/pci/devices/0000:01:00.0/net/enp1s0f1");
-	mkpath("sys/bus/pci/devices/0000:01:00.0/net/enp1s0f0");
-	mkpath("sys/bus/virtio/devices/virtio0/net/ens3");
-	mkpath("sys/bus/pci/drivers/e1000e");
-	mkpath("sys/bus/usb");
-	put("sys/bus/pci/drivers/e1000e/unbind", "");
-	put("sys/bus/pci/drivers/e1000e/bind", "");
-	mkpath("sys/class/net/eno1/device");
-	snprintf(link, sizeof(link), "%s/sys/class/net/eno1/device/subsystem", root);
+	fx_mkdir("run");
+	fx_mkdir("sys/class/net/eno1");
+	fx_mkdir("sys/class/net/ens3");
+	fx_mkdir("sys/class/net/veth0");
+	fx_mkdir("sys/bus/pci/devices/0000:00:1f.6/net/eno1");
+	fx_mkdir("sys/bus/pci/devices/0000:01:00.0/net/enp1s0f1");
+	fx_mkdir("sys/bus/pci/devices/0000:01:00.0/net/enp1s0f0");
+	fx_mkdir("sys/bus/virtio/devices/virtio0/net/ens3");
+	fx_mkdir("sys/bus/pci/drivers/e1000e");
+	fx_mkdir("sys/bus/usb");
+	fx_put("sys/bus/pci/drivers/e1000e/unbind", "");
+	fx_put("sys/bus/pci/drivers/e1000e/bind", "");
+	fx_mkdir("sys/class/net/eno1/device");
+	fx_path("sys/class/net/eno1/device/subsystem", link);
 	if (symlink("../../../../bus/pci", link) < 0)
 		return -1;
-	mkpath("sys/class/net/usb0/device");
-	snprintf(link, sizeof(link), "%s/sys/class/net/usb0/device/subsystem", root);
+	fx_mkdir("sys/class/net/usb0/device");
+	fx_path("sys/class/net/usb0/device/subsystem", link);
 	if (symlink("../../../../bus/usb", link) < 0)
 		return -1;
-	o.root = root;
-	ctx = ng_ctx_new(&o, NULL);
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ng_ctx_free(ctx);
-	return fx_rmtree(root);
+	return 0;
 }
 
 static int locate(const char *id, const char *ifname, const char *busdev, const char *device,
@@ -119,7 +61,7 @@ static int locate(const char *id, const char *ifname, const char *busdev, const 
 	snprintf(m.busdev, sizeof(m.busdev), "%s", busdev);
 	snprintf(m.device, sizeof(m.device), "%s", device);
 	out[0] = '\0';
-	return ng_recover_locate(ctx, &m, out, NG_IFNAMSIZ, &err);
+	return ng_recover_locate(fx.ctx, &m, out, NG_IFNAMSIZ, &err);
 }
 
 static void test_locate(void **state)
@@ -159,14 +101,20 @@ static void test_rebind(void **state)
 	struct ng_err err = { 0 };
 
 	(void)state;
-	assert_int_equal(ng_recover_rebind(ctx, &eno1, &err), 0);
-	assert_string_equal(get("sys/bus/pci/drivers/e1000e/unbind"), "0000:00:1f.6");
-	assert_string_equal(get("sys/bus/pci/drivers/e1000e/bind"), "0000:00:1f.6");
-	assert_int_equal(ng_recover_rebind(ctx, &veth, &err), -ENODEV);
-	assert_int_equal(ng_recover_rebind(ctx, &usb, &err), -EINVAL);
+	assert_int_equal(ng_recover_rebind(fx.ctx, &eno1, &err), 0);
+	for (size_t i = 0; i < 2; i++) {
+		char *written = fx_get(i ? "sys/bus/pci/drivers/e1000e/bind" :
+				       "sys/bus/pci/drivers/e1000e/unbind");
+
+		assert_non_null(written);
+		assert_string_equal(written, "0000:00:1f.6");
+		free(written);
+	}
+	assert_int_equal(ng_recover_rebind(fx.ctx, &veth, &err), -ENODEV);
+	assert_int_equal(ng_recover_rebind(fx.ctx, &usb, &err), -EINVAL);
 	snprintf(usb.bus_addr, sizeof(usb.bus_addr), "0001:00:00.0");
-	assert_int_equal(ng_recover_rebind(ctx, &usb, &err), -EOPNOTSUPP);
-	assert_int_equal(ng_recover_rebind(ctx, &bad, &err), -EINVAL);
+	assert_int_equal(ng_recover_rebind(fx.ctx, &usb, &err), -EOPNOTSUPP);
+	assert_int_equal(ng_recover_rebind(fx.ctx, &bad, &err), -EINVAL);
 }
 
 int main(void)
@@ -176,5 +124,5 @@ int main(void)
 		cmocka_unit_test(test_rebind),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, fx_teardown);
 }

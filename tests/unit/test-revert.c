@@ -18,34 +18,16 @@
 #include "internal.h"
 #include "fixture.h"
 
-static char root[64];
-static struct ng_ctx *ctx;
-
 static const struct ng_origin snap = { .file = "snapshot" };
 
+/* A scratch root with /var/lib, where the records go. */
 static int setup(void **state)
 {
-	struct ng_ctx_opts o = { 0 };
-	char path[128];
-
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/ng-test-revert-XXXXXX");
-	if (!mkdtemp(root))
+	if (fx_setup_opts(true) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/var", root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/var/lib", root);
-	mkdir(path, 0755);
-	o.root = root;
-	ctx = ng_ctx_new(&o, NULL);
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ng_ctx_free(ctx);
-	return fx_rmtree(root);
+	fx_mkdir("var/lib");
+	return 0;
 }
 
 static struct ng_iface port(const char *name, const char *perm, const char *pci, const char *bus)
@@ -101,8 +83,8 @@ static void test_first_value_wins(void **state)
 	(void)state;
 	found(&w1, NG_OFFLOAD, "tx-tcp-segmentation on rx-gro on");
 	found(&w1, NG_RPS, "00000000,00000003 0");
-	assert_int_equal(ng_revert_record(ctx, &a, &w1, NULL), 0);
-	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/mac-3c:ec:ef:00:00:01", root);
+	assert_int_equal(ng_revert_record(fx.ctx, &a, &w1, NULL), 0);
+	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/mac-3c:ec:ef:00:00:01", fx.root);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
 
@@ -110,9 +92,9 @@ static void test_first_value_wins(void **state)
 	snprintf(a.name, sizeof(a.name), "lan0");
 	found(&w2, NG_OFFLOAD, "rx-gro off");
 	found(&w2, NG_COALESCE, "rx-usecs 3");
-	assert_int_equal(ng_revert_record(ctx, &a, &w2, NULL), 0);
+	assert_int_equal(ng_revert_record(fx.ctx, &a, &w2, NULL), 0);
 
-	assert_int_equal(ng_revert_read(ctx, &a, &r, NULL), 0);
+	assert_int_equal(ng_revert_read(fx.ctx, &a, &r, NULL), 0);
 	assert_true(r.found);
 	assert_string_equal(r.ifname, "lan0");
 	assert_int_equal(r.n, 4);
@@ -128,8 +110,8 @@ static void test_first_value_wins(void **state)
 	assert_string_equal(it->text, "3 none");
 	ng_revert_free(&r);
 
-	assert_int_equal(ng_revert_forget(ctx, "mac-3c:ec:ef:00:00:01", NULL), 0);
-	assert_int_equal(ng_revert_read(ctx, &a, &r, NULL), 0);
+	assert_int_equal(ng_revert_forget(fx.ctx, "mac-3c:ec:ef:00:00:01", NULL), 0);
+	assert_int_equal(ng_revert_read(fx.ctx, &a, &r, NULL), 0);
 	assert_false(r.found);
 	ng_revert_free(&r);
 	ng_wanted_free(&w1);
@@ -146,18 +128,18 @@ static void test_nothing_new(void **state)
 
 	(void)state;
 	found(&w, NG_OFFLOAD, "rx-gro on");
-	assert_int_equal(ng_revert_record(ctx, &d, &w, NULL), 0);
-	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/name-veth0", root);
+	assert_int_equal(ng_revert_record(fx.ctx, &d, &w, NULL), 0);
+	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/name-veth0", fx.root);
 	assert_int_equal(stat(path, &st1), 0);
-	assert_int_equal(ng_revert_record(ctx, &d, &w, NULL), 0);
+	assert_int_equal(ng_revert_record(fx.ctx, &d, &w, NULL), 0);
 	assert_int_equal(ng_value_parse(NG_FLAG, NG_SET_NORMAL, "yes", snap, &f.items, &f.n, NULL),
 			 0);
-	assert_int_equal(ng_revert_record(ctx, &d, &f, NULL), 0);
+	assert_int_equal(ng_revert_record(fx.ctx, &d, &f, NULL), 0);
 	assert_int_equal(stat(path, &st2), 0);
 	assert_int_equal(st1.st_ino, st2.st_ino);
 	ng_wanted_free(&w);
 	ng_wanted_free(&f);
-	assert_int_equal(ng_revert_forget(ctx, "name-veth0", NULL), 0);
+	assert_int_equal(ng_revert_forget(fx.ctx, "name-veth0", NULL), 0);
 }
 
 /* A file someone else put there is not nicguard's record: not read, never overwritten. */
@@ -170,18 +152,18 @@ static void test_foreign_and_bad_lines(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR, root);
+	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR, fx.root);
 	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/name-veth1", root);
+	snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/name-veth1", fx.root);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("offload rx-gro on\n", f);
 	fclose(f);
-	assert_int_equal(ng_revert_read(ctx, &d, &r, NULL), 0);
+	assert_int_equal(ng_revert_read(fx.ctx, &d, &r, NULL), 0);
 	assert_false(r.found);
 	ng_revert_free(&r);
 	found(&w, NG_OFFLOAD, "rx-gro on");
-	assert_int_equal(ng_revert_record(ctx, &d, &w, NULL), -EEXIST);
+	assert_int_equal(ng_revert_record(fx.ctx, &d, &w, NULL), -EEXIST);
 
 	/* nicguard's, edited by hand: bad lines are skipped, the rest holds. */
 	f = fopen(path, "w");
@@ -189,14 +171,14 @@ static void test_foreign_and_bad_lines(void **state)
 	fprintf(f, "%s\nname veth1\noffload rx-gro maybe\nfrobnicate 1\nskip yes\n"
 		"coalesce rx-usecs 8\nname ../../etc\n", NG_MARKER);
 	fclose(f);
-	assert_int_equal(ng_revert_read(ctx, &d, &r, NULL), 0);
+	assert_int_equal(ng_revert_read(fx.ctx, &d, &r, NULL), 0);
 	assert_true(r.found);
 	assert_string_equal(r.ifname, "veth1");
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.items[0].group, NG_COALESCE);
 	ng_revert_free(&r);
 	ng_wanted_free(&w);
-	assert_int_equal(ng_revert_forget(ctx, "name-veth1", NULL), 0);
+	assert_int_equal(ng_revert_forget(fx.ctx, "name-veth1", NULL), 0);
 }
 
 /* At NG_REVERT_MAX records a new device is not recorded; a known one still is. */
@@ -212,22 +194,22 @@ static void test_bound(void **state)
 
 	(void)state;
 	found(&w, NG_OFFLOAD, "rx-gro on");
-	assert_int_equal(ng_revert_record(ctx, &known, &w, NULL), 0);
+	assert_int_equal(ng_revert_record(fx.ctx, &known, &w, NULL), 0);
 	for (int i = 1; i < NG_REVERT_MAX; i++) {
 		int fd;
 
-		snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/name-f%d", root, i);
+		snprintf(path, sizeof(path), "%s" NG_REVERT_DIR "/name-f%d", fx.root, i);
 		fd = open(path, O_WRONLY | O_CREAT, 0644);
 		assert_true(fd >= 0);
 		close(fd);
 	}
-	assert_int_equal(ng_revert_record(ctx, &extra, &w, &err), -ENOSPC);
+	assert_int_equal(ng_revert_record(fx.ctx, &extra, &w, &err), -ENOSPC);
 	assert_non_null(strstr(err.msg, "x0 not recorded"));
 	ng_wanted_free(&w);
 	found(&w, NG_COALESCE, "rx-usecs 1");
-	assert_int_equal(ng_revert_record(ctx, &known, &w, NULL), 0);
+	assert_int_equal(ng_revert_record(fx.ctx, &known, &w, NULL), 0);
 	/* The list holds nicguard's records only: the empty files are not. */
-	assert_int_equal(ng_revert_list(ctx, &all, &n, NULL), 0);
+	assert_int_equal(ng_revert_list(fx.ctx, &all, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(all[0].key, "name-k0");
 	assert_int_equal(all[0].n, 2);
@@ -245,5 +227,5 @@ int main(void)
 		cmocka_unit_test(test_bound),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, fx_teardown);
 }
