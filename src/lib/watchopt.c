@@ -20,27 +20,33 @@ static const struct okey {
 	size_t off;
 	enum otype type;
 	bool global;		/* cannot be scoped to a driver or an interface */
+	const char *min;	/* a duration's least value, in its own words; NULL: none */
 } okeys[] = {
-	{ "accept-user", offsetof(struct ng_watch_opts, accept_user), T_BOOL, true },
-	{ "act-on", offsetof(struct ng_watch_opts, act_on), T_CLASSES, false },
-	{ "backoff-max", offsetof(struct ng_watch_opts, backoff_max_ms), T_DURATION, false },
-	{ "debounce", offsetof(struct ng_watch_opts, debounce_ms), T_DURATION, false },
-	{ "during-backup", offsetof(struct ng_watch_opts, during_backup), T_BACKUP, false },
-	{ "ladder", 0, T_LADDER, false },
-	{ "max-per-hour", offsetof(struct ng_watch_opts, max_per_hour), T_COUNT, false },
-	{ "metrics", offsetof(struct ng_watch_opts, metrics_path), T_PATH, true },
+	{ "accept-user", offsetof(struct ng_watch_opts, accept_user), T_BOOL, true, NULL },
+	{ "act-on", offsetof(struct ng_watch_opts, act_on), T_CLASSES, false, NULL },
+	{ "backoff-max", offsetof(struct ng_watch_opts, backoff_max_ms), T_DURATION, false, NULL },
+	{ "debounce", offsetof(struct ng_watch_opts, debounce_ms), T_DURATION, false, NULL },
+	{ "during-backup", offsetof(struct ng_watch_opts, during_backup), T_BACKUP, false, NULL },
+	{ "ladder", 0, T_LADDER, false, NULL },
+	{ "max-per-hour", offsetof(struct ng_watch_opts, max_per_hour), T_COUNT, false, NULL },
+	{ "metrics", offsetof(struct ng_watch_opts, metrics_path), T_PATH, true, NULL },
 	{ "metrics-interval", offsetof(struct ng_watch_opts, metrics_interval_ms), T_DURATION,
-	  true },
-	{ "min-interval", offsetof(struct ng_watch_opts, min_interval_ms), T_DURATION, false },
-	{ "probe", 0, T_PROBE, false },
-	{ "probe-failures", offsetof(struct ng_watch_opts, probe_failures), T_COUNT, false },
-	{ "probe-interval", offsetof(struct ng_watch_opts, probe_interval_ms), T_DURATION, true },
-	{ "quiet-after-boot", offsetof(struct ng_watch_opts, quiet_ms), T_DURATION, false },
+	  true, NULL },
+	{ "min-interval", offsetof(struct ng_watch_opts, min_interval_ms), T_DURATION, false,
+	  NULL },
+	{ "probe", 0, T_PROBE, false, NULL },
+	{ "probe-failures", offsetof(struct ng_watch_opts, probe_failures), T_COUNT, false, NULL },
+	/* Each probe round is a wakeup; below a second it would be a busy loop. */
+	{ "probe-interval", offsetof(struct ng_watch_opts, probe_interval_ms), T_DURATION, true,
+	  "1s" },
+	{ "quiet-after-boot", offsetof(struct ng_watch_opts, quiet_ms), T_DURATION, false, NULL },
+	/* A host that reboots for a hang must come up and stay up a while first: no loop. */
 	{ "reboot-min-uptime", offsetof(struct ng_watch_opts, reboot_min_uptime_ms), T_DURATION,
-	  true },
-	{ "reboot-period", offsetof(struct ng_watch_opts, reboot_period_ms), T_DURATION, true },
-	{ "reset-after", offsetof(struct ng_watch_opts, reset_after_ms), T_DURATION, false },
-	{ "settle", offsetof(struct ng_watch_opts, settle_ms), T_DURATION, false },
+	  true, "1m" },
+	{ "reboot-period", offsetof(struct ng_watch_opts, reboot_period_ms), T_DURATION, true,
+	  "1h" },
+	{ "reset-after", offsetof(struct ng_watch_opts, reset_after_ms), T_DURATION, false, NULL },
+	{ "settle", offsetof(struct ng_watch_opts, settle_ms), T_DURATION, false, NULL },
 };
 
 static const char *const step_names[] = { "none", "log", "bounce", "reapply", "rebind",
@@ -257,8 +263,8 @@ static int probe_word(const char *w, size_t n, void *data)
 	if (o->probe == NG_PROBE_ADDRS && o->nprobe_addrs == NG_PROBE_ADDRS_MAX)
 		return ng_err_set(ws->err, -EINVAL, NULL, 0, "probe names at most %d addresses",
 				  NG_PROBE_ADDRS_MAX);
-	if (n >= sizeof(addr) || (memcpy(addr, w, n), addr[n] = '\0',
-				  inet_pton(AF_INET, addr, &a) != 1))
+	snprintf(addr, sizeof(addr), "%.*s", (int)n, w);
+	if (n >= sizeof(addr) || inet_pton(AF_INET, addr, &a) != 1)
 		return ng_err_set(ws->err, -EINVAL, NULL, 0, "bad probe \"%.*s\" (expected none, "
 				  "gateway, or IPv4 addresses of neighbours on the link)", (int)n, w);
 	h = ntohl(a.s_addr);
@@ -308,18 +314,14 @@ static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *
 		return parse_bool(v, field, err);
 	case T_DURATION:
 		r = parse_duration(v, &ms, err);
-		/* Each probe round is a wakeup; below a second it would be a busy loop. */
-		if (r == 0 && k->off == offsetof(struct ng_watch_opts, probe_interval_ms) &&
-		    ms < 1000)
-			r = ng_err_set(err, -EINVAL, NULL, 0, "probe-interval below 1s");
-		/* A host that reboots for a hang must come up and stay up a while first: no
-		 * reboot loop. */
-		if (r == 0 && k->off == offsetof(struct ng_watch_opts, reboot_min_uptime_ms) &&
-		    ms < 60000)
-			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot-min-uptime below 1m");
-		if (r == 0 && k->off == offsetof(struct ng_watch_opts, reboot_period_ms) &&
-		    ms < HOUR_MS)
-			r = ng_err_set(err, -EINVAL, NULL, 0, "reboot-period below 1h");
+		if (r == 0 && k->min) {
+			uint64_t min = 0;
+
+			(void)parse_duration(k->min, &min, NULL);
+			if (ms < min)
+				r = ng_err_set(err, -EINVAL, NULL, 0, "%s below %s", k->name,
+					       k->min);
+		}
 		if (r == 0)
 			*(uint64_t *)field = ms;
 		return r;
