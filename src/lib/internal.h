@@ -654,6 +654,7 @@ struct ng_nl_link {
 	char kind[32];			/* IFLA_INFO_KIND: "veth", "bridge", ...; "" if none */
 	int tun_type;			/* IFLA_TUN_TYPE (IFF_TUN, IFF_TAP) or -1 when absent */
 	unsigned num_rx_queues;		/* IFLA_NUM_RX_QUEUES: allocated, not necessarily used */
+	bool bond_backup;		/* a bond's slave in the backup state (IFLA_BOND_SLAVE_STATE) */
 };
 
 /* Parse one RTM_NEWLINK message of len bytes (header included). Pure. Returns 0, or -EINVAL

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/if_bonding.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
@@ -130,13 +131,31 @@ void ng_nla_hwaddr(const unsigned char *a, char *out, size_t len)
 	snprintf(out, len, "%s", full);
 }
 
+/* A bond's slave says its state in the slave data: active-backup's standby is "backup". */
+static void parse_slave(const unsigned char **li, struct ng_nl_link *l)
+{
+	const unsigned char *sd[IFLA_BOND_SLAVE_MAX + 1];
+	char kind[16];
+	uint8_t state;
+
+	if (ng_nla_str(li[IFLA_INFO_SLAVE_KIND], kind, sizeof(kind)) < 0 ||
+	    strcmp(kind, "bond") != 0 || !li[IFLA_INFO_SLAVE_DATA] ||
+	    ng_nla_parse(ng_nla_data(li[IFLA_INFO_SLAVE_DATA]), ng_nla_len(li[IFLA_INFO_SLAVE_DATA]),
+			 sd, NG_ARRAY_SIZE(sd)) < 0 || ng_nla_u8(sd[IFLA_BOND_SLAVE_STATE], &state) < 0)
+		return;
+	l->bond_backup = state == BOND_STATE_BACKUP;
+}
+
 static void parse_linkinfo(const unsigned char *info, struct ng_nl_link *l)
 {
 	const unsigned char *li[IFLA_INFO_MAX + 1], *td[IFLA_TUN_MAX + 1];
 	uint8_t type;
 
-	if (ng_nla_parse(ng_nla_data(info), ng_nla_len(info), li, NG_ARRAY_SIZE(li)) < 0 ||
-	    ng_nla_str(li[IFLA_INFO_KIND], l->kind, sizeof(l->kind)) < 0) {
+	if (ng_nla_parse(ng_nla_data(info), ng_nla_len(info), li, NG_ARRAY_SIZE(li)) < 0)
+		return;
+	/* A NIC in a bond has slave data and no kind of its own. */
+	parse_slave(li, l);
+	if (ng_nla_str(li[IFLA_INFO_KIND], l->kind, sizeof(l->kind)) < 0) {
 		l->kind[0] = '\0';
 		return;
 	}

@@ -178,6 +178,13 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 
 	if (via)
 		snprintf(pt->via, sizeof(pt->via), "%s", via->name);
+	/* Its ARP would carry the bond's MAC from the standby port: the switch would then send
+	 * the host's traffic to a port the bond drops it on. The active port is probed. */
+	if (l->bond_backup) {
+		snprintf(pt->why, sizeof(pt->why), "standby port of an active-backup bond: ARP "
+			 "from it would move the bond's MAC");
+		return;
+	}
 	if (o->probe == NG_PROBE_ADDRS) {
 		memcpy(pt->tips, o->probe_addrs, sizeof(pt->tips));
 		pt->ntips = o->nprobe_addrs;

@@ -391,6 +391,41 @@ static void test_nl_parse_link(void **state)
 	assert_int_equal(ng_nl_parse_link(msg, sizeof(msg), &l), -EINVAL);
 }
 
+/* A NIC in an active-backup bond: slave data and no kind of its own. The probe leaves the
+ * standby port alone (probetarget.c), so its state must come through. */
+static void test_nl_parse_bond_slave(void **state)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = 4 };
+	struct ng_nl_link l;
+
+	(void)state;
+	/* linux/if_bonding.h's BOND_STATE_ACTIVE (0) and BOND_STATE_BACKUP (1): that header
+	 * clashes with net/if.h, which this file needs. */
+	for (uint8_t st = 0; st <= 1; st++) {
+		struct ng_nlreq q;
+		size_t info, data;
+
+		ng_nlreq_init(&q, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+		ng_nlreq_str(&q, IFLA_IFNAME, "eno2");
+		ng_nlreq_u32(&q, IFLA_MASTER, 9);
+		info = ng_nlreq_nest(&q, IFLA_LINKINFO);
+		ng_nlreq_str(&q, IFLA_INFO_SLAVE_KIND, "bond");
+		data = ng_nlreq_nest(&q, IFLA_INFO_SLAVE_DATA);
+		ng_nlreq_u8(&q, IFLA_BOND_SLAVE_STATE, st);
+		ng_nlreq_end(&q, data);
+		ng_nlreq_end(&q, info);
+		assert_false(q.overflow);
+		assert_int_equal(ng_nl_parse_link(q.buf, q.len, &l), 0);
+		assert_string_equal(l.name, "eno2");
+		assert_string_equal(l.kind, "");
+		assert_int_equal(l.master, 9);
+		assert_int_equal(l.bond_backup, st == 1);
+	}
+	/* A bridge port's slave data says nothing of a bond. */
+	assert_int_equal(ng_nl_parse_link(tap_newlink, sizeof(tap_newlink), &l), 0);
+	assert_false(l.bond_backup);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_rps_masks),
 		cmocka_unit_test(test_rps_read_apply),
 		cmocka_unit_test(test_nl_parse_link),
+		cmocka_unit_test(test_nl_parse_bond_slave),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
