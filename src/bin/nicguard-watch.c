@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	/* Static: the daemon's state is large, and lives as long as the program. */
-	static struct daemon dm = { .sfd = -1 };
+	static struct daemon dm = { .sfd = -1, .watchdog_fd = -1 };
 	struct ng_ctx_opts co = { 0 };
 	const char *kmsg = NULL, *paths[2] = { NULL, NULL };
 	bool fg = false, verbose = false;

@@ -99,6 +99,31 @@ static const char *next_step(const struct ng_watch_opts *o, const struct ng_watc
 	return d->rung + 1 < o->nladder ? ng_watch_step_name(o->ladder[d->rung + 1]) : NULL;
 }
 
+/* reboot-watchdog: armed before systemd is asked, so that a shutdown that hangs (or a
+ * systemd that does not answer) still ends in a reset. A failure is logged: the reboot is
+ * then asked of systemd alone. */
+static void arm_watchdog(struct daemon *dm)
+{
+	const struct ng_watch_opts *o = &dm->opts;
+	struct ng_err err = { 0 };
+	char line[512];
+	unsigned secs = 0;
+	int fd;
+
+	if (!o->reboot_watchdog[0] || dm->watchdog_fd >= 0)
+		return;
+	fd = ng_reboot_watchdog_arm(dm->ctx, o->reboot_watchdog, o->reboot_watchdog_timeout_ms,
+				    &secs, &err);
+	if (fd < 0) {
+		ng_log(LOG_ERR, "reboot-watchdog not armed: %s; the reboot is up to systemd alone",
+		       ng_err_str(&err, line, sizeof(line)));
+		return;
+	}
+	dm->watchdog_fd = fd;
+	ng_log(LOG_CRIT, "reboot-watchdog %s armed: it resets the host in %u s unless the reboot "
+	       "comes first", o->reboot_watchdog, secs);
+}
+
 /* The reboot rung before systemd is asked: allowed (reboot-period), recorded, logged, and the
  * events and the history written, in that order, so that all of it outlives the reboot.
  * NG_WATCH_OK: go on and ask; else detail says why not. */
@@ -122,6 +147,7 @@ static enum ng_watch_result reboot_first(struct daemon *dm, const struct ng_watc
 			 ng_err_str(&err, line, sizeof(line)));
 		return NG_WATCH_FAILED;
 	}
+	arm_watchdog(dm);
 	ng_log(LOG_CRIT, "reboot on %s for %s: every step before it was taken; %s (%s reboot)",
 	       d->ifname, sig, asking, ng_ctx_program(dm->ctx, "systemctl"));
 	watch_add_event(dm, sig, d->ifname, "reboot", asking);

@@ -50,6 +50,7 @@ struct daemon {
 	size_t nprobes;
 	uint64_t next_probe;		/* UINT64_MAX: no probe configured */
 	bool probe_failed;		/* the last round could not read the ports: said once */
+	int watchdog_fd;		/* reboot-watchdog once armed: kept open, never written */
 };
 
 /* watch-act.c: from a record to a decision and an action, each logged. */

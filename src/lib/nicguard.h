@@ -1385,6 +1385,9 @@ struct ng_watch_opts {
 	uint64_t probe_interval_ms;	/* probe-interval = 10s (global) */
 	uint64_t reboot_min_uptime_ms;	/* reboot-min-uptime = 1h: no reboot sooner (global) */
 	uint64_t reboot_period_ms;	/* reboot-period = 24h: one reboot at most (global) */
+	char reboot_watchdog[32];	/* reboot-watchdog = none|/dev/watchdog[N]: armed before
+					 * systemd is asked; "" none (global) */
+	uint64_t reboot_watchdog_timeout_ms; /* reboot-watchdog-timeout = 10m (global) */
 };
 
 void ng_watch_opts_default(struct ng_watch_opts *o);
@@ -1639,6 +1642,18 @@ int ng_reboot_record(const struct ng_ctx *ctx, int64_t now, const char *ifname,
 /* Ask systemd for the reboot: `systemctl reboot` (ng_ctx_program "systemctl", execve, an
  * empty environment). 0 with detail saying so, or a negative errno with err filled. */
 int ng_reboot_request(const struct ng_ctx *ctx, char *detail, size_t len, struct ng_err *err);
+
+/* Arm the hardware watchdog dev (root/dev, e.g. "/dev/watchdog0") to reset the host in
+ * timeout_ms unless the reboot comes first: open it (which starts it), set the timeout, and
+ * hand the descriptor to the caller, who keeps it and never writes to it. When the process
+ * ends, the kernel closes it without the magic character and the watchdog keeps running, so
+ * a shutdown that hangs (a dead NFS mount) still ends in a reset. Refused, with the device
+ * left stopped: not a character device, not a watchdog, busy (systemd's RuntimeWatchdogSec=
+ * or Proxmox VE's watchdog-mux keeps it: that owner guards the reboot then), no settable
+ * timeout or no magic close. Returns the descriptor with *secs the timeout the driver took,
+ * or a negative errno with err filled. */
+int ng_reboot_watchdog_arm(const struct ng_ctx *ctx, const char *dev, uint64_t timeout_ms,
+			   unsigned *secs, struct ng_err *err);
 
 /* -------------------------------------------------------------- metrics.c */
 

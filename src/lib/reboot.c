@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* reboot.c: nicguard-watch's last resort: whether a reboot is allowed now (at most one per
  * reboot-period, remembered across the reboot in /var/lib/nicguard/reboot-last), recording
- * it, and asking systemd for it (systemctl reboot, never reboot(2)). */
+ * it, arming the hardware watchdog the admin named, and asking systemd for the reboot
+ * (systemctl reboot, never reboot(2)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/watchdog.h>
 
 #include "nicguard.h"
 #include "internal.h"
@@ -105,4 +111,63 @@ int ng_reboot_request(const struct ng_ctx *ctx, char *detail, size_t len, struct
 				  out[0] ? ": " : "", out);
 	snprintf(detail, len, "done: %s reboot accepted", prog);
 	return 0;
+}
+
+/* Stop a watchdog this process opened and may not leave running: the magic character, then
+ * close (a driver with WDIOF_MAGICCLOSE stops only after it; one without stops on close). */
+static void watchdog_disarm(int fd)
+{
+	ssize_t w = write(fd, "V", 1);
+
+	(void)w;
+	close(fd);
+}
+
+int ng_reboot_watchdog_arm(const struct ng_ctx *ctx, const char *dev, uint64_t timeout_ms,
+			   unsigned *secs, struct ng_err *err)
+{
+	struct watchdog_info info;
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, t = (int)((timeout_ms + 999) / 1000), r;
+
+	if (ng_path(ctx, path, sizeof(path), "%s", dev) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EBUSY)
+			return ng_err_set(err, r, NULL, 0, "%s is busy: another program keeps it "
+					  "(systemd's RuntimeWatchdogSec=, Proxmox VE's watchdog-mux) "
+					  "and guards the reboot itself", path);
+		return ng_err_set(err, r, NULL, 0, "%s: %s", path, strerror(-r));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode)) {
+		close(fd);
+		return ng_err_set(err, -ENODEV, NULL, 0, "%s is not a character device", path);
+	}
+	/* The watchdog core answers this for every watchdog; anything else is not one. */
+	if (ioctl(fd, WDIOC_GETSUPPORT, &info) < 0) {
+		r = -errno;
+		close(fd);
+		return ng_err_set(err, -ENODEV, NULL, 0, "%s is not a watchdog (%s)", path,
+				  strerror(-r));
+	}
+	/* Without magic close, the daemon's end at shutdown would stop it: no guard at all. */
+	if (!(info.options & WDIOF_MAGICCLOSE) || !(info.options & WDIOF_SETTIMEOUT)) {
+		watchdog_disarm(fd);
+		return ng_err_set(err, -EOPNOTSUPP, NULL, 0, "%s (%.32s) %s", path,
+				  (const char *)info.identity,
+				  info.options & WDIOF_MAGICCLOSE ? "has no settable timeout" :
+				  "stops when closed (no magic close): it cannot outlive the daemon");
+	}
+	if (ioctl(fd, WDIOC_SETTIMEOUT, &t) < 0) {
+		r = -errno;
+		watchdog_disarm(fd);
+		return ng_err_set(err, r, NULL, 0, "%s (%.32s): a timeout of %" PRIu64 " s: %s",
+				  path, (const char *)info.identity, (timeout_ms + 999) / 1000,
+				  strerror(-r));
+	}
+	*secs = (unsigned)t;
+	return fd;
 }

@@ -12,7 +12,8 @@
 #define HOUR_MS (3600ull * 1000)
 #define DURATION_MAX_MS (7ull * 24 * HOUR_MS)
 
-enum otype { T_BOOL, T_CLASSES, T_DURATION, T_BACKUP, T_LADDER, T_COUNT, T_PATH, T_PROBE };
+enum otype { T_BOOL, T_CLASSES, T_DURATION, T_BACKUP, T_LADDER, T_COUNT, T_PATH, T_PROBE,
+	     T_WATCHDOG };
 
 /* [watch] keys. Keep sorted: bsearch, and a unit test checks the order. */
 static const struct okey {
@@ -45,6 +46,11 @@ static const struct okey {
 	  true, "1m" },
 	{ "reboot-period", offsetof(struct ng_watch_opts, reboot_period_ms), T_DURATION, true,
 	  "1h" },
+	{ "reboot-watchdog", offsetof(struct ng_watch_opts, reboot_watchdog), T_WATCHDOG, true,
+	  NULL },
+	/* Shorter than a normal shutdown would reset a host that was rebooting fine. */
+	{ "reboot-watchdog-timeout", offsetof(struct ng_watch_opts, reboot_watchdog_timeout_ms),
+	  T_DURATION, true, "1m" },
 	{ "reset-after", offsetof(struct ng_watch_opts, reset_after_ms), T_DURATION, false, NULL },
 	{ "settle", offsetof(struct ng_watch_opts, settle_ms), T_DURATION, false, NULL },
 };
@@ -86,6 +92,7 @@ void ng_watch_opts_default(struct ng_watch_opts *o)
 	o->probe_interval_ms = 10000;
 	o->reboot_min_uptime_ms = HOUR_MS;
 	o->reboot_period_ms = 24 * HOUR_MS;
+	o->reboot_watchdog_timeout_ms = 10 * 60000;
 }
 
 static int cmp_okey(const void *k, const void *e)
@@ -277,6 +284,25 @@ static int probe_word(const char *w, size_t n, void *data)
 	return 0;
 }
 
+/* reboot-watchdog = none|/dev/watchdog|/dev/watchdogN: a watchdog device node by name only,
+ * nothing else under /dev is ever opened for it. */
+static int parse_watchdog(const char *v, char *out, size_t len, struct ng_err *err)
+{
+	static const char pre[] = "/dev/watchdog";
+	const char *n = v + strlen(pre);
+
+	if (strcmp(v, "none") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (strncmp(v, pre, strlen(pre)) != 0 || strlen(v) >= len ||
+	    strspn(n, "0123456789") != strlen(n) || (n[0] == '0' && n[1]))
+		return ng_err_set(err, -EINVAL, NULL, 0, "bad reboot-watchdog \"%s\" (expected "
+				  "none, /dev/watchdog or /dev/watchdogN)", v);
+	snprintf(out, len, "%s", v);
+	return 0;
+}
+
 /* probe = none|gateway|ADDRESS...: the whole value replaces the one before, when good. */
 static int parse_probe(const char *v, struct ng_watch_opts *o, struct ng_err *err)
 {
@@ -346,6 +372,8 @@ static int set_value(struct ng_watch_opts *o, const struct okey *k, const char *
 		return parse_path(v, o->metrics_path, sizeof(o->metrics_path), err);
 	case T_PROBE:
 		return parse_probe(v, o, err);
+	case T_WATCHDOG:
+		return parse_watchdog(v, field, sizeof(o->reboot_watchdog), err);
 	}
 	return -EINVAL;
 }

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "nicguard.h"
 #include "internal.h"
@@ -170,6 +173,66 @@ static void test_request(void **state)
 	assert_non_null(strstr(err.msg, "reboot: exit 1: System has not been booted with systemd"));
 }
 
+/* reboot-watchdog: only a watchdog device node by name, set for the whole daemon, and a
+ * timeout no shorter than a minute (a normal shutdown must not be cut short). */
+static void test_watchdog_options(void **state)
+{
+	static const char *const good[][2] = {
+		{ "reboot-watchdog", "/dev/watchdog" }, { "reboot-watchdog", "/dev/watchdog0" },
+		{ "reboot-watchdog", "/dev/watchdog12" }, { "reboot-watchdog", "none" },
+		{ "reboot-watchdog-timeout", "1m" }, { "reboot-watchdog-timeout", "30m" },
+	};
+	static const char *const bad[][2] = {
+		{ "reboot-watchdog", "/dev/sda" }, { "reboot-watchdog", "watchdog0" },
+		{ "reboot-watchdog", "/dev/watchdog0/../sda" }, { "reboot-watchdog", "/dev/watchdog01" },
+		{ "reboot-watchdog", "/dev/watchdogx" }, { "reboot-watchdog", "" },
+		{ "interface.eno1.reboot-watchdog", "/dev/watchdog0" },
+		{ "reboot-watchdog-timeout", "59s" },
+		{ "driver.e1000e.reboot-watchdog-timeout", "5m" },
+	};
+	struct ng_watch_opts o;
+	struct ng_err err;
+
+	(void)state;
+	check_watch_lines(good, NG_ARRAY_SIZE(good), bad, NG_ARRAY_SIZE(bad));
+	ng_watch_option_check("reboot-watchdog", "/dev/sda", &err);
+	assert_non_null(strstr(err.msg, "expected none, /dev/watchdog or /dev/watchdogN"));
+	/* Off unless named; ten minutes when named. */
+	ng_watch_opts_default(&o);
+	assert_string_equal(o.reboot_watchdog, "");
+	assert_int_equal(o.reboot_watchdog_timeout_ms, 10 * MIN);
+}
+
+/* What is not a watchdog is refused and left as it was: missing, a link, a regular file, a
+ * character device of another kind (/dev/null's numbers, when this test may make nodes). The
+ * arming of a real one is proven in the guests (tests/vm, i6300esb). */
+static void test_watchdog_refusals(void **state)
+{
+	struct ng_err err = { 0 };
+	char path[PATH_MAX], *text;
+	unsigned secs = 0;
+
+	(void)state;
+	assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog0", 10 * MIN, &secs, &err),
+			 -ENOENT);
+	fx_put("/dev/watchdog1", "not a device\n");
+	assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog1", 10 * MIN, &secs, &err),
+			 -ENODEV);
+	assert_non_null(strstr(err.msg, "is not a character device"));
+	text = fx_get("/dev/watchdog1");
+	assert_string_equal(text, "not a device\n");
+	free(text);
+	assert_int_equal(symlink("watchdog1", fx_path("/dev/watchdog2", path)), 0);
+	assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog2", 10 * MIN, &secs, &err),
+			 -ELOOP);
+	if (mknod(fx_path("/dev/watchdog3", path), S_IFCHR | 0600, makedev(1, 3)) == 0) {
+		assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog3", 10 * MIN, &secs,
+							&err), -ENODEV);
+		assert_non_null(strstr(err.msg, "is not a watchdog"));
+	}
+	assert_int_equal(secs, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +240,8 @@ int main(void)
 		cmocka_unit_test(test_engine),
 		cmocka_unit_test_setup_teardown(test_record_and_period, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_request, fx_setup, fx_teardown),
+		cmocka_unit_test(test_watchdog_options),
+		cmocka_unit_test_setup_teardown(test_watchdog_refusals, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
