@@ -13,12 +13,18 @@ answers ARP requests for that address and ICMP echo requests to it (unfragmented
 guest can show that traffic flows, stops and flows again. Everything else is counted and
 dropped. Nothing leaves this process: no host interface, no other socket.
 
+A stall is not the only way a wire fails: DROP keeps reading every frame and answers none,
+as a switch port or a far NIC that swallows traffic does. The guest's transmit ring drains,
+its link stays up, and its kernel has nothing to report: a hang only a probe can see.
+
 Control: CTL (a unix socket; QEMU connects a virtio-serial port of the guest to it, named
 org.nicguard.peer) takes one command a line and answers one line:
     STALL SECONDS   stop reading frames now, for SECONDS (1-600), then read again by itself
                     -> OK stalled SECONDS
-    RESUME          read frames again now -> OK resumed (also when no stall was on)
-    STATS           -> OK rx=N tx=N arp=N icmp=N stalls=N stalled=yes|no
+    DROP SECONDS    read every frame but answer none, for SECONDS (1-600) -> OK dropping SECONDS
+    RESUME          read and answer frames again now -> OK resumed (also when neither was on)
+    STATS           -> OK rx=N tx=N arp=N icmp=N stalls=N stalled=yes|no dropped=N
+                       dropping=yes|no
     anything else   -> ERR what was wrong
 The same lines, with times, go to the log (--log) for the host's report.
 
@@ -96,7 +102,8 @@ class Peer:
         self.inbuf = b""
         self.ctlbuf = b""
         self.stalled_until = 0.0
-        self.stats = dict(rx=0, tx=0, arp=0, icmp=0, stalls=0)
+        self.dropping_until = 0.0
+        self.stats = dict(rx=0, tx=0, arp=0, icmp=0, stalls=0, dropped=0)
 
     def say(self, text):
         self.log.write("%.3f %s\n" % (time.monotonic(), text))
@@ -104,6 +111,9 @@ class Peer:
 
     def stalled(self):
         return time.monotonic() < self.stalled_until
+
+    def dropping(self):
+        return time.monotonic() < self.dropping_until
 
     def frames(self, data):
         self.inbuf += data
@@ -115,7 +125,10 @@ class Peer:
                 return
             frame, self.inbuf = self.inbuf[4:4 + n], self.inbuf[4 + n:]
             self.stats["rx"] += 1
-            self.answer(frame)
+            if self.dropping():
+                self.stats["dropped"] += 1
+            else:
+                self.answer(frame)
 
     def answer(self, frame):
         if len(frame) < 14:
@@ -141,17 +154,23 @@ class Peer:
             self.stalled_until = time.monotonic() + int(words[1])
             self.stats["stalls"] += 1
             return "OK stalled %s" % words[1]
+        if len(words) == 2 and words[0] == "DROP" and words[1].isdigit() \
+                and 1 <= int(words[1]) <= MAX_STALL:
+            self.dropping_until = time.monotonic() + int(words[1])
+            return "OK dropping %s" % words[1]
         if words == ["RESUME"]:
             self.stalled_until = 0.0
+            self.dropping_until = 0.0
             return "OK resumed"
         if words == ["STATS"]:
             s = self.stats
-            return "OK rx=%d tx=%d arp=%d icmp=%d stalls=%d stalled=%s" % (
+            return "OK rx=%d tx=%d arp=%d icmp=%d stalls=%d stalled=%s dropped=%d dropping=%s" % (
                 s["rx"], s["tx"], s["arp"], s["icmp"], s["stalls"],
-                "yes" if self.stalled() else "no")
-        if words[:1] == ["STALL"]:
-            return "ERR STALL takes whole seconds, 1 to %d" % MAX_STALL
-        return "ERR unknown command (STALL SECONDS, RESUME, STATS): %r" % line[:80]
+                "yes" if self.stalled() else "no", s["dropped"],
+                "yes" if self.dropping() else "no")
+        if words[:1] in (["STALL"], ["DROP"]):
+            return "ERR %s takes whole seconds, 1 to %d" % (words[0], MAX_STALL)
+        return "ERR unknown command (STALL SECONDS, DROP SECONDS, RESUME, STATS): %r" % line[:80]
 
     def control(self, data):
         self.ctlbuf += data
@@ -191,12 +210,15 @@ def run(args):
             f.write("%d\n" % os.getpid())
     deadline = time.monotonic() + args.lifetime
     reading = False  # is the frame connection registered for reading?
-    was_stalled = False
+    was_stalled = was_dropping = False
     while time.monotonic() < deadline:
-        stalled = peer.stalled()
+        stalled, dropping = peer.stalled(), peer.dropping()
         if stalled != was_stalled:
             peer.say("frames: %s" % ("stalled" if stalled else "read again"))
             was_stalled = stalled
+        if dropping != was_dropping:
+            peer.say("frames: %s" % ("dropped unanswered" if dropping else "answered again"))
+            was_dropping = dropping
         want = peer.net is not None and not stalled
         if want != reading:
             (sel.register if want else sel.unregister)(peer.net, *(
