@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "nicguard.h"
@@ -18,6 +19,22 @@ uint64_t watch_now_ms(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* reboot-watchdog names a device that is not there: said at load, not first when the host
+ * is about to reboot. Opening it here would start it: only its node is looked at. */
+static void watch_check_watchdog(const struct daemon *dm)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!dm->opts.reboot_watchdog[0] ||
+	    ng_path(dm->ctx, path, sizeof(path), "%s", dm->opts.reboot_watchdog) < 0)
+		return;
+	if (lstat(path, &st) < 0 || !S_ISCHR(st.st_mode))
+		ng_log(LOG_WARNING, "reboot-watchdog %s: no such watchdog device (its driver not "
+		       "loaded?): the reboot step would rely on systemd alone; load the driver at "
+		       "boot (modules-load.d) and restart nicguard-watch", path);
 }
 
 void watch_load_policy(struct daemon *dm)
@@ -42,6 +59,7 @@ void watch_load_policy(struct daemon *dm)
 	memset(dm->lk, 0, sizeof(dm->lk));
 	ng_watch_opts_resolve(p, NULL, &dm->opts);
 	watch_probe_setup(dm);
+	watch_check_watchdog(dm);
 }
 
 void watch_add_event(struct daemon *dm, const char *sig, const char *ifname, const char *action,

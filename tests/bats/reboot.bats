@@ -136,3 +136,18 @@ two_hangs() {
 	[ ! -e "$REC/argv" ]
 	[ ! -e "$ROOT/var/lib/nicguard/reboot-last" ]
 }
+
+@test "reboot: a reboot-watchdog that is not there is said at start, and the reboot is still asked of systemd" {
+	# The device is looked up under the test root: no watchdog of this machine is touched.
+	reboot_conf 'reboot-watchdog = /dev/watchdog0' 'reboot-watchdog-timeout = 2m'
+	ng_watch_start
+	ng_wait_log "reboot-watchdog $ROOT/dev/watchdog0: no such watchdog device (its driver not loaded?)"
+	two_hangs
+	ng_wait_log 'action reboot on ngt0 for e1000e-hw-hang: done: .*/usr/bin/systemctl reboot accepted'
+	ng_watch_stop
+	cat "$LOG"
+	[ "$(cat "$REC/argv")" = reboot ]
+	# Tried first, refused, said; then systemd was asked all the same.
+	grep -q "reboot-watchdog not armed: $ROOT/dev/watchdog0: No such file or directory; the reboot is up to systemd alone" "$REC/log"
+	! grep -q 'armed: it resets the host' "$LOG"
+}
