@@ -89,13 +89,16 @@ static struct probe_port *add(struct daemon *dm, const struct ng_probe_target *t
 static void say_aim(struct probe_port *pp, uint64_t interval_ms)
 {
 	const struct ng_probe_target *t = &pp->t;
-	char line[sizeof(pp->said)], list[80], src[INET_ADDRSTRLEN];
+	char line[sizeof(pp->said)], list[80], src[INET_ADDRSTRLEN], tag[24] = "";
 
+	if (t->vlan)
+		snprintf(tag, sizeof(tag), " tagged VLAN %u", t->vlan);
 	if (!t->ntips)
 		snprintf(line, sizeof(line), "nothing to probe (%s)", t->why);
 	else
-		snprintf(line, sizeof(line), "ARP for %s%s%s every %llu s from %s, %u unanswered "
-			 "in a row with the link up is a silent hang", asked(t, list, sizeof(list)),
+		snprintf(line, sizeof(line), "ARP%s for %s%s%s every %llu s from %s, %u unanswered "
+			 "in a row with the link up is a silent hang", tag,
+			 asked(t, list, sizeof(list)),
 			 t->gateway ? ", the default gateway through " : "",
 			 t->gateway ? t->via : "", (unsigned long long)(interval_ms / 1000),
 			 t->sip ? addr_text(t->sip, src, sizeof(src)) : "0.0.0.0", t->failures);
@@ -107,7 +110,7 @@ static void say_aim(struct probe_port *pp, uint64_t interval_ms)
 
 static bool same_aim(const struct ng_probe_target *a, const struct ng_probe_target *b)
 {
-	return a->ifindex == b->ifindex && a->ntips == b->ntips &&
+	return a->ifindex == b->ifindex && a->ntips == b->ntips && a->vlan == b->vlan &&
 	       memcmp(a->tips, b->tips, sizeof(a->tips[0]) * a->ntips) == 0;
 }
 

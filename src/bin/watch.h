@@ -85,7 +85,7 @@ struct probe_port {
 	int fd;				/* -1: none (nothing to ask, or it could not open) */
 	bool sent, sent_link_ok;	/* a request of the last round, and the link then */
 	struct ng_probe_state st;
-	char said[200];			/* the last line said about what it probes */
+	char said[256];			/* the last line said about what it probes */
 	bool open_failed;		/* said once, until a socket opens */
 	bool seen;
 };

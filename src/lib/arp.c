@@ -47,3 +47,13 @@ bool ng_arp_answers(const struct ng_arp *a, const uint32_t *asked, size_t n)
 			return true;
 	return false;
 }
+
+bool ng_arp_vlan_matches(uint16_t want, bool tagged, uint16_t tci)
+{
+	uint16_t vid = tci & 0x0fff;
+
+	/* A priority tag (VLAN 0) is an untagged frame with a priority. */
+	if (!tagged || vid == 0)
+		return want == 0;
+	return vid == want;
+}

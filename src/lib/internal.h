@@ -655,6 +655,8 @@ struct ng_nl_link {
 	int tun_type;			/* IFLA_TUN_TYPE (IFF_TUN, IFF_TAP) or -1 when absent */
 	unsigned num_rx_queues;		/* IFLA_NUM_RX_QUEUES: allocated, not necessarily used */
 	bool bond_backup;		/* a bond's slave in the backup state (IFLA_BOND_SLAVE_STATE) */
+	int link;			/* IFLA_LINK: a VLAN's lower device; 0 none */
+	uint16_t vlan_id;		/* kind vlan, 802.1Q: its id (1-4094); 0 otherwise */
 };
 
 /* Parse one RTM_NEWLINK message of len bytes (header included). Pure. Returns 0, or -EINVAL
@@ -903,6 +905,11 @@ void ng_arp_request(unsigned char out[NG_ARP_LEN], const unsigned char sha[6], u
 int ng_arp_parse(const void *buf, size_t len, struct ng_arp *a);
 /* Is a the answer to a request for one of the n addresses asked (a reply from it)? */
 bool ng_arp_answers(const struct ng_arp *a, const uint32_t *asked, size_t n);
+
+/* Did a reply come on the VLAN it was asked on (want; 0: untagged)? tagged and tci as the
+ * packet socket's auxdata says (the kernel takes the tag off before the socket sees it).
+ * A priority tag (VLAN 0) counts as untagged. */
+bool ng_arp_vlan_matches(uint16_t want, bool tagged, uint16_t tci);
 
 /* --------------------------------------------------------------- histrec.c */
 

@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/if_bonding.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
@@ -146,6 +148,21 @@ static void parse_slave(const unsigned char **li, struct ng_nl_link *l)
 	l->bond_backup = state == BOND_STATE_BACKUP;
 }
 
+/* An 802.1Q VLAN device's id (802.1ad, QinQ's outer tag, is left at 0: not followed). */
+static void parse_vlan(const unsigned char *data, struct ng_nl_link *l)
+{
+	const unsigned char *vd[IFLA_VLAN_MAX + 1];
+	uint16_t id = 0, proto = htons(ETH_P_8021Q);
+
+	if (!data || ng_nla_parse(ng_nla_data(data), ng_nla_len(data), vd, NG_ARRAY_SIZE(vd)) < 0 ||
+	    ng_nla_u16(vd[IFLA_VLAN_ID], &id) < 0)
+		return;
+	/* The kernel sends the protocol in network byte order; absent means 802.1Q. */
+	(void)ng_nla_u16(vd[IFLA_VLAN_PROTOCOL], &proto);
+	if (proto == htons(ETH_P_8021Q) && id >= 1 && id <= 4094)
+		l->vlan_id = id;
+}
+
 static void parse_linkinfo(const unsigned char *info, struct ng_nl_link *l)
 {
 	const unsigned char *li[IFLA_INFO_MAX + 1], *td[IFLA_TUN_MAX + 1];
@@ -157,6 +174,10 @@ static void parse_linkinfo(const unsigned char *info, struct ng_nl_link *l)
 	parse_slave(li, l);
 	if (ng_nla_str(li[IFLA_INFO_KIND], l->kind, sizeof(l->kind)) < 0) {
 		l->kind[0] = '\0';
+		return;
+	}
+	if (strcmp(l->kind, "vlan") == 0) {
+		parse_vlan(li[IFLA_INFO_DATA], l);
 		return;
 	}
 	if (strcmp(l->kind, "tun") != 0 || !li[IFLA_INFO_DATA] ||
@@ -200,6 +221,8 @@ static int parse_link(const void *msg, size_t len, bool dellink, struct ng_nl_li
 		ng_nla_hwaddr(tb[IFLA_PERM_ADDRESS], l->perm_mac, sizeof(l->perm_mac));
 	if (ng_nla_u32(tb[IFLA_MASTER], &v) == 0)
 		l->master = (int)v;
+	if (ng_nla_u32(tb[IFLA_LINK], &v) == 0)
+		l->link = (int)v;
 	if (ng_nla_u32(tb[IFLA_NUM_RX_QUEUES], &v) == 0)
 		l->num_rx_queues = v;
 	if (tb[IFLA_LINKINFO])

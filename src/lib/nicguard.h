@@ -1587,6 +1587,7 @@ struct ng_probe_target {
 	unsigned char mac[6];		/* the port's own: the request's sender */
 	bool link_ok;			/* up, with carrier (IFF_UP and IFF_LOWER_UP) */
 	char via[NG_IFNAMSIZ];		/* what holds the address the port serves; "" none */
+	uint16_t vlan;			/* the 802.1Q VLAN via's frames carry on the port; 0 none */
 	uint32_t sip;			/* that address (network byte order; 0: none) */
 	uint32_t tips[NG_PROBE_ADDRS_MAX];	/* the addresses asked for */
 	size_t ntips;			/* 0: nothing to ask for (why says why) */
@@ -1597,9 +1598,10 @@ struct ng_probe_target {
 
 /* The ports whose [watch] options say probe (a NIC, or any port named by interface.NAME.
  * probe), as rtnetlink shows the caller's namespace now: the port, or the bridge or bond
- * over it, or the bridge over that bond, holding an IPv4 address; for probe = gateway the
- * main table's default route through that device (the lowest metric). Free *out with
- * free(). Returns 0 or a negative errno with err filled. */
+ * over it, or the bridge over that bond, holding an IPv4 address, else an 802.1Q VLAN device
+ * on one of those (or the bridge over such a VLAN device), whose VLAN the probe then tags;
+ * for probe = gateway the main table's default route through one of them (the lowest
+ * metric). Free *out with free(). Returns 0 or a negative errno with err filled. */
 int ng_probe_targets(const struct ng_ctx *ctx, const struct ng_policy *p,
 		     struct ng_probe_target **out, size_t *n, struct ng_err *err);
 

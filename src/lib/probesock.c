@@ -46,6 +46,7 @@ int ng_probe_open(const struct ng_probe_target *t, struct ng_err *err)
 	struct sock_fprog prog = { .filter = code };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				   .sll_ifindex = t->ifindex };
+	int one = 1;
 	/* Protocol 0: nothing is queued before the filter is in place and the bind done. */
 	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
@@ -54,7 +55,9 @@ int ng_probe_open(const struct ng_probe_target *t, struct ng_err *err)
 				  "AF_PACKET in the unit's RestrictAddressFamilies=)",
 				  strerror(errno));
 	prog.len = (unsigned short)filter(t, code);
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	/* The kernel takes a reply's VLAN tag off before the socket sees it: auxdata says it. */
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		int e = errno;
 
@@ -69,13 +72,25 @@ int ng_probe_send(int fd, const struct ng_probe_target *t, struct ng_err *err)
 {
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
 				  .sll_ifindex = t->ifindex, .sll_halen = 6 };
-	unsigned char req[NG_ARP_LEN];
+	/* Tagged: the 802.1Q tag's TCI and the inner type come first, the kernel writes the
+	 * Ethernet header with type 802.1Q before them. */
+	unsigned char frame[4 + NG_ARP_LEN], *req = frame;
+	size_t len = NG_ARP_LEN;
 
+	if (t->vlan) {
+		uint16_t tci = htons(t->vlan), type = htons(ETH_P_ARP);
+
+		memcpy(frame, &tci, 2);
+		memcpy(frame + 2, &type, 2);
+		to.sll_protocol = htons(ETH_P_8021Q);
+		req = frame + 4;
+		len += 4;
+	}
 	memset(to.sll_addr, 0xff, 6);	/* broadcast, as the kernel's first request is */
 	for (size_t i = 0; i < t->ntips; i++) {
 		ng_arp_request(req, t->mac, t->sip, t->tips[i]);
 		/* A full transmit queue (a hung port) is the probe failing, not an error. */
-		if (sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+		if (sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
 		    errno != ENOBUFS && errno != EAGAIN && errno != ENETDOWN)
 			return ng_err_set(err, -errno, NULL, 0, "ARP on %s: %s", t->port,
 					  strerror(errno));
@@ -89,14 +104,34 @@ int ng_probe_read(int fd, const struct ng_probe_target *t)
 	int answered = 0;
 
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		union {
+			struct cmsghdr h;
+			unsigned char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} ctl;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+				     .msg_controllen = sizeof(ctl.b) };
+		bool tagged = false;
+		uint16_t tci = 0;
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
 		struct ng_arp a;
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? answered : -errno;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct tpacket_auxdata aux;
+
+			if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+			    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+				continue;
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			tagged = aux.tp_status & TP_STATUS_VLAN_VALID;
+			tci = aux.tp_vlan_tci;
+		}
 		/* The filter let it through; checked again here, so the kernel's word is not
-		 * the only one. */
-		if (ng_arp_parse(buf, (size_t)n, &a) == 0 && ng_arp_answers(&a, t->tips, t->ntips))
+		 * the only one. A reply counts on the VLAN it was asked on only. */
+		if (ng_arp_parse(buf, (size_t)n, &a) == 0 && ng_arp_answers(&a, t->tips, t->ntips) &&
+		    ng_arp_vlan_matches(t->vlan, tagged, tci))
 			answered = 1;
 	}
 }

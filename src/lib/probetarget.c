@@ -138,16 +138,55 @@ static uint32_t source_for(const struct tables *t, int ifindex, uint32_t dst)
 	return first;
 }
 
-/* The device holding the address the port serves: the port, or the bridge or bond over it,
- * or the bridge over that bond (Proxmox VE: eno1 in bond0 in vmbr0). NULL: none has one. */
-static const struct ng_nl_link *serving(const struct tables *t, const struct ng_nl_link *port)
+/* Does ifindex hold an address in the subnet of dst? */
+static bool on_subnet(const struct tables *t, int ifindex, uint32_t dst)
 {
-	const struct ng_nl_link *l = port;
+	for (size_t i = 0; i < t->naddrs; i++) {
+		const struct v4addr *a = &t->addrs[i];
+		uint32_t mask = a->prefixlen ? htonl(~0u << (32 - a->prefixlen)) : 0;
 
-	for (int depth = 0; l && depth < 3; depth++, l = link_at(t, l->master))
-		if (has_addr(t, l->ifindex))
-			return l;
-	return NULL;
+		if (a->ifindex == ifindex && ((a->addr ^ dst) & mask) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A device that holds an address the port serves, and the VLAN its frames carry on the port
+ * (0: untagged). */
+struct serve {
+	const struct ng_nl_link *dev;
+	uint16_t vlan;
+};
+
+#define SERVE_MAX 16
+
+/* The devices holding an address the port serves, nearest first: the port, the bridge or
+ * bond over it, the bridge over that bond (Proxmox VE: eno1 in bond0 in vmbr0); then the
+ * 802.1Q VLAN devices on any of those (vmbr0.10 on a VLAN-aware vmbr0, bond0.10, eno1.10)
+ * and the bridge over such a VLAN device (vmbr0v10 over eno1.10). */
+static size_t serving(const struct tables *t, const struct ng_nl_link *port, struct serve *out)
+{
+	const struct ng_nl_link *chain[3];
+	size_t nchain = 0, n = 0;
+
+	for (const struct ng_nl_link *l = port; l && nchain < 3; l = link_at(t, l->master))
+		chain[nchain++] = l;
+	for (size_t i = 0; i < nchain; i++)
+		if (has_addr(t, chain[i]->ifindex))
+			out[n++] = (struct serve){ chain[i], 0 };
+	for (size_t i = 0; i < nchain; i++)
+		for (size_t j = 0; j < t->nlinks && n < SERVE_MAX - 1; j++) {
+			const struct ng_nl_link *v = &t->links[j], *m;
+
+			if (!v->vlan_id || v->link != chain[i]->ifindex)
+				continue;
+			if (has_addr(t, v->ifindex))
+				out[n++] = (struct serve){ v, v->vlan_id };
+			m = link_at(t, v->master);
+			if (m && has_addr(t, m->ifindex))
+				out[n++] = (struct serve){ m, v->vlan_id };
+		}
+	return n;
 }
 
 /* "aa:bb:cc:dd:ee:ff" (as ng_nl_link holds it) into 6 bytes; zeros when it is not one. */
@@ -173,11 +212,11 @@ static void mac_bytes(const char *text, unsigned char mac[6])
 static void aim(const struct tables *t, const struct ng_nl_link *l, const struct ng_watch_opts *o,
 		struct ng_probe_target *pt)
 {
-	const struct ng_nl_link *via = serving(t, l);
+	struct serve sv[SERVE_MAX];
+	size_t ns = serving(t, l, sv);
+	const struct serve *via = ns ? &sv[0] : NULL;
 	const struct v4route *best = NULL;
 
-	if (via)
-		snprintf(pt->via, sizeof(pt->via), "%s", via->name);
 	/* Its ARP would carry the bond's MAC from the standby port: the switch would then send
 	 * the host's traffic to a port the bond drops it on. The active port is probed. */
 	if (l->bond_backup) {
@@ -188,25 +227,40 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 	if (o->probe == NG_PROBE_ADDRS) {
 		memcpy(pt->tips, o->probe_addrs, sizeof(pt->tips));
 		pt->ntips = o->nprobe_addrs;
-		pt->sip = via ? source_for(t, via->ifindex, pt->tips[0]) : 0;
+		/* The device on the first neighbour's subnet speaks for the port (its VLAN). */
+		for (size_t i = 0; i < ns; i++)
+			if (on_subnet(t, sv[i].dev->ifindex, pt->tips[0])) {
+				via = &sv[i];
+				break;
+			}
+	} else if (!via) {
+		snprintf(pt->why, sizeof(pt->why), "no IPv4 address on %s, a bridge or bond over "
+			 "it, or a VLAN on those", l->name);
 		return;
+	} else {
+		/* The lowest metric among the default routes through any of them, as the
+		 * kernel chooses. */
+		for (size_t i = 0; i < t->ngw; i++)
+			for (size_t k = 0; k < ns; k++)
+				if (t->gw[i].oif == sv[k].dev->ifindex &&
+				    (!best || t->gw[i].priority < best->priority)) {
+					best = &t->gw[i];
+					via = &sv[k];
+				}
+		if (!best) {
+			snprintf(pt->why, sizeof(pt->why), "no default gateway through %s%s",
+				 sv[0].dev->name, ns > 1 ? " or the others serving it" : "");
+			return;
+		}
+		pt->tips[0] = best->gw;
+		pt->ntips = 1;
+		pt->gateway = true;
 	}
-	if (!via) {
-		snprintf(pt->why, sizeof(pt->why), "no IPv4 address on %s or a bridge or bond "
-			 "over it", l->name);
+	if (!via)
 		return;
-	}
-	for (size_t i = 0; i < t->ngw; i++)
-		if (t->gw[i].oif == via->ifindex && (!best || t->gw[i].priority < best->priority))
-			best = &t->gw[i];
-	if (!best) {
-		snprintf(pt->why, sizeof(pt->why), "no default gateway through %s", via->name);
-		return;
-	}
-	pt->tips[0] = best->gw;
-	pt->ntips = 1;
-	pt->gateway = true;
-	pt->sip = source_for(t, via->ifindex, best->gw);
+	snprintf(pt->via, sizeof(pt->via), "%s", via->dev->name);
+	pt->vlan = via->vlan;
+	pt->sip = source_for(t, via->dev->ifindex, pt->tips[0]);
 }
 
 /* A candidate port: not loopback, not a bridge, bond, VLAN, tunnel or other software

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -426,6 +427,47 @@ static void test_nl_parse_bond_slave(void **state)
 	assert_false(l.bond_backup);
 }
 
+/* An 802.1Q VLAN device (vmbr0.10) says its lower device and its id; an 802.1ad one (QinQ's
+ * outer tag) and a device of another kind have no VLAN id for the probe. */
+static void test_nl_parse_vlan(void **state)
+{
+	static const struct { const char *kind; uint16_t proto, id, want; } cases[] = {
+		{ "vlan", 0, 10, 10 },			/* no protocol attribute: 802.1Q */
+		{ "vlan", 0x8100, 4094, 4094 },
+		{ "vlan", 0x88a8, 10, 0 },		/* 802.1ad */
+		{ "macvlan", 0, 10, 0 },
+	};
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = 12 };
+	struct ng_nl_link l;
+
+	(void)state;
+	for (size_t i = 0; i < NG_ARRAY_SIZE(cases); i++) {
+		struct ng_nlreq q;
+		size_t info, data;
+
+		ng_nlreq_init(&q, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+		ng_nlreq_str(&q, IFLA_IFNAME, "vmbr0.10");
+		ng_nlreq_u32(&q, IFLA_LINK, 7);
+		info = ng_nlreq_nest(&q, IFLA_LINKINFO);
+		ng_nlreq_str(&q, IFLA_INFO_KIND, cases[i].kind);
+		data = ng_nlreq_nest(&q, IFLA_INFO_DATA);
+		ng_nlreq_u16(&q, IFLA_VLAN_ID, cases[i].id);
+		if (cases[i].proto)
+			ng_nlreq_u16(&q, IFLA_VLAN_PROTOCOL, htons(cases[i].proto));
+		ng_nlreq_end(&q, data);
+		ng_nlreq_end(&q, info);
+		assert_false(q.overflow);
+		assert_int_equal(ng_nl_parse_link(q.buf, q.len, &l), 0);
+		assert_string_equal(l.kind, cases[i].kind);
+		assert_int_equal(l.link, 7);
+		assert_int_equal(l.vlan_id, cases[i].want);
+	}
+	/* A NIC has no lower device and no VLAN. */
+	assert_int_equal(ng_nl_parse_link(tap_newlink, sizeof(tap_newlink), &l), 0);
+	assert_int_equal(l.link, 0);
+	assert_int_equal(l.vlan_id, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_rps_read_apply),
 		cmocka_unit_test(test_nl_parse_link),
 		cmocka_unit_test(test_nl_parse_bond_slave),
+		cmocka_unit_test(test_nl_parse_vlan),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -66,6 +66,22 @@ static void test_arp(void **state)
 	assert_int_equal(ng_arp_parse(reply, 46, &a), -EINVAL);
 }
 
+/* A reply counts on the VLAN it was asked on only: a probe through vmbr0.10 is not answered
+ * by the same address untagged or on VLAN 20, nor an untagged probe by a tagged reply. */
+static void test_arp_vlan(void **state)
+{
+	(void)state;
+	assert_true(ng_arp_vlan_matches(0, false, 0));
+	assert_true(ng_arp_vlan_matches(0, true, 0x6000));	/* priority 3, VLAN 0 */
+	assert_false(ng_arp_vlan_matches(0, true, 10));
+	assert_true(ng_arp_vlan_matches(10, true, 10));
+	assert_true(ng_arp_vlan_matches(10, true, 0xa00a));	/* priority 5, VLAN 10 */
+	assert_false(ng_arp_vlan_matches(10, true, 20));
+	assert_false(ng_arp_vlan_matches(10, false, 0));
+	assert_false(ng_arp_vlan_matches(10, false, 10));	/* the tci without the flag */
+	assert_true(ng_arp_vlan_matches(4094, true, 0x0ffe));
+}
+
 /* ------------------------------------------------------------------- counting */
 
 static enum ng_probe_say run(struct ng_probe_state *s, const char *rounds, unsigned failures)
@@ -257,6 +273,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arp),
+		cmocka_unit_test(test_arp_vlan),
 		cmocka_unit_test(test_silent_after_failures),
 		cmocka_unit_test(test_no_link_is_not_silent),
 		cmocka_unit_test(test_far_side),
