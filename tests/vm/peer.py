@@ -8,10 +8,11 @@ big-endian length and the frame, and frames written back the same way reach the 
 this program stops reading, QEMU cannot hand the guest's frames on, the guest's transmit ring
 fills, and the guest kernel's own transmit watchdog fires: a real transmit hang.
 
-Frames: the peer is one host, 192.0.2.1 at 02:6e:67:00:00:01 (TEST-NET-1, never routed). It
-answers ARP requests for that address and ICMP echo requests to it (unfragmented ones), so the
-guest can show that traffic flows, stops and flows again. Everything else is counted and
-dropped. Nothing leaves this process: no host interface, no other socket.
+Frames: the peer is one host at 02:6e:67:00:00:01: 192.0.2.1 untagged (TEST-NET-1), and
+198.51.100.1 (TEST-NET-2) on any 802.1Q VLAN, answering with the request's tag. It answers ARP
+requests for that address and ICMP echo requests to it (unfragmented ones), so the guest can
+show that traffic flows, stops and flows again. Everything else is counted and dropped.
+Nothing leaves this process: no host interface, no other socket.
 
 A stall is not the only way a wire fails: DROP keeps reading every frame and answers none,
 as a switch port or a far NIC that swallows traffic does. The guest's transmit ring drains,
@@ -42,6 +43,8 @@ import sys
 import time
 
 PEER_IP = bytes([192, 0, 2, 1])
+PEER_IP_VLAN = bytes([198, 51, 100, 1])
+ETH_VLAN = 0x8100
 PEER_MAC = bytes([0x02, 0x6E, 0x67, 0x00, 0x00, 0x01])
 ETH_ARP = 0x0806
 ETH_IP = 0x0800
@@ -58,27 +61,27 @@ def checksum(data):
     return (~s) & 0xFFFF
 
 
-def arp_reply(frame):
-    """The reply to an ARP request for PEER_IP, or None."""
+def arp_reply(frame, peer_ip):
+    """The reply to an ARP request for peer_ip, or None."""
     if len(frame) < 42:
         return None
     htype, ptype, hlen, plen, op = struct.unpack("!HHBBH", frame[14:22])
     sha, spa, tpa = frame[22:28], frame[28:32], frame[38:42]
-    if (htype, ptype, hlen, plen, op) != (1, ETH_IP, 6, 4, 1) or tpa != PEER_IP:
+    if (htype, ptype, hlen, plen, op) != (1, ETH_IP, 6, 4, 1) or tpa != peer_ip:
         return None
-    arp = struct.pack("!HHBBH", 1, ETH_IP, 6, 4, 2) + PEER_MAC + PEER_IP + sha + spa
+    arp = struct.pack("!HHBBH", 1, ETH_IP, 6, 4, 2) + PEER_MAC + peer_ip + sha + spa
     return sha + PEER_MAC + struct.pack("!H", ETH_ARP) + arp
 
 
-def icmp_reply(frame):
-    """The echo reply to an unfragmented ICMP echo request to PEER_IP, or None."""
+def icmp_reply(frame, peer_ip):
+    """The echo reply to an unfragmented ICMP echo request to peer_ip, or None."""
     ip = frame[14:]
     if len(ip) < 20 or ip[0] >> 4 != 4:
         return None
     ihl = (ip[0] & 0x0F) * 4
     total = struct.unpack("!H", ip[2:4])[0]
     frag = struct.unpack("!H", ip[6:8])[0]
-    if ip[9] != 1 or ip[16:20] != PEER_IP or frag & 0x3FFF or total > len(ip) or ihl < 20:
+    if ip[9] != 1 or ip[16:20] != peer_ip or frag & 0x3FFF or total > len(ip) or ihl < 20:
         return None
     icmp = bytearray(ip[ihl:total])
     if len(icmp) < 8 or icmp[0] != 8:
@@ -134,16 +137,22 @@ class Peer:
         if len(frame) < 14:
             return
         kind = struct.unpack("!H", frame[12:14])[0]
+        tag, peer_ip = b"", PEER_IP
+        if kind == ETH_VLAN and len(frame) >= 18:
+            # Answered as untagged, then tagged again with the request's TPID and TCI.
+            tag, peer_ip = frame[12:16], PEER_IP_VLAN
+            frame = frame[:12] + frame[16:]
+            kind = struct.unpack("!H", frame[12:14])[0]
         reply = None
         if kind == ETH_ARP:
-            reply = arp_reply(frame)
+            reply = arp_reply(frame, peer_ip)
             self.stats["arp"] += reply is not None
         elif kind == ETH_IP:
-            reply = icmp_reply(frame)
+            reply = icmp_reply(frame, peer_ip)
             self.stats["icmp"] += reply is not None
         if reply is None:
             return
-        reply = reply.ljust(60, b"\0")
+        reply = (reply[:12] + tag + reply[12:]).ljust(60, b"\0")
         self.net.sendall(struct.pack("!I", len(reply)) + reply)
         self.stats["tx"] += 1
 
