@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-portnl.c: libFuzzer target for the rtnetlink answers a port's place is read from
- * (RTM_NEWLINK of both families, RTM_NEWADDR, RTM_NEWROUTE): the first byte picks the
- * parser, and the message type is set to its kind, so every input reaches the attributes. */
+ * (RTM_NEWLINK of both families, RTM_NEWADDR, RTM_NEWROUTE), and the link parser the probe,
+ * the daemon and the udev helper read links with (ng_nl_parse_link: kinds, bond slave state,
+ * VLAN id): the first byte picks the parser, and the message type is set to its kind, so
+ * every input reaches the attributes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +23,15 @@ static void terminated(const char *s, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint16_t types[] = { RTM_NEWLINK, RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE };
+	static const uint16_t types[] = { RTM_NEWLINK, RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE,
+					  RTM_NEWLINK };
 	unsigned char *msg;
 	size_t len;
 	unsigned pick;
 
 	if (size < 1)
 		return 0;
-	pick = data[0] % 4;
+	pick = data[0] % 5;
 	len = size - 1;
 	msg = malloc(len ? len : 1);
 	if (!msg)
@@ -70,10 +73,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (ng_portnl_addr(msg, len, &a) == 0)
 			terminated(a.label, sizeof(a.label));
-	} else {
+	} else if (pick == 3) {
 		struct ng_portroute r;
 
 		(void)ng_portnl_route(msg, len, &r);
+	} else {
+		struct ng_nl_link l;
+
+		if (ng_nl_parse_link(msg, len, &l) == 0) {
+			terminated(l.name, sizeof(l.name));
+			terminated(l.kind, sizeof(l.kind));
+			terminated(l.mac, sizeof(l.mac));
+			terminated(l.perm_mac, sizeof(l.perm_mac));
+			if (l.vlan_id > 4094 || (l.vlan_id && strcmp(l.kind, "vlan") != 0))
+				abort();
+		}
 	}
 	free(msg);
 	return 0;
