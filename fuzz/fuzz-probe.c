@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-probe.c: libFuzzer target for what nicguard-watch's probe and reboot rung read and
- * are told: the packets the probe's socket hands it (ng_arp_parse, ng_arp_answers), the
+ * are told: the packets the probe's socket hands it (ng_arp_parse, ng_arp_answers, IPv6's
+ * ng_ndp_parse_advert, and the VLAN check ng_arp_vlan_matches), the
  * [watch] probe value (ng_watch_option_check), any sequence of rounds (ng_probe_note), and
  * the reboot record read back after a reboot (ng_reboot_parse). The first byte picks the
  * part; the rest is its input. */
@@ -29,6 +30,24 @@ static void packet(const uint8_t *p, size_t n)
 	ng_arp_request(again, a.sha, a.spa, a.tpa);
 	if (ng_arp_parse(again, sizeof(again), &b) < 0 || b.op != NG_ARP_REQUEST ||
 	    b.spa != a.spa || b.tpa != a.tpa || memcmp(b.sha, a.sha, 6) != 0)
+		abort();
+}
+
+static void advert(const uint8_t *p, size_t n)
+{
+	static const unsigned char mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+	unsigned char target[16], ns[NG_NS_LEN], got[16];
+	uint16_t tci = n >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+
+	/* A VLAN matches only itself; an untagged probe only untagged or VLAN 0 frames. */
+	if (ng_arp_vlan_matches((uint16_t)(tci & 0x0fff), true, tci) != true ||
+	    (ng_arp_vlan_matches(0, true, tci) && (tci & 0x0fff)))
+		abort();
+	if (ng_ndp_parse_advert(p, n, target) < 0)
+		return;
+	/* A solicitation for what was advertised is no advertisement itself. */
+	ng_ndp_solicit(ns, mac, target, target);
+	if (ng_ndp_parse_advert(ns, sizeof(ns), got) == 0)
 		abort();
 }
 
@@ -85,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0:
 		packet(data + 1, size - 1);
 		break;
@@ -95,8 +114,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		rounds(data + 1, size - 1);
 		break;
-	default:
+	case 3:
 		record(data + 1, size - 1);
+		break;
+	default:
+		advert(data + 1, size - 1);
 		break;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* watch-probe.c: nicguard-watch's reachability probe: a round every probe-interval reads the
- * answers to the last round's ARP requests, counts them per port, and sends the next. */
+ * answers to the last round's ARP requests (or IPv6 neighbour solicitations), counts them
+ * per port, and sends the next. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
@@ -20,12 +21,14 @@ static const char *addr_text(uint32_t a, char *buf, size_t len)
 	return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? buf : "?";
 }
 
-/* "192.0.2.1" or "192.0.2.1, 192.0.2.9" */
+/* "192.0.2.1" or "192.0.2.1, 192.0.2.9", or the IPv6 gateway: "fe80::1" */
 static const char *asked(const struct ng_probe_target *t, char *buf, size_t len)
 {
 	size_t o = 0;
 
 	buf[0] = '\0';
+	if (t->v6)
+		return inet_ntop(AF_INET6, t->tip6, buf, (socklen_t)len) ? buf : "?";
 	for (size_t i = 0; i < t->ntips && o < len; i++) {
 		char a[INET_ADDRSTRLEN];
 
@@ -89,18 +92,19 @@ static struct probe_port *add(struct daemon *dm, const struct ng_probe_target *t
 static void say_aim(struct probe_port *pp, uint64_t interval_ms)
 {
 	const struct ng_probe_target *t = &pp->t;
-	char line[sizeof(pp->said)], list[80], src[INET_ADDRSTRLEN], tag[24] = "";
+	char line[sizeof(pp->said)], list[80], src[INET6_ADDRSTRLEN], tag[24] = "";
 
 	if (t->vlan)
 		snprintf(tag, sizeof(tag), " tagged VLAN %u", t->vlan);
 	if (!t->ntips)
 		snprintf(line, sizeof(line), "nothing to probe (%s)", t->why);
 	else
-		snprintf(line, sizeof(line), "ARP%s for %s%s%s every %llu s from %s, %u unanswered "
-			 "in a row with the link up is a silent hang", tag,
+		snprintf(line, sizeof(line), "%s%s for %s%s%s every %llu s from %s, %u unanswered "
+			 "in a row with the link up is a silent hang", t->v6 ? "NDP" : "ARP", tag,
 			 asked(t, list, sizeof(list)),
 			 t->gateway ? ", the default gateway through " : "",
 			 t->gateway ? t->via : "", (unsigned long long)(interval_ms / 1000),
+			 t->v6 ? inet_ntop(AF_INET6, t->sip6, src, sizeof(src)) :
 			 t->sip ? addr_text(t->sip, src, sizeof(src)) : "0.0.0.0", t->failures);
 	if (strcmp(line, pp->said) == 0)
 		return;
@@ -111,6 +115,7 @@ static void say_aim(struct probe_port *pp, uint64_t interval_ms)
 static bool same_aim(const struct ng_probe_target *a, const struct ng_probe_target *b)
 {
 	return a->ifindex == b->ifindex && a->ntips == b->ntips && a->vlan == b->vlan &&
+	       a->v6 == b->v6 && memcmp(a->tip6, b->tip6, sizeof(a->tip6)) == 0 &&
 	       memcmp(a->tips, b->tips, sizeof(a->tips[0]) * a->ntips) == 0;
 }
 
@@ -128,8 +133,9 @@ static void judge(struct daemon *dm, struct probe_port *pp, bool link_ok)
 	asked(&pp->t, list, sizeof(list));
 	switch (ng_probe_note(&pp->st, out, pp->t.failures)) {
 	case NG_PROBE_SILENT:
-		snprintf(note, sizeof(note), "%u ARP requests for %s unanswered in a row, link up, "
-			 "carrier on", pp->st.streak, list);
+		snprintf(note, sizeof(note), "%u %s for %s unanswered in a row, link up, "
+			 "carrier on", pp->st.streak, pp->t.v6 ? "neighbour solicitations" :
+			 "ARP requests", list);
 		watch_probe_detected(dm, pp->t.port, note);
 		break;
 	case NG_PROBE_FAR_SIDE:

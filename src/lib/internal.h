@@ -906,6 +906,18 @@ int ng_arp_parse(const void *buf, size_t len, struct ng_arp *a);
 /* Is a the answer to a request for one of the n addresses asked (a reply from it)? */
 bool ng_arp_answers(const struct ng_arp *a, const uint32_t *asked, size_t n);
 
+#define NG_NS_LEN 72		/* an IPv6 neighbour solicitation with our MAC: header, 32 */
+
+/* The solicited-node group of target (ff02::1:ffXX:XXXX) and its Ethernet address. */
+void ng_ndp_group(const unsigned char target[16], unsigned char group[16], unsigned char mac[6]);
+/* The neighbour solicitation "who has target? tell src (at sha)", IPv6 header included, to
+ * target's solicited-node group, hop limit 255, checksum filled in. */
+void ng_ndp_solicit(unsigned char out[NG_NS_LEN], const unsigned char sha[6],
+		    const unsigned char src[16], const unsigned char target[16]);
+/* A neighbour advertisement (the link header already off): its target address, or -EINVAL
+ * when it is none or not valid (RFC 4861 7.1.2: hop limit 255, code 0, checksum). */
+int ng_ndp_parse_advert(const void *buf, size_t len, unsigned char target[16]);
+
 /* Did a reply come on the VLAN it was asked on (want; 0: untagged)? tagged and tci as the
  * packet socket's auxdata says (the kernel takes the tag off before the socket sees it).
  * A priority tag (VLAN 0) counts as untagged. */

@@ -1591,7 +1591,9 @@ struct ng_probe_target {
 	uint32_t sip;			/* that address (network byte order; 0: none) */
 	uint32_t tips[NG_PROBE_ADDRS_MAX];	/* the addresses asked for */
 	size_t ntips;			/* 0: nothing to ask for (why says why) */
-	bool gateway;			/* tips[0] is via's default gateway */
+	bool gateway;			/* tips[0] (tip6) is via's default gateway */
+	bool v6;			/* IPv6 only: NDP for tip6 from sip6, not ARP for tips */
+	unsigned char tip6[16], sip6[16];
 	unsigned failures;		/* probe-failures for the port */
 	char why[96];
 };
@@ -1601,7 +1603,9 @@ struct ng_probe_target {
  * over it, or the bridge over that bond, holding an IPv4 address, else an 802.1Q VLAN device
  * on one of those (or the bridge over such a VLAN device), whose VLAN the probe then tags;
  * for probe = gateway the main table's default route through one of them (the lowest
- * metric). Free *out with free(). Returns 0 or a negative errno with err filled. */
+ * metric), or, when none has an IPv4 one, the IPv6 default route (neighbour solicitation
+ * from the device's link-local address). Free *out with free(). Returns 0 or a negative
+ * errno with err filled. */
 int ng_probe_targets(const struct ng_ctx *ctx, const struct ng_policy *p,
 		     struct ng_probe_target **out, size_t *n, struct ng_err *err);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* probesock.c: the reachability probe on the wire: one packet socket per port, bound to the
- * port itself (not its bridge or bond), sending ARP requests and keeping only the replies. */
+ * port itself (not its bridge or bond), sending ARP requests (or IPv6 neighbour
+ * solicitations) and keeping only the replies. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,9 +41,35 @@ static size_t filter(const struct ng_probe_target *t, struct sock_filter *f)
 	return n;
 }
 
+/* The same for neighbour advertisements of t->tip6 (IPv6, ICMPv6 type 136, its target
+ * address word by word): 18 instructions, a mismatch jumps to the last (drop). */
+static size_t filter6(const struct ng_probe_target *t, struct sock_filter *f)
+{
+	size_t n = 0;
+	uint32_t w[4];
+
+	memcpy(w, t->tip6, sizeof(w));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 15);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 0, 13);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6);	/* next header */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 11);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 40);	/* ICMPv6 type */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 9);
+	for (int i = 0; i < 4; i++) {		/* the target address */
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(48 + 4 * i));
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(w[i]), 0,
+						      (uint8_t)(7 - 2 * i));
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	return n;
+}
+
 int ng_probe_open(const struct ng_probe_target *t, struct ng_err *err)
 {
-	struct sock_filter code[9 + NG_PROBE_ADDRS_MAX];
+	struct sock_filter code[18 + NG_PROBE_ADDRS_MAX];
 	struct sock_fprog prog = { .filter = code };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				   .sll_ifindex = t->ifindex };
@@ -54,7 +81,7 @@ int ng_probe_open(const struct ng_probe_target *t, struct ng_err *err)
 		return ng_err_set(err, -errno, NULL, 0, "packet socket: %s (CAP_NET_RAW, and "
 				  "AF_PACKET in the unit's RestrictAddressFamilies=)",
 				  strerror(errno));
-	prog.len = (unsigned short)filter(t, code);
+	prog.len = (unsigned short)(t->v6 ? filter6(t, code) : filter(t, code));
 	/* The kernel takes a reply's VLAN tag off before the socket sees it: auxdata says it. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
@@ -74,11 +101,13 @@ int ng_probe_send(int fd, const struct ng_probe_target *t, struct ng_err *err)
 				  .sll_ifindex = t->ifindex, .sll_halen = 6 };
 	/* Tagged: the 802.1Q tag's TCI and the inner type come first, the kernel writes the
 	 * Ethernet header with type 802.1Q before them. */
-	unsigned char frame[4 + NG_ARP_LEN], *req = frame;
-	size_t len = NG_ARP_LEN;
+	unsigned char frame[4 + NG_NS_LEN], *req = frame, group[16];
+	size_t len = t->v6 ? NG_NS_LEN : NG_ARP_LEN;
+	uint16_t type = htons(t->v6 ? ETH_P_IPV6 : ETH_P_ARP);
 
+	to.sll_protocol = type;
 	if (t->vlan) {
-		uint16_t tci = htons(t->vlan), type = htons(ETH_P_ARP);
+		uint16_t tci = htons(t->vlan);
 
 		memcpy(frame, &tci, 2);
 		memcpy(frame + 2, &type, 2);
@@ -86,9 +115,16 @@ int ng_probe_send(int fd, const struct ng_probe_target *t, struct ng_err *err)
 		req = frame + 4;
 		len += 4;
 	}
-	memset(to.sll_addr, 0xff, 6);	/* broadcast, as the kernel's first request is */
+	/* To all (ARP: broadcast), or to the target's solicited-node group (NDP), as the
+	 * kernel's first request is. */
+	memset(to.sll_addr, 0xff, 6);
+	if (t->v6) {
+		ng_ndp_group(t->tip6, group, to.sll_addr);
+		ng_ndp_solicit(req, t->mac, t->sip6, t->tip6);
+	}
 	for (size_t i = 0; i < t->ntips; i++) {
-		ng_arp_request(req, t->mac, t->sip, t->tips[i]);
+		if (!t->v6)
+			ng_arp_request(req, t->mac, t->sip, t->tips[i]);
 		/* A full transmit queue (a hung port) is the probe failing, not an error. */
 		if (sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
 		    errno != ENOBUFS && errno != EAGAIN && errno != ENETDOWN)
@@ -113,6 +149,7 @@ int ng_probe_read(int fd, const struct ng_probe_target *t)
 				     .msg_controllen = sizeof(ctl.b) };
 		bool tagged = false;
 		uint16_t tci = 0;
+		unsigned char target[16];
 		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
 		struct ng_arp a;
 
@@ -130,8 +167,12 @@ int ng_probe_read(int fd, const struct ng_probe_target *t)
 		}
 		/* The filter let it through; checked again here, so the kernel's word is not
 		 * the only one. A reply counts on the VLAN it was asked on only. */
-		if (ng_arp_parse(buf, (size_t)n, &a) == 0 && ng_arp_answers(&a, t->tips, t->ntips) &&
-		    ng_arp_vlan_matches(t->vlan, tagged, tci))
+		if (!ng_arp_vlan_matches(t->vlan, tagged, tci))
+			continue;
+		if (t->v6 ? ng_ndp_parse_advert(buf, (size_t)n, target) == 0 &&
+			    memcmp(target, t->tip6, 16) == 0 :
+			    ng_arp_parse(buf, (size_t)n, &a) == 0 &&
+			    ng_arp_answers(&a, t->tips, t->ntips))
 			answered = 1;
 	}
 }

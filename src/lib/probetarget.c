@@ -33,6 +33,18 @@ struct v4route {
 	uint32_t priority;
 };
 
+struct v6addr {
+	int ifindex;
+	unsigned char addr[16];
+	bool link_local;
+};
+
+struct v6route {
+	int oif;
+	unsigned char gw[16];
+	uint32_t priority;
+};
+
 struct tables {
 	struct ng_nl_link *links;
 	size_t nlinks;
@@ -40,6 +52,10 @@ struct tables {
 	size_t naddrs;
 	struct v4route gw[NG_PROBE_ADDRS_MAX * 4];	/* default routes */
 	size_t ngw;
+	struct v6addr addrs6[MAX_ADDRS];
+	size_t naddrs6;
+	struct v6route gw6[NG_PROBE_ADDRS_MAX * 4];	/* IPv6 default routes */
+	size_t ngw6;
 };
 
 static int on_addr(const struct nlmsghdr *h, void *arg)
@@ -47,24 +63,41 @@ static int on_addr(const struct nlmsghdr *h, void *arg)
 	struct tables *t = arg;
 	struct ng_portaddr a;
 
-	if (ng_portnl_addr(h, h->nlmsg_len, &a) < 0 || a.family != AF_INET ||
-	    t->naddrs == MAX_ADDRS)
+	if (ng_portnl_addr(h, h->nlmsg_len, &a) < 0)
 		return 0;
-	t->addrs[t->naddrs].ifindex = a.ifindex;
-	memcpy(&t->addrs[t->naddrs].addr, a.has_local ? a.local : a.address, 4);
-	t->addrs[t->naddrs++].prefixlen = a.prefixlen;
+	/* An address still in duplicate address detection (or failed it) cannot answer. */
+	if (a.family == AF_INET6 && t->naddrs6 < MAX_ADDRS &&
+	    !(a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))) {
+		struct v6addr *v = &t->addrs6[t->naddrs6++];
+
+		v->ifindex = a.ifindex;
+		memcpy(v->addr, a.has_local ? a.local : a.address, 16);
+		v->link_local = v->addr[0] == 0xfe && (v->addr[1] & 0xc0) == 0x80;
+	} else if (a.family == AF_INET && t->naddrs < MAX_ADDRS) {
+		t->addrs[t->naddrs].ifindex = a.ifindex;
+		memcpy(&t->addrs[t->naddrs].addr, a.has_local ? a.local : a.address, 4);
+		t->addrs[t->naddrs++].prefixlen = a.prefixlen;
+	}
 	return 0;
 }
 
-/* The main table's IPv4 default routes through a gateway (what `ip route` shows first). */
+/* The main table's default routes through a gateway, IPv4 and IPv6 (what `ip route` and
+ * `ip -6 route` show first). */
 static int on_route(const struct nlmsghdr *h, void *arg)
 {
 	struct tables *t = arg;
 	struct ng_portroute r;
 
-	if (ng_portnl_route(h, h->nlmsg_len, &r) < 0 || r.family != AF_INET || r.dst_len ||
-	    r.table != RT_TABLE_MAIN || r.type != RTN_UNICAST || !r.has_gw || r.multipath ||
-	    t->ngw == NG_ARRAY_SIZE(t->gw))
+	if (ng_portnl_route(h, h->nlmsg_len, &r) < 0 || r.dst_len || r.table != RT_TABLE_MAIN ||
+	    r.type != RTN_UNICAST || !r.has_gw || r.multipath)
+		return 0;
+	if (r.family == AF_INET6 && t->ngw6 < NG_ARRAY_SIZE(t->gw6)) {
+		t->gw6[t->ngw6].oif = r.oif;
+		memcpy(t->gw6[t->ngw6].gw, r.gw, 16);
+		t->gw6[t->ngw6++].priority = r.has_priority ? r.priority : 0;
+		return 0;
+	}
+	if (r.family != AF_INET || t->ngw == NG_ARRAY_SIZE(t->gw))
 		return 0;
 	t->gw[t->ngw].oif = r.oif;
 	memcpy(&t->gw[t->ngw].gw, r.gw, 4);
@@ -88,8 +121,8 @@ static int dump(int fd, uint16_t type, const void *hdr, size_t hdrlen,
 
 static int read_tables(struct tables *t, struct ng_err *err)
 {
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
-	struct rtmsg rt = { .rtm_family = AF_INET };
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET }, ifa6 = { .ifa_family = AF_INET6 };
+	struct rtmsg rt = { .rtm_family = AF_INET }, rt6 = { .rtm_family = AF_INET6 };
 	int fd = ng_nl_open(err), r;
 
 	if (fd < 0)
@@ -99,6 +132,10 @@ static int read_tables(struct tables *t, struct ng_err *err)
 		r = dump(fd, RTM_GETADDR, &ifa, sizeof(ifa), on_addr, t, err);
 	if (r == 0)
 		r = dump(fd, RTM_GETROUTE, &rt, sizeof(rt), on_route, t, err);
+	/* A host without IPv6 (disabled, or no such family) answers these with an error:
+	 * nothing of IPv6 then, not a failed round. */
+	if (r == 0 && dump(fd, RTM_GETADDR, &ifa6, sizeof(ifa6), on_addr, t, NULL) == 0)
+		(void)dump(fd, RTM_GETROUTE, &rt6, sizeof(rt6), on_route, t, NULL);
 	close(fd);
 	return r;
 }
@@ -117,6 +154,33 @@ static bool has_addr(const struct tables *t, int ifindex)
 		if (t->addrs[i].ifindex == ifindex)
 			return true;
 	return false;
+}
+
+/* An IPv6 address other than link-local: what says the device serves an IPv6 network (a
+ * link-local address is on every device that is up). */
+static bool has_addr6(const struct tables *t, int ifindex)
+{
+	for (size_t i = 0; i < t->naddrs6; i++)
+		if (t->addrs6[i].ifindex == ifindex && !t->addrs6[i].link_local)
+			return true;
+	return false;
+}
+
+/* The source of a solicitation from ifindex: its link-local address (a gateway learnt
+ * from router advertisements is link-local, and answers one), else its first. */
+static bool source6_for(const struct tables *t, int ifindex, unsigned char out[16])
+{
+	bool found = false;
+
+	for (size_t i = 0; i < t->naddrs6; i++) {
+		if (t->addrs6[i].ifindex != ifindex || (found && !t->addrs6[i].link_local))
+			continue;
+		memcpy(out, t->addrs6[i].addr, 16);
+		found = true;
+		if (t->addrs6[i].link_local)
+			return true;
+	}
+	return found;
 }
 
 /* The address of ifindex in the subnet of dst, else its first one, else 0. */
@@ -163,8 +227,10 @@ struct serve {
 /* The devices holding an address the port serves, nearest first: the port, the bridge or
  * bond over it, the bridge over that bond (Proxmox VE: eno1 in bond0 in vmbr0); then the
  * 802.1Q VLAN devices on any of those (vmbr0.10 on a VLAN-aware vmbr0, bond0.10, eno1.10)
- * and the bridge over such a VLAN device (vmbr0v10 over eno1.10). */
-static size_t serving(const struct tables *t, const struct ng_nl_link *port, struct serve *out)
+ * and the bridge over such a VLAN device (vmbr0v10 over eno1.10). holds says which
+ * family's address counts. */
+static size_t serving(const struct tables *t, const struct ng_nl_link *port, struct serve *out,
+		      bool (*holds)(const struct tables *, int))
 {
 	const struct ng_nl_link *chain[3];
 	size_t nchain = 0, n = 0;
@@ -172,7 +238,7 @@ static size_t serving(const struct tables *t, const struct ng_nl_link *port, str
 	for (const struct ng_nl_link *l = port; l && nchain < 3; l = link_at(t, l->master))
 		chain[nchain++] = l;
 	for (size_t i = 0; i < nchain; i++)
-		if (has_addr(t, chain[i]->ifindex))
+		if (holds(t, chain[i]->ifindex))
 			out[n++] = (struct serve){ chain[i], 0 };
 	for (size_t i = 0; i < nchain; i++)
 		for (size_t j = 0; j < t->nlinks && n < SERVE_MAX - 1; j++) {
@@ -180,10 +246,10 @@ static size_t serving(const struct tables *t, const struct ng_nl_link *port, str
 
 			if (!v->vlan_id || v->link != chain[i]->ifindex)
 				continue;
-			if (has_addr(t, v->ifindex))
+			if (holds(t, v->ifindex))
 				out[n++] = (struct serve){ v, v->vlan_id };
 			m = link_at(t, v->master);
-			if (m && has_addr(t, m->ifindex))
+			if (m && holds(t, m->ifindex))
 				out[n++] = (struct serve){ m, v->vlan_id };
 		}
 	return n;
@@ -208,12 +274,38 @@ static void mac_bytes(const char *text, unsigned char mac[6])
 	}
 }
 
+/* probe = gateway for a port that serves IPv6 only: the lowest-metric IPv6 default route
+ * through a device serving it, asked for by neighbour solicitation. false: none. */
+static bool aim6(const struct tables *t, const struct ng_nl_link *l, struct ng_probe_target *pt)
+{
+	struct serve sv[SERVE_MAX];
+	size_t ns = serving(t, l, sv, has_addr6);
+	const struct v6route *best = NULL;
+	const struct serve *via = NULL;
+
+	for (size_t i = 0; i < t->ngw6; i++)
+		for (size_t k = 0; k < ns; k++)
+			if (t->gw6[i].oif == sv[k].dev->ifindex &&
+			    (!best || t->gw6[i].priority < best->priority)) {
+				best = &t->gw6[i];
+				via = &sv[k];
+			}
+	if (!best || !source6_for(t, via->dev->ifindex, pt->sip6))
+		return false;
+	memcpy(pt->tip6, best->gw, 16);
+	pt->v6 = pt->gateway = true;
+	pt->ntips = 1;
+	pt->vlan = via->vlan;
+	snprintf(pt->via, sizeof(pt->via), "%s", via->dev->name);
+	return true;
+}
+
 /* What to ask for on port l, with options o. */
 static void aim(const struct tables *t, const struct ng_nl_link *l, const struct ng_watch_opts *o,
 		struct ng_probe_target *pt)
 {
 	struct serve sv[SERVE_MAX];
-	size_t ns = serving(t, l, sv);
+	size_t ns = serving(t, l, sv, has_addr);
 	const struct serve *via = ns ? &sv[0] : NULL;
 	const struct v4route *best = NULL;
 
@@ -233,10 +325,6 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 				via = &sv[i];
 				break;
 			}
-	} else if (!via) {
-		snprintf(pt->why, sizeof(pt->why), "no IPv4 address on %s, a bridge or bond over "
-			 "it, or a VLAN on those", l->name);
-		return;
 	} else {
 		/* The lowest metric among the default routes through any of them, as the
 		 * kernel chooses. */
@@ -247,6 +335,13 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 					best = &t->gw[i];
 					via = &sv[k];
 				}
+		if (!best && aim6(t, l, pt))
+			return;
+		if (!best && !via) {
+			snprintf(pt->why, sizeof(pt->why), "no IP address on %s, a bridge or bond "
+				 "over it, or a VLAN on those", l->name);
+			return;
+		}
 		if (!best) {
 			snprintf(pt->why, sizeof(pt->why), "no default gateway through %s%s",
 				 sv[0].dev->name, ns > 1 ? " or the others serving it" : "");

@@ -168,3 +168,48 @@ gw_rx() { ip netns exec "$GW" cat /sys/class/net/ngt1/statistics/rx_packets; }
 	ng_wait_log 'detected silent (hang) on ngt0 (2 ARP requests for 198.51.100.1 unanswered' 8
 	ng_watch_stop
 }
+
+# IPv6 only on the host's side: ngt0 gives up its IPv4 address and route and holds
+# 2001:db8::2/64 (RFC 3849's documentation prefix) with the default route via 2001:db8::1,
+# the gateway's end. No duplicate address detection: the addresses are usable at once.
+ipv6_only() {
+	local ns
+	for ns in "$NG_NS" "$GW"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.all.disable_ipv6=0
+	done
+	ip netns exec "$NG_NS" sysctl -qw net.ipv6.conf.ngt0.accept_dad=0 \
+		net.ipv6.conf.ngt0.disable_ipv6=0
+	ip netns exec "$GW" sysctl -qw net.ipv6.conf.ngt1.accept_dad=0 \
+		net.ipv6.conf.ngt1.disable_ipv6=0
+	ip -n "$NG_NS" addr flush dev ngt0
+	ip -n "$NG_NS" link set ngt0 down
+	ip -n "$NG_NS" link set ngt0 up
+	ip -n "$GW" -6 addr add 2001:db8::1/64 dev ngt1 nodad
+	ip -n "$NG_NS" -6 addr add 2001:db8::2/64 dev ngt0 nodad
+	ip -n "$NG_NS" -6 route add default via 2001:db8::1 dev ngt0
+	ip netns exec "$NG_NS" ping -6 -c 1 -W 2 2001:db8::1 >/dev/null
+	run ip -n "$NG_NS" -4 addr show dev ngt0
+	[ -z "$output" ]
+}
+
+@test "probe: an IPv6-only port: neighbour solicitations for its IPv6 default gateway; silent when it stops answering" {
+	ipv6_only
+	probe_conf 'interface.ngt0.probe = gateway' 'ladder = bounce'
+	ng_watch_start
+	ng_wait_log 'probe on ngt0: NDP for 2001:db8::1, the default gateway through ngt0 every 1 s from fe80::'
+	sleep 3
+	[ "$(count 'detected')" -eq 0 ]
+	# The gateway's address is taken away: nothing answers for it; the link stays up.
+	ip -n "$GW" -6 addr del 2001:db8::1/64 dev ngt1
+	ng_wait_log 'detected silent (hang) on ngt0 (2 neighbour solicitations for 2001:db8::1 unanswered in a row, link up, carrier on): action bounce' 8
+	ng_wait_log 'action bounce on ngt0 for silent: done'
+	ng_wait_log 'probe on ngt0: 2001:db8::1 still unanswered after every step of the ladder' 10
+	ip -n "$GW" -6 addr add 2001:db8::1/64 dev ngt1 nodad
+	ng_wait_log 'probe on ngt0: 2001:db8::1 answers again after ' 8
+	ng_watch_stop
+	cat "$LOG"
+	[ "$(count 'action bounce on ngt0')" -eq 1 ]
+	run ip -n "$NG_NS" -6 route show default
+	[[ $output == "default via 2001:db8::1 dev ngt0"* ]]
+}

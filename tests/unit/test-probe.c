@@ -66,6 +66,60 @@ static void test_arp(void **state)
 	assert_int_equal(ng_arp_parse(reply, 46, &a), -EINVAL);
 }
 
+/* A test vector in hex, two digits a byte, into bytes. */
+static void unhex(const char *h, unsigned char *out)
+{
+	for (size_t i = 0; h[2 * i]; i++) {
+		unsigned v;
+
+		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+		out[i] = (unsigned char)v;
+	}
+}
+
+/* IPv6: the neighbour solicitation for 2001:db8::1 from fe80::2 at 02:00:6e:67:00:02, to
+ * its solicited-node group ff02::1:ff00:1 (33:33:ff:00:00:01), checksum 0xdcf7 as computed
+ * by hand (RFC 8200 8.1); an advertisement read back, and refused when it is not one. */
+static void test_ndp(void **state)
+{
+	static const unsigned char mac[6] = { 0x02, 0x00, 0x6e, 0x67, 0x00, 0x02 };
+	unsigned char src[16], tgt[16], ns[NG_NS_LEN], group[16], gmac[6], na[72], got[16];
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "fe80::2", src), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", tgt), 1);
+	ng_ndp_group(tgt, group, gmac);
+	assert_memory_equal(gmac, ((unsigned char[]){ 0x33, 0x33, 0xff, 0, 0, 1 }), 6);
+	ng_ndp_solicit(ns, mac, src, tgt);
+	assert_int_equal(ns[0], 0x60);
+	assert_int_equal(ns[5], 32);			/* payload */
+	assert_int_equal(ns[6], 58);			/* ICMPv6 */
+	assert_int_equal(ns[7], 255);			/* hop limit */
+	assert_memory_equal(ns + 8, src, 16);
+	assert_memory_equal(ns + 24, group, 16);
+	assert_int_equal(ns[40], 135);
+	assert_int_equal(ns[42] << 8 | ns[43], 0xdcf7);
+	assert_memory_equal(ns + 48, tgt, 16);
+	assert_memory_equal(ns + 64, ((unsigned char[]){ 1, 1 }), 2);
+	assert_memory_equal(ns + 66, mac, 6);
+	/* 2001:db8::1 advertises itself to fe80::2 (solicited, override, its MAC). */
+	unhex("6000000000203aff20010db8000000000000000000000001fe800000000000000000000000000002"
+	      "8800523d6000000020010db80000000000000000000000010201026e67000001", na);
+	assert_int_equal(ng_ndp_parse_advert(na, sizeof(na), got), 0);
+	assert_memory_equal(got, tgt, 16);
+	assert_int_equal(ng_ndp_parse_advert(na, sizeof(na) - 1, got), -EINVAL);	/* cut */
+	na[7] = 64;			/* routed from elsewhere: not a neighbour's */
+	assert_int_equal(ng_ndp_parse_advert(na, sizeof(na), got), -EINVAL);
+	na[7] = 255;
+	na[43] ^= 1;			/* checksum */
+	assert_int_equal(ng_ndp_parse_advert(na, sizeof(na), got), -EINVAL);
+	na[43] ^= 1;
+	na[40] = 135;			/* a solicitation is no answer */
+	assert_int_equal(ng_ndp_parse_advert(na, sizeof(na), got), -EINVAL);
+	/* Our own solicitation read back is no answer either. */
+	assert_int_equal(ng_ndp_parse_advert(ns, sizeof(ns), got), -EINVAL);
+}
+
 /* A reply counts on the VLAN it was asked on only: a probe through vmbr0.10 is not answered
  * by the same address untagged or on VLAN 20, nor an untagged probe by a tagged reply. */
 static void test_arp_vlan(void **state)
@@ -274,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_arp_vlan),
+		cmocka_unit_test(test_ndp),
 		cmocka_unit_test(test_silent_after_failures),
 		cmocka_unit_test(test_no_link_is_not_silent),
 		cmocka_unit_test(test_far_side),
