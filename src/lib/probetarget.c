@@ -27,9 +27,11 @@ struct v4addr {
 	uint8_t prefixlen;
 };
 
-struct v4route {
+/* A default route through a gateway, IPv4 or IPv6. */
+struct gwroute {
+	uint8_t family;
 	int oif;
-	uint32_t gw;
+	unsigned char gw[16];	/* network byte order; IPv4 in the first 4 bytes */
 	uint32_t priority;
 };
 
@@ -39,23 +41,16 @@ struct v6addr {
 	bool link_local;
 };
 
-struct v6route {
-	int oif;
-	unsigned char gw[16];
-	uint32_t priority;
-};
 
 struct tables {
 	struct ng_nl_link *links;
 	size_t nlinks;
 	struct v4addr addrs[MAX_ADDRS];
 	size_t naddrs;
-	struct v4route gw[NG_PROBE_ADDRS_MAX * 4];	/* default routes */
+	struct gwroute gw[NG_PROBE_ADDRS_MAX * 8];	/* default routes, both families */
 	size_t ngw;
 	struct v6addr addrs6[MAX_ADDRS];
 	size_t naddrs6;
-	struct v6route gw6[NG_PROBE_ADDRS_MAX * 4];	/* IPv6 default routes */
-	size_t ngw6;
 };
 
 static int on_addr(const struct nlmsghdr *h, void *arg)
@@ -89,18 +84,12 @@ static int on_route(const struct nlmsghdr *h, void *arg)
 	struct ng_portroute r;
 
 	if (ng_portnl_route(h, h->nlmsg_len, &r) < 0 || r.dst_len || r.table != RT_TABLE_MAIN ||
-	    r.type != RTN_UNICAST || !r.has_gw || r.multipath)
+	    r.type != RTN_UNICAST || !r.has_gw || r.multipath ||
+	    (r.family != AF_INET && r.family != AF_INET6) || t->ngw == NG_ARRAY_SIZE(t->gw))
 		return 0;
-	if (r.family == AF_INET6 && t->ngw6 < NG_ARRAY_SIZE(t->gw6)) {
-		t->gw6[t->ngw6].oif = r.oif;
-		memcpy(t->gw6[t->ngw6].gw, r.gw, 16);
-		t->gw6[t->ngw6++].priority = r.has_priority ? r.priority : 0;
-		return 0;
-	}
-	if (r.family != AF_INET || t->ngw == NG_ARRAY_SIZE(t->gw))
-		return 0;
+	t->gw[t->ngw].family = r.family;
 	t->gw[t->ngw].oif = r.oif;
-	memcpy(&t->gw[t->ngw].gw, r.gw, 4);
+	memcpy(t->gw[t->ngw].gw, r.gw, r.family == AF_INET ? 4 : 16);
 	t->gw[t->ngw++].priority = r.has_priority ? r.priority : 0;
 	return 0;
 }
@@ -274,22 +263,32 @@ static void mac_bytes(const char *text, unsigned char mac[6])
 	}
 }
 
-/* probe = gateway for a port that serves IPv6 only: the lowest-metric IPv6 default route
- * through a device serving it, asked for by neighbour solicitation. false: none. */
+/* The lowest-metric default route of family through any of the ns devices in sv, as the
+ * kernel chooses, with *via the device it goes through; NULL: none. */
+static const struct gwroute *best_gateway(const struct tables *t, const struct serve *sv,
+					  size_t ns, uint8_t family, const struct serve **via)
+{
+	const struct gwroute *best = NULL;
+
+	for (size_t i = 0; i < t->ngw; i++)
+		for (size_t k = 0; k < ns; k++)
+			if (t->gw[i].family == family && t->gw[i].oif == sv[k].dev->ifindex &&
+			    (!best || t->gw[i].priority < best->priority)) {
+				best = &t->gw[i];
+				*via = &sv[k];
+			}
+	return best;
+}
+
+/* probe = gateway for a port that serves IPv6 only: the IPv6 default gateway of a device
+ * serving it, asked for by neighbour solicitation. false: none. */
 static bool aim6(const struct tables *t, const struct ng_nl_link *l, struct ng_probe_target *pt)
 {
 	struct serve sv[SERVE_MAX];
 	size_t ns = serving(t, l, sv, has_addr6);
-	const struct v6route *best = NULL;
 	const struct serve *via = NULL;
+	const struct gwroute *best = best_gateway(t, sv, ns, AF_INET6, &via);
 
-	for (size_t i = 0; i < t->ngw6; i++)
-		for (size_t k = 0; k < ns; k++)
-			if (t->gw6[i].oif == sv[k].dev->ifindex &&
-			    (!best || t->gw6[i].priority < best->priority)) {
-				best = &t->gw6[i];
-				via = &sv[k];
-			}
 	if (!best || !source6_for(t, via->dev->ifindex, pt->sip6))
 		return false;
 	memcpy(pt->tip6, best->gw, 16);
@@ -307,7 +306,7 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 	struct serve sv[SERVE_MAX];
 	size_t ns = serving(t, l, sv, has_addr);
 	const struct serve *via = ns ? &sv[0] : NULL;
-	const struct v4route *best = NULL;
+	const struct gwroute *best = NULL;
 
 	/* Its ARP would carry the bond's MAC from the standby port: the switch would then send
 	 * the host's traffic to a port the bond drops it on. The active port is probed. */
@@ -326,15 +325,7 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 				break;
 			}
 	} else {
-		/* The lowest metric among the default routes through any of them, as the
-		 * kernel chooses. */
-		for (size_t i = 0; i < t->ngw; i++)
-			for (size_t k = 0; k < ns; k++)
-				if (t->gw[i].oif == sv[k].dev->ifindex &&
-				    (!best || t->gw[i].priority < best->priority)) {
-					best = &t->gw[i];
-					via = &sv[k];
-				}
+		best = best_gateway(t, sv, ns, AF_INET, &via);
 		if (!best && aim6(t, l, pt))
 			return;
 		if (!best && !via) {
@@ -344,10 +335,10 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 		}
 		if (!best) {
 			snprintf(pt->why, sizeof(pt->why), "no default gateway through %s%s",
-				 sv[0].dev->name, ns > 1 ? " or the others serving it" : "");
+				 via->dev->name, ns > 1 ? " or the others serving it" : "");
 			return;
 		}
-		pt->tips[0] = best->gw;
+		memcpy(&pt->tips[0], best->gw, 4);
 		pt->ntips = 1;
 		pt->gateway = true;
 	}
