@@ -244,14 +244,6 @@ static int addr_add(struct addrs *a, const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A host name through the resolver the system is set up with (NSS: /etc/hosts, DNS), in
  * this process and bounded: getaddrinfo_a and gai_suspend until the deadline. A request
  * still running then cannot always be cancelled (EAI_NOTCANCELED): its buffers are left to
@@ -277,10 +269,11 @@ static int resolve_name(const char *host, long long deadline, struct addrs *a,
 	list[0] = req;
 	r = getaddrinfo_a(GAI_NOWAIT, (struct gaicb **)list, 1, NULL);
 	while (r == 0 && gai_error(req) == EAI_INPROGRESS) {
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)ng_now_ms();
 		struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
 
-		if (left <= 0 || (gai_suspend(list, 1, &ts) == EAI_AGAIN && now_ms() >= deadline)) {
+		if (left <= 0 || (gai_suspend(list, 1, &ts) == EAI_AGAIN &&
+				  (long long)ng_now_ms() >= deadline)) {
 			if (gai_cancel(req) == EAI_NOTCANCELED)
 				return ng_err_set(err, -ETIMEDOUT, NULL, 0, "%s: no answer in time",
 						  host);
@@ -445,7 +438,7 @@ static char *read_text(const struct ng_ctx *ctx, const char *rel, size_t max)
 int ng_egress_storage(const struct ng_ctx *ctx, const char *storeid, unsigned timeout_ms,
 		      struct ng_egress *e, struct ng_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)ng_now_ms() + timeout_ms;
 	const struct ng_storage *s;
 	struct ng_storage_cfg sc;
 	char **hosts = NULL, *mountinfo = NULL, *ceph = NULL, *mon = NULL;

@@ -30,21 +30,13 @@ int ng_pve_lock_path(const struct ng_ctx *ctx, const struct ng_guest *g, char *p
 	return ng_path(ctx, path, len, "/run/lock/lxc/pve-config-%u.lock", g->vmid);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* PVE::Tools lock_file_full opens ">>$filename" and waits for flock (10 s for lock_config).
  * It waits in flock() under alarm(); a library has no signal of its own to spare, so this
  * polls LOCK_NB instead: the same bound, and a nicguard waiter never jumps ahead of the
  * Proxmox tasks blocked on the lock. Returns the locked fd, -EBUSY after timeout_ms. */
 static int take_flock(const char *path, unsigned timeout_ms, struct ng_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)ng_now_ms() + timeout_ms;
 	char dir[PATH_MAX];
 	struct stat st;
 	int fd;
@@ -72,7 +64,7 @@ static int take_flock(const char *path, unsigned timeout_ms, struct ng_err *err)
 			return fd;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			break;
-		left = deadline - now_ms();
+		left = deadline - (long long)ng_now_ms();
 		if (left <= 0) {
 			close(fd);
 			/* Proxmox's words for it, lock_file_full's die message. */
