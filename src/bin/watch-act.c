@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "nicguard.h"
@@ -22,19 +21,16 @@ uint64_t watch_now_ms(void)
 }
 
 /* reboot-watchdog names a device that is not there: said at load, not first when the host
- * is about to reboot. Opening it here would start it: only its node is looked at. */
+ * is about to reboot. */
 static void watch_check_watchdog(const struct daemon *dm)
 {
-	char path[PATH_MAX];
-	struct stat st;
+	struct ng_err err = { 0 };
 
-	if (!dm->opts.reboot_watchdog[0] ||
-	    ng_path(dm->ctx, path, sizeof(path), "%s", dm->opts.reboot_watchdog) < 0)
-		return;
-	if (lstat(path, &st) < 0 || !S_ISCHR(st.st_mode))
-		ng_log(LOG_WARNING, "reboot-watchdog %s: no such watchdog device (its driver not "
-		       "loaded?): the reboot step would rely on systemd alone; load the driver at "
-		       "boot (modules-load.d) and restart nicguard-watch", path);
+	if (dm->opts.reboot_watchdog[0] &&
+	    ng_reboot_watchdog_present(dm->ctx, dm->opts.reboot_watchdog, &err) < 0)
+		ng_log(LOG_WARNING, "reboot-watchdog %s: the reboot step would rely on systemd "
+		       "alone; load the driver at boot (modules-load.d) and restart nicguard-watch",
+		       err.msg);
 }
 
 void watch_load_policy(struct daemon *dm)

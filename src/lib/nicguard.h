@@ -1661,6 +1661,11 @@ int ng_reboot_request(const struct ng_ctx *ctx, char *detail, size_t len, struct
 int ng_reboot_watchdog_arm(const struct ng_ctx *ctx, const char *dev, uint64_t timeout_ms,
 			   unsigned *secs, struct ng_err *err);
 
+/* Is dev (root/dev) there as a character device? Looked at only, never opened (opening a
+ * watchdog starts it): nicguard-watch says at start when reboot-watchdog names none. 0, or
+ * -ENODEV with err filled. */
+int ng_reboot_watchdog_present(const struct ng_ctx *ctx, const char *dev, struct ng_err *err);
+
 /* -------------------------------------------------------------- metrics.c */
 
 /* /proc/net/softnet_stat summed over CPUs. */

@@ -123,13 +123,27 @@ static void watchdog_disarm(int fd)
 	close(fd);
 }
 
+int ng_reboot_watchdog_present(const struct ng_ctx *ctx, const char *dev, struct ng_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (ng_path(ctx, path, sizeof(path), "%s", dev) < 0)
+		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
+	if (lstat(path, &st) < 0 || !S_ISCHR(st.st_mode))
+		return ng_err_set(err, -ENODEV, NULL, 0, "%s: no such watchdog device (its driver "
+				  "not loaded?)", path);
+	return 0;
+}
+
 int ng_reboot_watchdog_arm(const struct ng_ctx *ctx, const char *dev, uint64_t timeout_ms,
 			   unsigned *secs, struct ng_err *err)
 {
 	struct watchdog_info info;
 	char path[PATH_MAX];
 	struct stat st;
-	int fd, t = (int)((timeout_ms + 999) / 1000), r;
+	const int want = (int)((timeout_ms + 999) / 1000);
+	int fd, t = want, r;
 
 	if (ng_path(ctx, path, sizeof(path), "%s", dev) < 0)
 		return ng_err_set(err, -ENAMETOOLONG, NULL, 0, "path too long");
@@ -164,9 +178,8 @@ int ng_reboot_watchdog_arm(const struct ng_ctx *ctx, const char *dev, uint64_t t
 	if (ioctl(fd, WDIOC_SETTIMEOUT, &t) < 0) {
 		r = -errno;
 		watchdog_disarm(fd);
-		return ng_err_set(err, r, NULL, 0, "%s (%.32s): a timeout of %" PRIu64 " s: %s",
-				  path, (const char *)info.identity, (timeout_ms + 999) / 1000,
-				  strerror(-r));
+		return ng_err_set(err, r, NULL, 0, "%s (%.32s): a timeout of %d s: %s", path,
+				  (const char *)info.identity, want, strerror(-r));
 	}
 	*secs = (unsigned)t;
 	return fd;

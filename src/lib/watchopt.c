@@ -289,14 +289,14 @@ static int probe_word(const char *w, size_t n, void *data)
 static int parse_watchdog(const char *v, char *out, size_t len, struct ng_err *err)
 {
 	static const char pre[] = "/dev/watchdog";
-	const char *n = v + strlen(pre);
+	const char *n = strncmp(v, pre, strlen(pre)) == 0 ? v + strlen(pre) : NULL;
 
 	if (strcmp(v, "none") == 0) {
 		out[0] = '\0';
 		return 0;
 	}
-	if (strncmp(v, pre, strlen(pre)) != 0 || strlen(v) >= len ||
-	    strspn(n, "0123456789") != strlen(n) || (n[0] == '0' && n[1]))
+	if (!n || strlen(v) >= len || strspn(n, "0123456789") != strlen(n) ||
+	    (n[0] == '0' && n[1]))
 		return ng_err_set(err, -EINVAL, NULL, 0, "bad reboot-watchdog \"%s\" (expected "
 				  "none, /dev/watchdog or /dev/watchdogN)", v);
 	snprintf(out, len, "%s", v);

@@ -203,9 +203,10 @@ static void test_watchdog_options(void **state)
 	assert_int_equal(o.reboot_watchdog_timeout_ms, 10 * MIN);
 }
 
-/* What is not a watchdog is refused and left as it was: missing, a link, a regular file, a
- * character device of another kind (/dev/null's numbers, when this test may make nodes). The
- * arming of a real one is proven in the guests (tests/vm, i6300esb). */
+/* What is not a watchdog is refused and left as it was (and said at start when it is no
+ * character device at all): missing, a link, a regular file, a character device of another
+ * kind (/dev/null's numbers, when this test may make nodes). The arming of a real one is
+ * proven in the guests (tests/vm, i6300esb). */
 static void test_watchdog_refusals(void **state)
 {
 	struct ng_err err = { 0 };
@@ -213,12 +214,15 @@ static void test_watchdog_refusals(void **state)
 	unsigned secs = 0;
 
 	(void)state;
+	assert_int_equal(ng_reboot_watchdog_present(fx.ctx, "/dev/watchdog0", &err), -ENODEV);
+	assert_non_null(strstr(err.msg, "no such watchdog device"));
 	assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog0", 10 * MIN, &secs, &err),
 			 -ENOENT);
 	fx_put("/dev/watchdog1", "not a device\n");
 	assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog1", 10 * MIN, &secs, &err),
 			 -ENODEV);
 	assert_non_null(strstr(err.msg, "is not a character device"));
+	assert_int_equal(ng_reboot_watchdog_present(fx.ctx, "/dev/watchdog1", &err), -ENODEV);
 	text = fx_get("/dev/watchdog1");
 	assert_string_equal(text, "not a device\n");
 	free(text);
@@ -226,6 +230,8 @@ static void test_watchdog_refusals(void **state)
 	assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog2", 10 * MIN, &secs, &err),
 			 -ELOOP);
 	if (mknod(fx_path("/dev/watchdog3", path), S_IFCHR | 0600, makedev(1, 3)) == 0) {
+		/* A character device is there: looked at, not opened. */
+		assert_int_equal(ng_reboot_watchdog_present(fx.ctx, "/dev/watchdog3", &err), 0);
 		assert_int_equal(ng_reboot_watchdog_arm(fx.ctx, "/dev/watchdog3", 10 * MIN, &secs,
 							&err), -ENODEV);
 		assert_non_null(strstr(err.msg, "is not a watchdog"));
