@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-probe.c: libFuzzer target for what nicguard-watch's probe and reboot rung read and
  * are told: the packets the probe's socket hands it (ng_arp_parse, ng_arp_answers, IPv6's
- * ng_ndp_parse_advert, and the VLAN check ng_arp_vlan_matches), the
+ * ng_ndp_parse_advert, and the VLAN check ng_probe_vlan_matches), the
  * [watch] probe value (ng_watch_option_check), any sequence of rounds (ng_probe_note), and
  * the reboot record read back after a reboot (ng_reboot_parse). The first byte picks the
  * part; the rest is its input. */
@@ -40,8 +40,8 @@ static void advert(const uint8_t *p, size_t n)
 	uint16_t tci = n >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 0;
 
 	/* A VLAN matches only itself; an untagged probe only untagged or VLAN 0 frames. */
-	if (ng_arp_vlan_matches((uint16_t)(tci & 0x0fff), true, tci) != true ||
-	    (ng_arp_vlan_matches(0, true, tci) && (tci & 0x0fff)))
+	if (ng_probe_vlan_matches((uint16_t)(tci & 0x0fff), true, tci) != true ||
+	    (ng_probe_vlan_matches(0, true, tci) && (tci & 0x0fff)))
 		abort();
 	if (ng_ndp_parse_advert(p, n, target) < 0)
 		return;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* arp.c: the ARP request of the reachability probe, and the packets it reads back (pure). */
+/* arp.c: the ARP request of the reachability probe, and the packets it reads back, on
+ * their VLAN (pure). */
 #include <errno.h>
 #include <string.h>
 
@@ -48,7 +49,7 @@ bool ng_arp_answers(const struct ng_arp *a, const uint32_t *asked, size_t n)
 	return false;
 }
 
-bool ng_arp_vlan_matches(uint16_t want, bool tagged, uint16_t tci)
+bool ng_probe_vlan_matches(uint16_t want, bool tagged, uint16_t tci)
 {
 	uint16_t vid = tci & 0x0fff;
 

@@ -918,10 +918,10 @@ void ng_ndp_solicit(unsigned char out[NG_NS_LEN], const unsigned char sha[6],
  * when it is none or not valid (RFC 4861 7.1.2: hop limit 255, code 0, checksum). */
 int ng_ndp_parse_advert(const void *buf, size_t len, unsigned char target[16]);
 
-/* Did a reply come on the VLAN it was asked on (want; 0: untagged)? tagged and tci as the
+/* Did a probe's answer (ARP or NDP) come on the VLAN it was asked on (want; 0: untagged)? tagged and tci as the
  * packet socket's auxdata says (the kernel takes the tag off before the socket sees it).
  * A priority tag (VLAN 0) counts as untagged. */
-bool ng_arp_vlan_matches(uint16_t want, bool tagged, uint16_t tci);
+bool ng_probe_vlan_matches(uint16_t want, bool tagged, uint16_t tci);
 
 /* --------------------------------------------------------------- histrec.c */
 

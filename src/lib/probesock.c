@@ -118,17 +118,18 @@ int ng_probe_send(int fd, const struct ng_probe_target *t, struct ng_err *err)
 	/* To all (ARP: broadcast), or to the target's solicited-node group (NDP), as the
 	 * kernel's first request is. */
 	memset(to.sll_addr, 0xff, 6);
-	if (t->v6) {
+	if (t->v6)
 		ng_ndp_group(t->tip6, group, to.sll_addr);
-		ng_ndp_solicit(req, t->mac, t->sip6, t->tip6);
-	}
 	for (size_t i = 0; i < t->ntips; i++) {
-		if (!t->v6)
+		if (t->v6)
+			ng_ndp_solicit(req, t->mac, t->sip6, t->tip6);
+		else
 			ng_arp_request(req, t->mac, t->sip, t->tips[i]);
 		/* A full transmit queue (a hung port) is the probe failing, not an error. */
 		if (sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
 		    errno != ENOBUFS && errno != EAGAIN && errno != ENETDOWN)
-			return ng_err_set(err, -errno, NULL, 0, "ARP on %s: %s", t->port,
+			return ng_err_set(err, -errno, NULL, 0, "%s on %s: %s",
+					  t->v6 ? "neighbour solicitation" : "ARP", t->port,
 					  strerror(errno));
 	}
 	return 0;
@@ -167,7 +168,7 @@ int ng_probe_read(int fd, const struct ng_probe_target *t)
 		}
 		/* The filter let it through; checked again here, so the kernel's word is not
 		 * the only one. A reply counts on the VLAN it was asked on only. */
-		if (!ng_arp_vlan_matches(t->vlan, tagged, tci))
+		if (!ng_probe_vlan_matches(t->vlan, tagged, tci))
 			continue;
 		if (t->v6 ? ng_ndp_parse_advert(buf, (size_t)n, target) == 0 &&
 			    memcmp(target, t->tip6, 16) == 0 :

@@ -159,49 +159,41 @@ static bool has_addr6(const struct tables *t, int ifindex)
  * from router advertisements is link-local, and answers one), else its first. */
 static bool source6_for(const struct tables *t, int ifindex, unsigned char out[16])
 {
-	bool found = false;
+	const struct v6addr *pick = NULL;
 
 	for (size_t i = 0; i < t->naddrs6; i++) {
-		if (t->addrs6[i].ifindex != ifindex || (found && !t->addrs6[i].link_local))
-			continue;
-		memcpy(out, t->addrs6[i].addr, 16);
-		found = true;
-		if (t->addrs6[i].link_local)
-			return true;
+		const struct v6addr *a = &t->addrs6[i];
+
+		if (a->ifindex == ifindex && (!pick || (a->link_local && !pick->link_local)))
+			pick = a;
 	}
-	return found;
+	if (pick)
+		memcpy(out, pick->addr, 16);
+	return pick != NULL;
 }
 
-/* The address of ifindex in the subnet of dst, else its first one, else 0. */
-static uint32_t source_for(const struct tables *t, int ifindex, uint32_t dst)
-{
-	uint32_t first = 0;
-
-	for (size_t i = 0; i < t->naddrs; i++) {
-		const struct v4addr *a = &t->addrs[i];
-		uint32_t mask = a->prefixlen ? htonl(~0u << (32 - a->prefixlen)) : 0;
-
-		if (a->ifindex != ifindex)
-			continue;
-		if (((a->addr ^ dst) & mask) == 0)
-			return a->addr;
-		if (!first)
-			first = a->addr;
-	}
-	return first;
-}
-
-/* Does ifindex hold an address in the subnet of dst? */
-static bool on_subnet(const struct tables *t, int ifindex, uint32_t dst)
+/* The address of ifindex in the subnet of dst; 0: none. */
+static uint32_t on_subnet(const struct tables *t, int ifindex, uint32_t dst)
 {
 	for (size_t i = 0; i < t->naddrs; i++) {
 		const struct v4addr *a = &t->addrs[i];
 		uint32_t mask = a->prefixlen ? htonl(~0u << (32 - a->prefixlen)) : 0;
 
 		if (a->ifindex == ifindex && ((a->addr ^ dst) & mask) == 0)
-			return true;
+			return a->addr;
 	}
-	return false;
+	return 0;
+}
+
+/* The address of ifindex in the subnet of dst, else its first one, else 0. */
+static uint32_t source_for(const struct tables *t, int ifindex, uint32_t dst)
+{
+	uint32_t a = on_subnet(t, ifindex, dst);
+
+	for (size_t i = 0; !a && i < t->naddrs; i++)
+		if (t->addrs[i].ifindex == ifindex)
+			a = t->addrs[i].addr;
+	return a;
 }
 
 /* A device that holds an address the port serves, and the VLAN its frames carry on the port
@@ -329,8 +321,8 @@ static void aim(const struct tables *t, const struct ng_nl_link *l, const struct
 		if (!best && aim6(t, l, pt))
 			return;
 		if (!best && !via) {
-			snprintf(pt->why, sizeof(pt->why), "no IP address on %s, a bridge or bond "
-				 "over it, or a VLAN on those", l->name);
+			snprintf(pt->why, sizeof(pt->why), "no IPv4 address nor IPv6 default gateway "
+				 "on %s or a device over it", l->name);
 			return;
 		}
 		if (!best) {

@@ -125,15 +125,15 @@ static void test_ndp(void **state)
 static void test_arp_vlan(void **state)
 {
 	(void)state;
-	assert_true(ng_arp_vlan_matches(0, false, 0));
-	assert_true(ng_arp_vlan_matches(0, true, 0x6000));	/* priority 3, VLAN 0 */
-	assert_false(ng_arp_vlan_matches(0, true, 10));
-	assert_true(ng_arp_vlan_matches(10, true, 10));
-	assert_true(ng_arp_vlan_matches(10, true, 0xa00a));	/* priority 5, VLAN 10 */
-	assert_false(ng_arp_vlan_matches(10, true, 20));
-	assert_false(ng_arp_vlan_matches(10, false, 0));
-	assert_false(ng_arp_vlan_matches(10, false, 10));	/* the tci without the flag */
-	assert_true(ng_arp_vlan_matches(4094, true, 0x0ffe));
+	assert_true(ng_probe_vlan_matches(0, false, 0));
+	assert_true(ng_probe_vlan_matches(0, true, 0x6000));	/* priority 3, VLAN 0 */
+	assert_false(ng_probe_vlan_matches(0, true, 10));
+	assert_true(ng_probe_vlan_matches(10, true, 10));
+	assert_true(ng_probe_vlan_matches(10, true, 0xa00a));	/* priority 5, VLAN 10 */
+	assert_false(ng_probe_vlan_matches(10, true, 20));
+	assert_false(ng_probe_vlan_matches(10, false, 0));
+	assert_false(ng_probe_vlan_matches(10, false, 10));	/* the tci without the flag */
+	assert_true(ng_probe_vlan_matches(4094, true, 0x0ffe));
 }
 
 /* ------------------------------------------------------------------- counting */
